@@ -1,0 +1,17 @@
+"""Make this checkout importable as ``ansible_collections.azimuth.ops`` for every test.
+
+The collection's code imports itself by that name, so the repository is linked into
+``.build/collections/ansible_collections/azimuth/ops`` (scripts/setup.sh makes the same link).
+"""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+COLLECTIONS_PATH = ROOT / ".build" / "collections"
+LINK = COLLECTIONS_PATH / "ansible_collections" / "azimuth" / "ops"
+
+if not LINK.exists():
+    LINK.parent.mkdir(parents=True, exist_ok=True)
+    LINK.symlink_to(Path("..", "..", "..", ".."), target_is_directory=True)
+sys.path.insert(0, str(COLLECTIONS_PATH))

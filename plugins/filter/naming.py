@@ -1,0 +1,27 @@
+# -*- coding: utf-8 -*-
+# Copyright: azimuth.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters that name tenancy objects in Kubernetes; the rules live in module_utils/_naming.py."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.azimuth.ops.plugins.module_utils._naming import NamingError, tenancy_namespace
+
+
+def tenancy_namespace_filter(name):
+    """The Kubernetes namespace of the tenancy called ``name``."""
+    try:
+        return tenancy_namespace(name)
+    except NamingError as exc:
+        raise AnsibleFilterError("azimuth.ops.tenancy_namespace: the tenancy name %s" % exc)
+
+
+class FilterModule:
+    """Tenancy naming filters."""
+
+    def filters(self):
+        return {"tenancy_namespace": tenancy_namespace_filter}

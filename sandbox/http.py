@@ -1,0 +1,17 @@
+"""A tiny HTTP probe for ``is_up`` checks."""
+
+import ssl
+import urllib.error
+import urllib.request
+
+
+def answers(url, timeout=2, insecure=False):
+    """True when ``url`` answers with any HTTP status below 500."""
+    context = ssl._create_unverified_context() if insecure else None  # pylint: disable=protected-access
+    try:
+        with urllib.request.urlopen(url, timeout=timeout, context=context) as resp:
+            return resp.status < 500
+    except urllib.error.HTTPError as err:
+        return err.code < 500
+    except (OSError, ValueError):
+        return False

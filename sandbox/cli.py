@@ -3,8 +3,8 @@
 import argparse
 import fcntl
 import importlib
+import os
 import shlex
-import shutil
 import sys
 import time
 
@@ -63,7 +63,6 @@ def up(fresh=False):
         if fresh:
             for service in reversed(services):
                 service.stop()
-            shutil.rmtree(STATE_DIR / "bin", ignore_errors=True)
         for service in services:
             _bring_up(service, fresh)
         return 0
@@ -98,8 +97,8 @@ def merged_env(services):
             else:
                 env[name] = value
     if path:
-        import os  # pylint: disable=import-outside-toplevel
-        env["PATH"] = os.pathsep.join([*path, os.environ.get("PATH", os.defpath)])
+        current = [d for d in os.environ.get("PATH", os.defpath).split(os.pathsep) if d not in path]
+        env["PATH"] = os.pathsep.join([*path, *current])
     return env
 
 

@@ -26,10 +26,15 @@ class ResourceType:
     status_subresource: bool = False
     printer_columns: dict = field(default_factory=dict)  # version -> additionalPrinterColumns
     schemas: dict = field(default_factory=dict)  # version -> openAPIV3Schema
+    storage_version: str = ""
 
     @property
     def key(self):
         return (self.group, self.plural)
+
+    @property
+    def storage(self):
+        return self.storage_version or self.versions[0]
 
     @property
     def list_kind(self):
@@ -77,6 +82,7 @@ def type_from_crd(crd):
         status_subresource=any("status" in (v.get("subresources") or {}) for v in served),
         printer_columns={v["name"]: v.get("additionalPrinterColumns") or [] for v in served},
         schemas={v["name"]: (v.get("schema") or {}).get("openAPIV3Schema") or {} for v in served},
+        storage_version=next((v["name"] for v in spec["versions"] if v.get("storage")), ""),
     )
 
 

@@ -25,8 +25,8 @@ def template(annotations=None, name="tpl", kind="ClusterTemplate"):
     return obj
 
 
-def allowed(annotations, tenancy=TENANCY):
-    return Evaluator().allowed(annotations, tenancy)
+def allowed(annotations):
+    return Evaluator().allowed(annotations, TENANCY)
 
 
 @pytest.mark.parametrize(
@@ -156,7 +156,8 @@ def test_bad_tenancy_is_reported_even_without_objects():
 
 def test_annotation_that_is_not_a_string_names_object_and_annotation():
     obj = template({ALLOW_LIST: ["abc123"]}, name="kube-1-29")
-    with pytest.raises(AclError, match=r"ClusterTemplate 'kube-1-29': annotation acl.azimuth.stackhpc.com/allow-list must be a string, got list"):
+    problem = r"ClusterTemplate 'kube-1-29': annotation acl.azimuth.stackhpc.com/allow-list must be a string, got list"
+    with pytest.raises(AclError, match=problem):
         Evaluator().allowed(obj, TENANCY)
 
 
@@ -178,7 +179,8 @@ def test_object_not_a_dict():
 
 def test_invalid_regex_names_the_object_and_the_regex_error():
     obj = template({DENY_REGEX: "(unclosed"}, kind="ClusterType", name="slurm")
-    with pytest.raises(AclError, match=r"ClusterType 'slurm': annotation acl.azimuth.stackhpc.com/deny-regex is not a valid regular expression '\(unclosed': missing \)"):
+    problem = r"ClusterType 'slurm': annotation acl.azimuth.stackhpc.com/deny-regex is not a valid regular expression '\(unclosed': missing \)"
+    with pytest.raises(AclError, match=problem):
         Evaluator().allowed(obj, TENANCY)
 
 
@@ -214,9 +216,9 @@ def test_invalid_regex_is_compiled_once_and_reported_each_time(monkeypatch):
 
     monkeypatch.setattr(_acl, "compile_pattern", counting_compile)
     evaluator = Evaluator()
-    for _ in range(3):
+    for annotations in [{DENY_REGEX: "["}] * 3:
         with pytest.raises(AclError, match="not a valid regular expression"):
-            evaluator.allowed({DENY_REGEX: "["}, TENANCY)
+            evaluator.allowed(annotations, TENANCY)
     assert calls == ["["]
 
 

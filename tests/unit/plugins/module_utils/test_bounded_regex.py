@@ -44,7 +44,7 @@ def test_times_out_in_another_thread():
 
 def test_an_outer_timer_survives_and_still_fires():
     fired = []
-    previous = signal.signal(signal.SIGALRM, lambda *_: fired.append(True))
+    previous = signal.signal(signal.SIGALRM, lambda *args: fired.append(True))
     try:
         signal.setitimer(signal.ITIMER_REAL, 0.5)
         assert bounded_search(re.compile("a"), "a", timeout=5) is True
@@ -63,7 +63,7 @@ def test_an_outer_timer_due_first_fires_its_own_handler():
 
     fired = []
 
-    def outer(*_):
+    def outer(*args):
         fired.append(True)
         raise OuterTimeout()
 

@@ -12,8 +12,8 @@ The rules, evaluated in order (an annotation whose value is "" counts as absent)
 5. the allow-regex is found in the tenancy name -> allowed;
 6. otherwise denied if an allow-list or allow-regex is present, else allowed.
 
-A regex is compiled only when evaluation reaches its step, once per distinct pattern
-(``Evaluator`` keeps the compiled patterns), and searched with a time bound.
+A regex is compiled only when evaluation reaches its step, once per distinct pattern, and
+searched with a time bound once per distinct tenancy name (``Evaluator`` keeps both).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -112,6 +112,7 @@ class Evaluator:
     def __init__(self, timeout=DEFAULT_TIMEOUT):
         self.timeout = timeout
         self._compiled = {}
+        self._found = {}
 
     def allowed(self, obj, tenancy):
         """True when ``tenancy`` may use the platform type ``obj``."""
@@ -154,6 +155,11 @@ class Evaluator:
 
     def _search(self, obj, acl, key, name):
         pattern = acl[key]
+        if (pattern, name) not in self._found:
+            self._found[pattern, name] = self._bounded_search(obj, key, pattern, name)
+        return self._found[pattern, name]
+
+    def _bounded_search(self, obj, key, pattern, name):
         try:
             return bounded_search(self.compile(pattern), name, self.timeout)
         except re.error as exc:

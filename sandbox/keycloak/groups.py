@@ -8,7 +8,7 @@ which returns the matching branches.
 
 from sandbox.keycloak.errors import bad_request, conflict, not_found
 from sandbox.keycloak.store import new_id
-from sandbox.keycloak.web import created, json_body, matches, no_content, ok, page, query_bool
+from sandbox.keycloak.web import created_at, json_body, matches, no_content, ok, page, query_bool
 
 GROUP_ACCESS = {"view": True, "viewMembers": True, "manageMembers": True, "manage": True, "manageMembership": True}
 
@@ -122,7 +122,7 @@ def _create_or_move(realm, request, parent_id):
     existing = realm["groups"].get(rep.get("id") or "")
     if existing is None:
         group = add_group(realm, rep, parent_id)
-        return created(request, group["id"])
+        return created_at(request, f"/admin/realms/{request.params['realm']}/groups/{group['id']}")
     if parent_id and parent_id in subtree_ids(realm, existing["id"]):
         raise bad_request("Cannot move group to its own subgroup")
     _check_sibling_name(realm, parent_id, existing["name"], ignore_id=existing["id"])

@@ -14,7 +14,7 @@ PLACEHOLDER = re.compile(r"\{(\w+)(:path)?\}")
 class Route:
     def __init__(self, method, template, handler):
         self.method = method
-        self.template = template
+        self.template = template.replace(":path}", "}")
         self.handler = handler
         self.literals = len([part for part in template.split("/") if part and "{" not in part])
         self.regex = re.compile("^" + self._pattern(template) + "$")

@@ -1,6 +1,7 @@
 """What handlers receive and return: a parsed request and a response, plus query helpers."""
 
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from sandbox.keycloak.errors import ApiError
 
@@ -35,7 +36,12 @@ def ok(body):
 
 def created(request, new_id):
     """201 with the new object's URL in ``Location`` and no body, as Keycloak answers creates."""
-    return Response(201, None, {"Location": f"{request.url.rstrip('/')}/{new_id}"})
+    return Response(201, None, {"Location": f"{request.url.rstrip('/')}/{quote(str(new_id), safe='')}"})
+
+
+def created_at(request, path):
+    """201 with ``Location`` pointing at ``path`` (for creates whose URL is not under the request's)."""
+    return Response(201, None, {"Location": request.base_url + quote(path)})
 
 
 def no_content():

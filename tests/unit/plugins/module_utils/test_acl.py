@@ -207,6 +207,21 @@ def test_each_distinct_regex_is_compiled_once(monkeypatch):
     assert sorted(calls) == ["^chem", "^phys", "lab"]
 
 
+def test_each_regex_is_searched_once_per_tenancy_name(monkeypatch):
+    searches = []
+
+    def counting_search(compiled, text, timeout):
+        searches.append((compiled.pattern, text))
+        return compiled.search(text) is not None
+
+    monkeypatch.setattr(_acl, "bounded_search", counting_search)
+    objs = [template({ALLOW_REGEX: "^phys"}, name=str(i)) for i in range(100)]
+    evaluator = Evaluator()
+    assert len(evaluator.filter(objs, TENANCY)) == 100
+    assert evaluator.filter(objs, {"id": "x", "name": "chemistry"}) == []
+    assert searches == [("^phys", "physics-lab"), ("^phys", "chemistry")]
+
+
 def test_invalid_regex_is_compiled_once_and_reported_each_time(monkeypatch):
     calls = []
 

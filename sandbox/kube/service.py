@@ -1,0 +1,74 @@
+"""The Kubernetes API emulator as a sandbox service."""
+
+import os
+import shutil
+import ssl
+import subprocess
+import urllib.request
+
+from sandbox.kube import tls
+from sandbox.paths import REPO_ROOT
+from sandbox.service import Process, Service, python_module
+
+DEFAULT_PORT = int(os.environ.get("AZIMUTH_OPS_KUBE_PORT", "6443"))
+
+
+class KubeService(Service):
+    """``python -m sandbox.kube`` on 127.0.0.1, with kubectl installed for people and tests."""
+
+    name = "kube"
+    host = "127.0.0.1"
+
+    def __init__(self, port=DEFAULT_PORT):
+        self.port = port
+
+    @property
+    def process(self):
+        argv = python_module("sandbox.kube", "--state-dir", self.state_dir, "--host", self.host,
+                             "--port", self.port)
+        return Process("kube-apiserver", self.state_dir, argv, cwd=str(REPO_ROOT))
+
+    @property
+    def credentials(self):
+        return tls.Credentials(self.state_dir)
+
+    @property
+    def kubeconfig(self):
+        return self.credentials.kubeconfig
+
+    @property
+    def ca_file(self):
+        return str(self.credentials.ca_cert)
+
+    def address(self):
+        return f"https://{self.host}:{self.port}"
+
+    def install(self):
+        if shutil.which("kubectl"):
+            return
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "kubernetes-client"], check=True, env=env)
+
+    def prepare(self, fresh=False):
+        if fresh:
+            for name in ("state.json", "state.json.tmp"):
+                (self.state_dir / name).unlink(missing_ok=True)
+        tls.ensure(self.state_dir, self.host, self.port)
+
+    def start(self):
+        self.process.start()
+
+    def is_up(self):
+        try:
+            context = ssl.create_default_context(cafile=self.ca_file)
+            with urllib.request.urlopen(f"{self.address()}/readyz", context=context, timeout=2) as resp:
+                return resp.status == 200
+        except (OSError, ssl.SSLError):
+            return False
+
+    def stop(self):
+        self.process.stop()
+
+    def env(self):
+        return {"KUBECONFIG": str(self.kubeconfig)}

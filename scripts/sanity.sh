@@ -5,10 +5,22 @@
 # and tests/ is copied beside it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$PWD/.build/sanity-venv/bin:$PATH"
+
+# ansible-test --local runs the sanity tools from its own Python; give it a venv with
+# ansible-core and the tool versions ansible-test itself pins.
+venv=.build/sanity-venv
+ansible_core=$(grep -i '^ansible-core==' constraints.txt)
+ansible_test_dir=$(.venv/bin/python -c 'import ansible_test, os; print(os.path.dirname(ansible_test.__file__))')
+requirements=$ansible_test_dir/_data/requirements
+if [ "$(cat "$venv/.stamp" 2>/dev/null)" != "$ansible_core" ]; then
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet "$ansible_core" $(printf -- '-r %s ' "$requirements"/sanity.*.txt)
+    echo "$ansible_core" > "$venv/.stamp"
+fi
+export PATH="$PWD/$venv/bin:$PATH"
 
 # ansible-test bootstraps pip in its venvs with a script it downloads from a host we cannot reach.
-ansible_test_dir=$(python -c 'import ansible_test, os; print(os.path.dirname(ansible_test.__file__))')
 pip_version=$(grep -m1 -o "pip='[0-9.]*'" "$ansible_test_dir/_internal/python_requirements.py" | tr -dc '0-9.')
 cache=~/.ansible/test/cache/get_pip_${pip_version//./_}.py
 [ -f "$cache" ] || install -D -m 0644 scripts/get_pip_offline.py "$cache"
@@ -22,4 +34,4 @@ mkdir -p "$target/tests"
 cp -r tests/unit tests/integration "$target/tests/"
 find "$target" -name __pycache__ -prune -exec rm -rf {} +
 cd "$target"
-ansible-test sanity --local --python 3.11 --color no "$@"
+ansible-test sanity --local --python 3.11 --color no "$@" 2>&1 | grep -v "^WARNING: Location 'file:"

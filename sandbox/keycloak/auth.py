@@ -5,6 +5,7 @@ administer every realm; a user or service account of realm R with ``realm-manage
 may administer R (``realm-admin`` / ``manage-*`` for writes, ``view-*`` / ``query-*`` to read).
 """
 
+import base64
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -104,7 +105,6 @@ def token_endpoint(store, request):
 def _client_credentials(request):
     header = request.headers.get("authorization", "")
     if header.lower().startswith("basic "):
-        import base64
         client_id, _, secret = base64.b64decode(header[6:]).decode().partition(":")
         return unquote(client_id), unquote(secret)
     return request.form.get("client_id"), request.form.get("client_secret")

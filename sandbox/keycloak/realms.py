@@ -110,7 +110,7 @@ def _add_defaults(realm, name):
     members = [add_role(realm, container, {"name": role, "description": desc})["id"]
                for role, desc in DEFAULT_REALM_ROLES.items()]
     default = add_role(realm, container, {"name": f"default-roles-{name.lower()}",
-                                          "description": f"${{role_default-roles}}"})
+                                          "description": "${role_default-roles}"})
     default["_composites"] = members + [account_roles["view-profile"]["id"], account_roles["manage-account"]["id"]]
 
 

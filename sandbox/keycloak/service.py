@@ -5,6 +5,7 @@ import urllib.error
 import urllib.request
 
 from sandbox.keycloak import settings
+from sandbox.paths import REPO_ROOT
 from sandbox.service import Process, Service, python_module
 
 
@@ -25,11 +26,12 @@ class KeycloakService(Service):
     def process(self):
         argv = python_module("sandbox.keycloak", "--host", self.host, "--port", self.port,
                              "--state-dir", self.data_dir)
-        return Process("keycloak", self.state_dir, argv)
+        return Process("keycloak", self.state_dir, argv, cwd=REPO_ROOT)
 
     def prepare(self, fresh=False):
-        """With ``fresh``, wipe the snapshot; the server seeds the master realm when it has none."""
+        """With ``fresh``, stop the server and wipe its snapshot; a server without one seeds master."""
         if fresh:
+            self.stop()
             shutil.rmtree(self.data_dir, ignore_errors=True)
         self.data_dir.mkdir(parents=True, exist_ok=True)
 

@@ -66,6 +66,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def dispatch(self):
         url = urlsplit(self.path)
+        url = url._replace(path="/" + url.path.strip("/"))
         raw = self._read_body()
         if url.path.startswith("/_sandbox/"):
             self._control(url.path, raw)

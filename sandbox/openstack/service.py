@@ -34,7 +34,7 @@ class OpenStackService(Service):
         if fresh:
             self.stop()
             shutil.rmtree(self.state_dir)
-            self.state_dir.mkdir(parents=True)
+            self.state_dir.mkdir(parents=True, exist_ok=True)
         self.mariadb.write_config()
         self.keystone.write_config()
         self.neutron.write_config()

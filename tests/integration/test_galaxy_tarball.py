@@ -1,5 +1,6 @@
 """Build the Galaxy tarball, install it, and use the collection from the installed copy only."""
 
+import os
 import subprocess
 import sys
 import tarfile
@@ -35,8 +36,10 @@ def test_tarball_holds_the_collection_and_nothing_else(tarball):
 
 def test_installed_tarball_serves_the_filters(tarball, tmp_path, run_playbook):
     collections = tmp_path / "collections"
+    # Only the target path is configured, so a copy found elsewhere cannot stand in for the install.
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections))
     subprocess.run([str(ANSIBLE_GALAXY), "collection", "install", "-p", str(collections), str(tarball)],
-                   check=True, capture_output=True)
+                   check=True, capture_output=True, env=env)
     installed = collections / "ansible_collections" / "azimuth" / "ops"
     assert (installed / "MANIFEST.json").exists()
     play = localhost_play([save_results("""{

@@ -7,7 +7,6 @@ hides what is checked (status codes, headers, error bodies).
 
 import base64
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -105,7 +104,7 @@ def admin(emulator, master):
 
 def raw(emulator, admin_client, method, path, **kwargs):
     """A request with the admin's bearer token, for what python-keycloak does not show."""
-    admin_client.get_realm(REALM)  # make sure the token is fresh
+    admin_client.get_realm("master")  # make sure the token is fresh
     headers = {"Authorization": "Bearer " + admin_client.connection.token["access_token"]}
     headers.update(kwargs.pop("headers", {}))
     return requests.request(method, emulator.url + path, headers=headers, timeout=10, **kwargs)

@@ -33,14 +33,14 @@ def _build_tenancy(conn, name, cleanup):
     conn.network.set_tags(subnet, [TAG])
     router = conn.network.create_router(name=name, external_gateway_info={"network_id": external.id})
     cleanup.callback(conn.network.delete_router, router, ignore_missing=True)
-    conn.network.add_interface_to_router(router, subnet_id=subnet.id)
+    conn.network.add_interface_to_router(router, subnet=subnet.id)
     cleanup.callback(_remove_interface, conn, router, subnet)
     return external, network, subnet, router
 
 
 def _remove_interface(conn, router, subnet):
     with contextlib.suppress(openstack.exceptions.NotFoundException):
-        conn.network.remove_interface_from_router(router, subnet_id=subnet.id)
+        conn.network.remove_interface_from_router(router, subnet=subnet.id)
 
 
 def _check_tenancy(conn, name, external, network, subnet, router):

@@ -48,7 +48,7 @@ def test_an_outer_timer_survives_and_still_fires():
     try:
         signal.setitimer(signal.ITIMER_REAL, 0.5)
         assert bounded_search(re.compile("a"), "a", timeout=5) is True
-        remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+        remaining = signal.getitimer(signal.ITIMER_REAL)[0]
         assert 0 < remaining <= 0.5
         time.sleep(1)
         assert fired == [True]

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The whole test suite: every quality gate, each reported, the run failing if any gate fails.
+#   unit        pytest tests/unit
+#   changelog   antsibull-changelog lint
+#   lint        ansible-lint, profile production
+#   sanity      ansible-test sanity on the built collection, no ignore file
+#   sandbox     python -m sandbox up (real Keystone + Neutron, the emulators, tofu)
+#   contract    pytest tests/sandbox: the emulators against the official clients
+#   integration pytest tests/integration: real ansible-playbook runs, incl. the Galaxy tarball
+# Pass gate names to run only those, e.g. `bash scripts/test.sh unit lint`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+export PATH="$PWD/.venv/bin:$PATH"
+export ANSIBLE_COLLECTIONS_PATH="$PWD/.build/collections"
+workers=${AZIMUTH_OPS_TEST_WORKERS:-2}
+
+gate_unit() { python -m pytest tests/unit -q; }
+gate_changelog() { antsibull-changelog lint; }
+gate_lint() { ansible-lint --nocolor; }
+gate_sanity() { bash scripts/sanity.sh; }
+gate_sandbox() { python -m sandbox up; }
+gate_contract() { python -m pytest tests/sandbox -q -n "$workers"; }
+gate_integration() { python -m pytest tests/integration -q -n "$workers"; }
+
+gates=("$@")
+[ ${#gates[@]} -gt 0 ] || gates=(unit changelog lint sanity sandbox contract integration)
+passed=0
+failed=()
+for gate in "${gates[@]}"; do
+    echo "=== $gate"
+    started=$SECONDS
+    if "gate_$gate"; then
+        passed=$((passed + 1))
+        echo "=== $gate passed in $((SECONDS - started))s"
+    else
+        failed+=("$gate")
+        echo "=== $gate FAILED after $((SECONDS - started))s"
+    fi
+done
+[ ${#failed[@]} -eq 0 ] || echo "failed gates: ${failed[*]}"
+echo "gates: $passed passed, ${#failed[@]} failed"
+[ ${#failed[@]} -eq 0 ]

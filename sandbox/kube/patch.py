@@ -140,7 +140,7 @@ def strategic_merge_patch(target, patch, rtype_key):
     ``$setElementOrder``/``$deleteFromPrimitiveList`` directives of built-in kinds."""
     if not isinstance(patch, dict):
         raise bad_request("the body of the request was not a JSON object")
-    merge_keys = dict(MERGE_KEYS_ALL, **MERGE_KEYS.get(rtype_key, {}))
+    merge_keys = {**MERGE_KEYS_ALL, **MERGE_KEYS.get(rtype_key, {})}
     return _sm_map(copy.deepcopy(target), patch, (), merge_keys)
 
 

@@ -7,6 +7,7 @@ One emulator runs for the module, on a free port with a temporary state director
 import base64
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -125,7 +126,7 @@ def dyn(api, tmp_path_factory):
 @pytest.fixture
 def ns(core, request):
     """A fresh namespace for one test."""
-    name = "t-" + request.node.name.lower().replace("_", "-")[:40].strip("-")
+    name = ("t-" + re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()))[:50].strip("-")
     core.create_namespace({"metadata": {"name": name}})
     yield name
     try:

@@ -1,0 +1,52 @@
+# -*- coding: utf-8 -*-
+# Copyright: azimuth.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment:
+    """Connection options shared by the collection's Kubernetes modules."""
+
+    DOCUMENTATION = r"""
+options:
+  kubeconfig:
+    description:
+      - A kubeconfig file, or its content as a dict.
+      - Defaults to C(K8S_AUTH_KUBECONFIG), then C(KUBECONFIG), then C(~/.kube/config), unless O(host) is set.
+    type: raw
+  context:
+    description: The kubeconfig context to use; defaults to its current context, or C(K8S_AUTH_CONTEXT).
+    type: str
+  host:
+    description: The API server URL; overrides the kubeconfig's. Defaults to C(K8S_AUTH_HOST).
+    type: str
+  api_key:
+    description: A bearer token; overrides the kubeconfig's. Defaults to C(K8S_AUTH_API_KEY).
+    type: str
+  validate_certs:
+    description: Whether to verify the API server's certificate. Defaults to C(K8S_AUTH_VERIFY_SSL), then the kubeconfig.
+    type: bool
+    aliases: [verify_ssl]
+  ca_cert:
+    description: A CA bundle to verify the API server with. Defaults to C(K8S_AUTH_SSL_CA_CERT), then the kubeconfig.
+    type: path
+    aliases: [ssl_ca_cert]
+  client_cert:
+    description: A client certificate. Defaults to C(K8S_AUTH_CERT_FILE), then the kubeconfig.
+    type: path
+    aliases: [cert_file]
+  client_key:
+    description: The key of O(client_cert). Defaults to C(K8S_AUTH_KEY_FILE), then the kubeconfig.
+    type: path
+    aliases: [key_file]
+requirements:
+  - python >= 3.9
+  - kubernetes >= 24.2
+notes:
+  - An unreachable or refusing API server ends the task with one message that includes the
+    server's C(Status) reason and message.
+  - A write that meets a 409 Conflict is retried after re-reading the object.
+"""

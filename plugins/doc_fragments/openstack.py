@@ -1,0 +1,64 @@
+# -*- coding: utf-8 -*-
+# Copyright: azimuth.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment:
+    """Connection options shared by the collection's OpenStack modules."""
+
+    DOCUMENTATION = r"""
+options:
+  cloud:
+    description:
+      - The name of a cloud in C(clouds.yaml), or a dict of connection settings.
+      - Without it (and without O(auth)), openstacksdk reads C(OS_CLOUD), C(OS_*) environment variables
+        and C(clouds.yaml) (located by C(OS_CLIENT_CONFIG_FILE) or the standard paths).
+    type: raw
+  auth:
+    description:
+      - Authentication settings such as C(auth_url), C(username), C(password), C(project_name),
+        C(user_domain_name), C(project_domain_name), or C(application_credential_id) and
+        C(application_credential_secret). Overrides what O(cloud) gives.
+    type: dict
+  auth_type:
+    description: The keystoneauth plugin, for example C(password) or C(v3applicationcredential).
+    type: str
+  region_name:
+    description: The region to use.
+    type: str
+  interface:
+    description: The endpoint interface to use.
+    type: str
+    default: public
+    choices: [admin, internal, public]
+    aliases: [endpoint_type]
+  validate_certs:
+    description: Whether to verify TLS certificates. Defaults to what O(cloud) says, else V(true).
+    type: bool
+    aliases: [verify]
+  ca_cert:
+    description: A CA bundle to verify the cloud's certificates with.
+    type: path
+    aliases: [cacert]
+  client_cert:
+    description: A client certificate for TLS client authentication.
+    type: path
+    aliases: [cert]
+  client_key:
+    description: The key of O(client_cert).
+    type: path
+    aliases: [key]
+  api_timeout:
+    description: Seconds to wait for each API request.
+    type: int
+requirements:
+  - python >= 3.9
+  - openstacksdk >= 1.0
+notes:
+  - Bad credentials, an unreachable endpoint or a refused request end the task with one
+    message that includes the server's response.
+"""

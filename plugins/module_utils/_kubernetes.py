@@ -1,0 +1,141 @@
+# -*- coding: utf-8 -*-
+# Copyright: azimuth.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The Kubernetes base: shared connection options, the official client, API errors as messages.
+
+The options are documented by the ``azimuth.ops.kubernetes`` doc fragment.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import traceback
+
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+
+from ansible_collections.azimuth.ops.plugins.module_utils._module import BaseModule
+
+try:
+    import urllib3
+    from kubernetes import client as kube_client
+    from kubernetes import config as kube_config
+    from kubernetes.client.rest import ApiException
+    from kubernetes.config.config_exception import ConfigException
+except ImportError:
+    KUBERNETES_IMPORT_ERROR = traceback.format_exc()
+else:
+    KUBERNETES_IMPORT_ERROR = None
+
+KUBERNETES_ARGUMENT_SPEC = dict(
+    kubeconfig=dict(type="raw", fallback=(env_fallback, ["K8S_AUTH_KUBECONFIG", "KUBECONFIG"])),
+    context=dict(type="str", fallback=(env_fallback, ["K8S_AUTH_CONTEXT"])),
+    host=dict(type="str", fallback=(env_fallback, ["K8S_AUTH_HOST"])),
+    api_key=dict(type="str", no_log=True, fallback=(env_fallback, ["K8S_AUTH_API_KEY"])),
+    validate_certs=dict(type="bool", aliases=["verify_ssl"], fallback=(env_fallback, ["K8S_AUTH_VERIFY_SSL"])),
+    ca_cert=dict(type="path", aliases=["ssl_ca_cert"], fallback=(env_fallback, ["K8S_AUTH_SSL_CA_CERT"])),
+    client_cert=dict(type="path", aliases=["cert_file"], fallback=(env_fallback, ["K8S_AUTH_CERT_FILE"])),
+    client_key=dict(type="path", no_log=False, aliases=["key_file"], fallback=(env_fallback, ["K8S_AUTH_KEY_FILE"])),
+)
+
+# Attempts at a read-modify-write before a 409 Conflict is reported.
+CONFLICT_ATTEMPTS = 5
+
+
+class KubernetesError(Exception):
+    """A Kubernetes failure, described for a person."""
+
+
+def _load_configuration(params):
+    """A client Configuration from a kubeconfig (path or dict) or from host and api_key."""
+    configuration = kube_client.Configuration()
+    kubeconfig = params.get("kubeconfig")
+    if isinstance(kubeconfig, dict):
+        kube_config.load_kube_config_from_dict(kubeconfig, context=params.get("context"), client_configuration=configuration)
+    elif kubeconfig or not params.get("host"):
+        path = os.path.expanduser(kubeconfig or "~/.kube/config")
+        if not os.path.exists(path):
+            raise KubernetesError("no kubeconfig at %s; set kubeconfig, or host and api_key" % path)
+        kube_config.load_kube_config(config_file=path, context=params.get("context"), client_configuration=configuration)
+    return configuration
+
+
+def api_client(params):
+    """A kubernetes ApiClient from the module's connection options (explicit options win)."""
+    try:
+        configuration = _load_configuration(params)
+    except ConfigException as exc:
+        raise KubernetesError("invalid kubeconfig: %s" % exc)
+    if params.get("host"):
+        configuration.host = params["host"]
+    if params.get("api_key"):
+        configuration.api_key = {"authorization": "Bearer " + params["api_key"]}
+    if params.get("validate_certs") is not None:
+        configuration.verify_ssl = params["validate_certs"]
+    for option, attribute in (("ca_cert", "ssl_ca_cert"), ("client_cert", "cert_file"), ("client_key", "key_file")):
+        if params.get(option):
+            setattr(configuration, attribute, params[option])
+    configuration.retries = False
+    return kube_client.ApiClient(configuration)
+
+
+def status_of(exc):
+    """The (code, reason, message) of an ApiException, read from its Status body when it has one."""
+    reason, message = exc.reason, None
+    try:
+        body = json.loads(exc.body) if exc.body else {}
+    except (TypeError, ValueError):
+        body = {}
+    if isinstance(body, dict):
+        reason = body.get("reason") or reason
+        message = body.get("message")
+    return exc.status, reason, message or (exc.body if isinstance(exc.body, str) else None) or exc.reason
+
+
+def describe_api_error(exc):
+    """One line for an exception raised by the kubernetes client."""
+    if isinstance(exc, ApiException):
+        if not exc.status:
+            return "could not reach the Kubernetes API: %s" % exc.reason
+        code, reason, message = status_of(exc)
+        return "HTTP %s %s: %s" % (code, reason, message)
+    if isinstance(exc, urllib3.exceptions.HTTPError):
+        return "could not reach the Kubernetes API: %s" % exc
+    return str(exc)
+
+
+def is_conflict(exc):
+    return isinstance(exc, ApiException) and exc.status == 409 and status_of(exc)[1] == "Conflict"
+
+
+def retry_on_conflict(attempt, attempts=CONFLICT_ATTEMPTS):
+    """Call ``attempt()`` (which must re-read what it writes) until it stops raising 409 Conflict."""
+    for remaining in range(attempts - 1, -1, -1):
+        try:
+            return attempt()
+        except ApiException as exc:
+            if not is_conflict(exc) or not remaining:
+                raise
+    return None
+
+
+class KubernetesModule(BaseModule):
+    """Base for modules that talk to Kubernetes; ``self.api`` is an ApiClient when ``run()`` starts."""
+
+    base_argument_spec = KUBERNETES_ARGUMENT_SPEC
+
+    def __init__(self):
+        super(KubernetesModule, self).__init__()
+        if KUBERNETES_IMPORT_ERROR:
+            self.module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
+        try:
+            self.api = api_client(self.params)
+        except KubernetesError as exc:
+            self.module.fail_json(msg="Could not configure the Kubernetes client: %s" % exc)
+
+    def translate(self, exc):
+        if isinstance(exc, (ApiException, urllib3.exceptions.HTTPError, KubernetesError)):
+            return "Kubernetes request failed: %s" % describe_api_error(exc)
+        return None

@@ -14,7 +14,7 @@ import traceback
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.azimuth.ops.plugins.module_utils._module import BaseModule, ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils._module import BaseModule
 
 try:
     import openstack

@@ -109,7 +109,7 @@ class Api:
         if method in ("GET", "HEAD"):
             return self._maybe_table(call, headers, *self.objects.get(call))
         if method == "PUT":
-            return Answer(*self.objects.replace(call, parse_body(raw)))
+            return Answer(*self.objects.replace(call, _body(headers, raw)))
         if method == "PATCH":
             return Answer(*self.objects.patch(call, raw, headers.get("Content-Type")))
         if method == "DELETE" and not call.subresource:
@@ -120,7 +120,7 @@ class Api:
         if method in ("GET", "HEAD"):
             return self._maybe_table(call, headers, *self.objects.list(call))
         if method == "POST" and (call.namespace is not None or not call.rtype.namespaced):
-            return Answer(*self.objects.create(call, parse_body(raw)))
+            return Answer(*self.objects.create(call, _body(headers, raw)))
         if method == "DELETE" and "deletecollection" in call.rtype.verbs():
             return Answer(*self.objects.delete_collection(call, raw))
         raise _method_not_allowed()
@@ -135,3 +135,12 @@ class Api:
         if "items" in body and "continue" in body["metadata"]:
             answer["metadata"]["continue"] = body["metadata"]["continue"]
         return Answer(code, answer, "application/json;as=Table;v=v1;g=meta.k8s.io")
+
+
+def _body(headers, raw):
+    """A create or replace body: JSON (YAML and protobuf bodies are refused as unknown formats)."""
+    media = (headers.get("Content-Type") or JSON).split(";")[0].strip().lower()
+    if media not in (JSON, "*/*", ""):
+        raise ApiError(415, "the body of the request was in an unknown format - accepted media types "
+                            "include: application/json")
+    return parse_body(raw)

@@ -24,6 +24,7 @@ class Handler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     server_version = "sandbox-kube-apiserver"
+    disable_nagle_algorithm = True
 
     def do_GET(self):  # noqa: N802 (the names http.server wants)
         self.dispatch()

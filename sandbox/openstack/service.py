@@ -4,11 +4,11 @@ import shutil
 import time
 
 from sandbox import apt
-from sandbox.http import answers
 from sandbox.openstack import clouds, seed, settings
 from sandbox.openstack.keystone import Keystone
 from sandbox.openstack.mariadb import MariaDB
 from sandbox.openstack.neutron import Neutron
+from sandbox.probe import answers
 from sandbox.service import Service
 
 

@@ -14,6 +14,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -852,13 +853,26 @@ def test_fault_timeout_and_clear(emulator, api, core, ns):
 
 # --- the service: start, restart keeps state, fresh wipes --------------------------------
 
-def test_service_lifecycle_and_persistence(tmp_path):
-    class TmpKube(KubeService):
-        @property
-        def state_dir(self):
-            return tmp_path
+class _TmpKube(KubeService):
+    """KubeService with its state in a test's directory; reaps its child so stop() sees it exit
+    (the sandbox CLI exits after ``up``, so its children are reaped by init instead)."""
 
-    service = TmpKube(port=_free_port())
+    def __init__(self, state_dir, port):
+        super().__init__(port)
+        self._dir = state_dir
+
+    @property
+    def state_dir(self):
+        return self._dir
+
+    def start(self):
+        super().start()
+        pid = self.process.pid()
+        threading.Thread(target=os.waitpid, args=(pid, 0), daemon=True).start()
+
+
+def test_service_lifecycle_and_persistence(tmp_path):
+    service = _TmpKube(tmp_path, _free_port())
     service.prepare(fresh=True)
     assert service.env() == {"KUBECONFIG": str(tmp_path / "kubeconfig")}
     service.start()

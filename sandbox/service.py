@@ -78,6 +78,12 @@ class Process:
         except (OSError, ValueError):
             return None
         try:
+            # Reap it first if it is our own child that has exited, or it lingers as a zombie.
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return None
+        except ChildProcessError:
+            pass
+        try:
             os.kill(pid, 0)
         except OSError:
             return None

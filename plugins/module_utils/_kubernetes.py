@@ -106,6 +106,31 @@ def describe_api_error(exc):
     return str(exc)
 
 
+def request_json(method, *args, **kwargs):
+    """Call a kubernetes client API method and return the response body as plain JSON data.
+
+    Modules diff plain dicts, so they skip the client's model classes; ``None`` for an empty body.
+    """
+    response = method(*args, _preload_content=False, **kwargs)
+    data = response.data
+    return json.loads(data) if data else None
+
+
+def is_not_found(exc):
+    return isinstance(exc, ApiException) and exc.status == 404
+
+
+def is_already_exists(exc):
+    return isinstance(exc, ApiException) and exc.status == 409 and status_of(exc)[1] == "AlreadyExists"
+
+
+def translate_error(exc):
+    """The module message for a Kubernetes client exception, or None for any other exception."""
+    if isinstance(exc, (ApiException, urllib3.exceptions.HTTPError, KubernetesError)):
+        return "Kubernetes request failed: %s" % describe_api_error(exc)
+    return None
+
+
 def is_conflict(exc):
     return isinstance(exc, ApiException) and exc.status == 409 and status_of(exc)[1] == "Conflict"
 
@@ -136,6 +161,4 @@ class KubernetesModule(BaseModule):
             self.module.fail_json(msg="Could not configure the Kubernetes client: %s" % exc)
 
     def translate(self, exc):
-        if isinstance(exc, (ApiException, urllib3.exceptions.HTTPError, KubernetesError)):
-            return "Kubernetes request failed: %s" % describe_api_error(exc)
-        return None
+        return translate_error(exc)

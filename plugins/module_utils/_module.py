@@ -53,14 +53,31 @@ class BaseModule:
         """A message for a backend exception, or None to let it propagate (a bug)."""
         return None
 
+    def sensitive_values(self):
+        """Strings that must not appear in a failure message (beyond the ``no_log`` option values).
+
+        A module that derives secrets (for example the base64 of a Secret's data) returns them here;
+        ``fail()`` replaces each with ``********``.
+        """
+        return ()
+
+    def scrub(self, text):
+        for value in self.sensitive_values():
+            if value and len(value) >= 4:
+                text = text.replace(value, "********")
+        return text
+
+    def fail(self, msg, **details):
+        self.module.fail_json(msg=self.scrub(msg), **details)
+
     def execute(self):
         try:
             result = self.run()
         except ModuleError as exc:
-            self.module.fail_json(msg=str(exc), **exc.details)
+            self.fail(str(exc), **exc.details)
         except Exception as exc:  # pylint: disable=broad-exception-caught
             message = self.translate(exc)
             if message is None:
                 raise
-            self.module.fail_json(msg=message)
+            self.fail(message)
         self.module.exit_json(**result)

@@ -14,6 +14,13 @@ NAMESPACE_PREFIX = "az-"
 MAX_LABEL_LENGTH = 63
 _OUTSIDE_ALPHABET = re.compile(r"[^a-z0-9]+")
 
+# The labels and annotations the collection puts on a tenancy's objects.
+TENANCY_ID_LABEL = "tenant.azimuth-cloud.io/id"
+TENANCY_NAME_ANNOTATION = "tenant.azimuth-cloud.io/name"
+OIDC_GROUP_ANNOTATION = "tenant.azimuth-cloud.io/oidc-group"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+MANAGED_BY = "azimuth-ops"
+
 
 class NamingError(ValueError):
     """A name that cannot be turned into a Kubernetes name."""
@@ -36,3 +43,8 @@ def sanitise(value, max_length=MAX_LABEL_LENGTH):
 def tenancy_namespace(name):
     """The namespace of the tenancy called ``name``: ``az-`` and the sanitised name."""
     return NAMESPACE_PREFIX + sanitise(name, MAX_LABEL_LENGTH - len(NAMESPACE_PREFIX))
+
+
+def tenancy_id_label(tenancy_id):
+    """The value of the ``tenant.azimuth-cloud.io/id`` label: the ID sanitised by the same rule."""
+    return sanitise(tenancy_id)

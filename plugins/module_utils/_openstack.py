@@ -82,6 +82,13 @@ def describe_sdk_error(exc):
     return "%s: %s" % (type(exc).__name__, exc)
 
 
+def translate_error(exc):
+    """The module message for an openstacksdk or keystoneauth exception, or None for any other."""
+    if isinstance(exc, (sdk_exceptions.SDKException, ksa_exceptions.ClientException)):
+        return "OpenStack request failed: %s" % describe_sdk_error(exc)
+    return None
+
+
 class OpenStackModule(BaseModule):
     """Base for modules that talk to OpenStack; ``self.conn`` is ready when ``run()`` starts."""
 
@@ -97,10 +104,8 @@ class OpenStackModule(BaseModule):
         try:
             self.conn = connect(self.params)
         except (sdk_exceptions.SDKException, ksa_exceptions.ClientException) as exc:
-            self.module.fail_json(msg="Could not connect to OpenStack: %s" % describe_sdk_error(exc))
+            self.fail("Could not connect to OpenStack: %s" % describe_sdk_error(exc))
         super(OpenStackModule, self).execute()
 
     def translate(self, exc):
-        if isinstance(exc, (sdk_exceptions.SDKException, ksa_exceptions.ClientException)):
-            return "OpenStack request failed: %s" % describe_sdk_error(exc)
-        return None
+        return translate_error(exc)

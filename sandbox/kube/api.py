@@ -34,7 +34,7 @@ def count_pattern(path):
 
 
 def _method_not_allowed():
-    return ApiError(405, NOT_ALLOWED)
+    return ApiError(405, NOT_ALLOWED, details={})
 
 
 class Api:

@@ -33,25 +33,31 @@ class ApiError(Exception):
             "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
             "message": self.message, "reason": self.reason, "code": self.code,
         }
-        if self.details:
+        if self.details is not None:
             body["details"] = self.details
         return body
 
 
+def _details(rtype, name, kind=None):
+    """Status details as the server sends them (an empty group is left out)."""
+    details = {"name": name or "", "group": rtype.group, "kind": kind or rtype.plural}
+    return {k: v for k, v in details.items() if v}
+
+
 def not_found(rtype, name):
     return ApiError(404, f'{rtype.resource_ref} "{name}" not found',
-                    details={"name": name, "group": rtype.group, "kind": rtype.plural})
+                    details=_details(rtype, name))
 
 
 def already_exists(rtype, name):
     return ApiError(409, f'{rtype.resource_ref} "{name}" already exists', reason="AlreadyExists",
-                    details={"name": name, "group": rtype.group, "kind": rtype.plural})
+                    details=_details(rtype, name))
 
 
 def conflict(rtype, name):
     message = (f'Operation cannot be fulfilled on {rtype.resource_ref} "{name}": the object has been '
                "modified; please apply your changes to the latest version and try again")
-    return ApiError(409, message, details={"name": name, "group": rtype.group, "kind": rtype.plural})
+    return ApiError(409, message, details=_details(rtype, name))
 
 
 def invalid(rtype, name, causes):
@@ -59,7 +65,7 @@ def invalid(rtype, name, causes):
     summary = ", ".join(f"{field}: {message}" for field, message in causes)
     qualified_kind = f"{rtype.kind}.{rtype.group}" if rtype.group else rtype.kind
     details = {
-        "name": name or "", "group": rtype.group, "kind": rtype.kind,
+        **_details(rtype, name, rtype.kind),
         "causes": [{"reason": "FieldValueInvalid", "message": message, "field": field}
                    for field, message in causes],
     }

@@ -8,7 +8,6 @@ Callers hold the store's lock.
 import copy
 import json
 import random
-import string
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -316,7 +315,7 @@ class Objects:
             if expected and expected != old["metadata"].get(name):
                 raise ApiError(409, f"Precondition failed: {label} in precondition: {expected}, {label} in "
                                     f"object meta: {old['metadata'].get(name)}",
-                               details={"name": call.name, "group": call.rtype.group, "kind": call.rtype.plural})
+                               details={"name": call.name, "kind": call.rtype.plural})
 
     def _delete_one(self, call, old):
         if call.key == NAMESPACES and old["metadata"]["name"] in PROTECTED_NAMESPACES:

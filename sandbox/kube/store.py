@@ -32,9 +32,6 @@ class Store:
         objects = self._objects.get(key, {})
         return [objects[k] for k in sorted(objects) if namespace is None or k[0] == namespace]
 
-    def namespaced_keys(self):
-        return [key for key in self._objects if key != ("", "namespaces")]
-
     # --- writing ---------------------------------------------------------------
 
     def next_resource_version(self):

@@ -285,7 +285,7 @@ def test_already_exists(core, ns):
         core.create_namespaced_config_map(ns, {"metadata": {"name": "dup"}})
     code, body = _error(excinfo)
     assert code == 409 and body["reason"] == "AlreadyExists"
-    assert body["details"] == {"name": "dup", "group": "", "kind": "configmaps"}
+    assert body["details"] == {"name": "dup", "kind": "configmaps"}
 
 
 def test_create_in_missing_namespace(core):
@@ -541,7 +541,7 @@ def test_delete(core, ns):
     code, body = _error(excinfo)
     assert code == 404 and body["reason"] == "NotFound"
     assert body["message"] == 'secrets "gone" not found'
-    assert body["details"] == {"name": "gone", "group": "", "kind": "secrets"}
+    assert body["details"] == {"name": "gone", "kind": "secrets"}
 
 
 def test_delete_namespace_removes_contents(core, custom, widgets):
@@ -598,9 +598,10 @@ def test_status_shape_and_method_not_allowed(emulator):
                       body={}, headers={"Content-Type": "application/json"})
     assert code == 405
     assert body == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                    "message": body["message"], "reason": "MethodNotAllowed", "code": 405}
+                    "message": body["message"], "reason": "MethodNotAllowed", "details": {}, "code": 405}
+    assert body["message"] == "the server does not allow this method on the requested resource"
     code, body = _raw(emulator, "/apis/nope.example.com/v1/things", token=_token(emulator))
-    assert code == 404 and body["reason"] == "NotFound"
+    assert code == 404 and body["reason"] == "NotFound" and body["details"] == {}
 
 
 # --- CRDs and custom resources ----------------------------------------------------------

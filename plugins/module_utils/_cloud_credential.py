@@ -1,0 +1,209 @@
+# -*- coding: utf-8 -*-
+# Copyright: azimuth.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The cloud-credential Secret: its ``clouds.yaml``, how it is compared, and how it is shown masked.
+
+Shared by ``azimuth.ops.tenancy`` (credentials the operator created) and
+``azimuth.ops.app_credential`` (credentials the module creates).  Secret data are compared by
+meaning (YAML keys parsed), so a different but equivalent rendering is not a change.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import copy
+
+from ansible_collections.azimuth.ops.plugins.module_utils._naming import MANAGED_BY, MANAGED_BY_LABEL
+
+try:
+    import yaml
+except ImportError:  # pragma: no cover - PyYAML comes with ansible-core and kubernetes
+    yaml = None
+
+SECRET_NAME = "default-openstack-credential"
+PROVIDER_LABEL = "credential.azimuth-cloud.io/provider"
+PROVIDER = "openstack"
+CLOUD_NAME = "openstack"
+CLOUDS_KEY = "clouds.yaml"
+MASK = "********"
+# Keys whose value is YAML: compared parsed, shown parsed (masked) in diffs.
+YAML_KEYS = (CLOUDS_KEY, "user_info.yaml")
+# Keys shown in diffs as they are (public data).
+PLAIN_KEYS = ("cacert",)
+SECRET_FIELDS = ("application_credential_secret", "password", "token", "secret")
+
+
+def cloud_config(auth_url, credential_id, credential_secret, region_name=None, interface=None, verify=None):
+    """The ``clouds.yaml`` content (a dict) for an application credential."""
+    cloud = {
+        "auth_type": "v3applicationcredential",
+        "auth": {
+            "auth_url": auth_url,
+            "application_credential_id": credential_id,
+            "application_credential_secret": credential_secret,
+        },
+    }
+    if region_name:
+        cloud["region_name"] = region_name
+    cloud["interface"] = interface or "public"
+    cloud["identity_api_version"] = 3
+    if verify is not None:
+        cloud["verify"] = verify
+    return {"clouds": {CLOUD_NAME: cloud}}
+
+
+def dump_yaml(data):
+    return yaml.safe_dump(data, default_flow_style=False, sort_keys=False)
+
+
+def load_yaml(text):
+    """Parsed YAML, or None when ``text`` is not YAML."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+
+
+def stored_credential(clouds_text):
+    """(application_credential_id, application_credential_secret) from a ``clouds.yaml`` text."""
+    parsed = load_yaml(clouds_text) if clouds_text else None
+    try:
+        auth = parsed["clouds"][CLOUD_NAME]["auth"]
+        return auth.get("application_credential_id"), auth.get("application_credential_secret")
+    except (KeyError, TypeError, AttributeError):
+        return None, None
+
+
+def decode_data(secret):
+    """A Secret's data as text (undecodable values as None)."""
+    decoded = {}
+    for key, value in ((secret or {}).get("data") or {}).items():
+        try:
+            decoded[key] = base64.b64decode(value).decode("utf-8")
+        except (ValueError, TypeError, UnicodeDecodeError):
+            decoded[key] = None
+    return decoded
+
+
+def encode(text):
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def same_value(key, current, desired):
+    """Whether a Secret value (text) matches the desired one (YAML keys by meaning)."""
+    if current is None:
+        return False
+    if key in YAML_KEYS:
+        parsed = load_yaml(current)
+        return parsed is not None and parsed == load_yaml(desired)
+    return current == desired
+
+
+def data_patch(current_data, desired_data):
+    """The merge-patch ``data`` (base64 values, None to remove a key) that turns one into the other."""
+    patch = {}
+    for key, value in desired_data.items():
+        if not same_value(key, current_data.get(key), value):
+            patch[key] = encode(value)
+    for key in current_data:
+        if key not in desired_data:
+            patch[key] = None
+    return patch
+
+
+def metadata_patch(current, labels=None, annotations=None):
+    """The merge-patch ``metadata`` for labels/annotations: set those that differ, remove those given as None.
+
+    Keys not named are left alone, so labels other tools set survive.
+    """
+    patch = {}
+    for field, wanted in (("labels", labels), ("annotations", annotations)):
+        have = (current or {}).get(field) or {}
+        changes = {}
+        for key, value in (wanted or {}).items():
+            if value is None:
+                if key in have:
+                    changes[key] = None
+            elif have.get(key) != value:
+                changes[key] = value
+        if changes:
+            patch[field] = changes
+    return patch
+
+
+def apply_metadata(current, patch):
+    """``current`` metadata labels/annotations after ``metadata_patch`` (for diffs and predictions)."""
+    result = {}
+    for field in ("labels", "annotations"):
+        values = dict((current or {}).get(field) or {})
+        for key, value in (patch.get(field) or {}).items():
+            if value is None:
+                values.pop(key, None)
+            else:
+                values[key] = value
+        result[field] = values
+    return result
+
+
+def secret_labels(extra=None):
+    labels = dict(extra or {})
+    labels[PROVIDER_LABEL] = PROVIDER
+    labels[MANAGED_BY_LABEL] = MANAGED_BY
+    return labels
+
+
+def _mask_fields(value, previous=None):
+    """``value`` with every secret field replaced by the mask (marked when it differs from ``previous``)."""
+    if isinstance(value, dict):
+        masked = {}
+        for key, item in value.items():
+            before = previous.get(key) if isinstance(previous, dict) else None
+            if key in SECRET_FIELDS and item is not None:
+                changed = previous is not None and before != item
+                masked[key] = MASK + " (changed)" if changed else MASK
+            else:
+                masked[key] = _mask_fields(item, before)
+        return masked
+    if isinstance(value, list):
+        return [_mask_fields(item) for item in value]
+    return copy.deepcopy(value)
+
+
+def masked_data(data, previous=None):
+    """Secret data (text values) for a diff or a result: YAML parsed with secrets masked, the rest masked.
+
+    With ``previous`` (the data before), a secret that changes shows as ``******** (changed)``.
+    """
+    masked = {}
+    for key, text in (data or {}).items():
+        if key in YAML_KEYS and text is not None:
+            parsed = load_yaml(text)
+            if isinstance(parsed, (dict, list)):
+                before = load_yaml((previous or {}).get(key) or "") if previous is not None else None
+                masked[key] = _mask_fields(parsed, before if isinstance(before, dict) else ({} if previous is not None else None))
+                continue
+        if key in PLAIN_KEYS and text is not None:
+            masked[key] = text
+            continue
+        masked[key] = MASK
+    return masked
+
+
+def secret_view(secret_meta, data, previous=None):
+    """How a Secret shows in a diff: labels, annotations, masked data."""
+    return {
+        "labels": dict((secret_meta or {}).get("labels") or {}),
+        "annotations": dict((secret_meta or {}).get("annotations") or {}),
+        "data": masked_data(data, previous),
+    }
+
+
+def sensitive_strings(secret_value, data):
+    """What must never be printed: the secret and the base64 of each Secret value that holds it."""
+    values = [secret_value] if secret_value else []
+    for text in (data or {}).values():
+        if text:
+            values.append(encode(text))
+    return values

@@ -1,0 +1,356 @@
+# -*- coding: utf-8 -*-
+# Copyright: azimuth.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Tenancy namespaces and their credential Secrets: desired state, ownership, plan, apply.
+
+The pure part (``desired_tenancies``, ``names_to_read``, ``plan``) works on plain dicts and is
+what the unit tests call; ``Reconciler`` reads the cluster (one list request per kind), plans,
+and carries the plan out.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.azimuth.ops.plugins.module_utils import _cloud_credential as cc
+from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils._naming import (
+    MANAGED_BY,
+    MANAGED_BY_LABEL,
+    OIDC_GROUP_ANNOTATION,
+    TENANCY_ID_LABEL,
+    TENANCY_NAME_ANNOTATION,
+    NamingError,
+    sanitise,
+    tenancy_namespace,
+)
+
+RESERVED_LABELS = (TENANCY_ID_LABEL, MANAGED_BY_LABEL)
+RESERVED_ANNOTATIONS = (TENANCY_NAME_ANNOTATION, OIDC_GROUP_ANNOTATION)
+
+
+def _describe(tenancy):
+    return "tenancy %s (%s)" % (tenancy.get("name"), tenancy.get("id"))
+
+
+def _string_values(mapping, what, tenancy, reserved):
+    result = {}
+    for key, value in (mapping or {}).items():
+        if key in reserved:
+            raise ModuleError("%s: %s %s is set by the module and cannot be given" % (_describe(tenancy), what, key))
+        result[key] = None if value is None else str(value)
+    return result
+
+
+def _credential(tenancy, credential):
+    if not credential:
+        return None
+    missing = [key for key in ("application_credential_id", "application_credential_secret", "auth_url") if not credential.get(key)]
+    if missing:
+        raise ModuleError("%s: credential needs %s" % (_describe(tenancy), ", ".join(missing)))
+    return cc.cloud_config(
+        credential["auth_url"], credential["application_credential_id"], credential["application_credential_secret"],
+        region_name=credential.get("region_name"), interface=credential.get("interface"), verify=credential.get("verify"),
+    )
+
+
+def desired_tenancies(tenancies):
+    """Validate the input and return, per tenancy, what its namespace (and Secret) should carry.
+
+    Raises ModuleError before anything is read or written for a name or ID that sanitises to
+    nothing, reserved labels or annotations, and two tenancies that share a namespace or an ID.
+    """
+    desired = []
+    by_namespace = {}
+    by_id = {}
+    for tenancy in tenancies or []:
+        try:
+            namespace = tenancy_namespace(tenancy["name"])
+        except NamingError as exc:
+            raise ModuleError("%s: the name cannot name a namespace: %s" % (_describe(tenancy), exc))
+        try:
+            id_label = sanitise(tenancy["id"])
+        except NamingError as exc:
+            raise ModuleError("%s: the ID cannot be a label value: %s" % (_describe(tenancy), exc))
+        labels = _string_values(tenancy.get("labels"), "label", tenancy, RESERVED_LABELS)
+        labels[TENANCY_ID_LABEL] = id_label
+        labels[MANAGED_BY_LABEL] = MANAGED_BY
+        annotations = _string_values(tenancy.get("annotations"), "annotation", tenancy, RESERVED_ANNOTATIONS)
+        annotations[TENANCY_NAME_ANNOTATION] = tenancy["name"]
+        annotations[OIDC_GROUP_ANNOTATION] = tenancy.get("oidc_group") or None
+        item = dict(
+            id=tenancy["id"], name=tenancy["name"], namespace=namespace, id_label=id_label,
+            labels=labels, annotations=annotations, cloud=_credential(tenancy, tenancy.get("credential")),
+        )
+        for index, key, value in ((by_namespace, "namespace", namespace), (by_id, "ID label", id_label)):
+            if value in index:
+                raise ModuleError("%s and %s both map to %s %s; tenancies need distinct names and IDs"
+                                  % (_describe(index[value]), _describe(tenancy), key, value))
+            index[value] = tenancy
+        desired.append(item)
+    return desired
+
+
+def _by_id_label(namespaces):
+    owners = {}
+    for namespace in namespaces:
+        value = ((namespace["metadata"].get("labels") or {}).get(TENANCY_ID_LABEL))
+        if value:
+            owners.setdefault(value, []).append(namespace)
+    return owners
+
+
+def names_to_read(desired, labelled):
+    """Namespace names the plan needs read one by one: tenancies whose ID labels no namespace.
+
+    Their ``az-<name>`` namespace may exist without labels (it is then adopted); reading it before
+    writing lets check mode predict exactly.  A no-op run has none.
+    """
+    owners = _by_id_label(labelled)
+    names = set(namespace["metadata"]["name"] for namespace in labelled)
+    return [item["namespace"] for item in desired if item["id_label"] not in owners and item["namespace"] not in names]
+
+
+def _is_managed(namespace):
+    return (namespace["metadata"].get("labels") or {}).get(MANAGED_BY_LABEL) == MANAGED_BY
+
+
+def _is_terminating(obj):
+    return bool(obj["metadata"].get("deletionTimestamp"))
+
+
+def owned_namespace(item, owners, by_name):
+    """The namespace of the tenancy ``item`` (None when it has none yet), after the ownership rules."""
+    owned = owners.get(item["id_label"], [])
+    if len(owned) > 1:
+        raise ModuleError("tenancy %s (%s): namespaces %s are all labelled %s=%s; remove the label from all but one"
+                          % (item["name"], item["id"], " and ".join(sorted(n["metadata"]["name"] for n in owned)),
+                             TENANCY_ID_LABEL, item["id_label"]))
+    if owned:
+        return owned[0]
+    existing = by_name.get(item["namespace"])
+    if existing is not None:
+        other = (existing["metadata"].get("labels") or {}).get(TENANCY_ID_LABEL)
+        if other:
+            raise ModuleError("tenancy %s (%s): namespace %s belongs to another tenancy (%s=%s)"
+                              % (item["name"], item["id"], item["namespace"], TENANCY_ID_LABEL, other))
+    return existing
+
+
+def _namespace_body(item):
+    labels = dict((k, v) for k, v in item["labels"].items() if v is not None)
+    annotations = dict((k, v) for k, v in item["annotations"].items() if v is not None)
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": item["namespace"], "labels": labels, "annotations": annotations}}
+
+
+def namespace_patch(item, namespace):
+    """The merge patch for the tenancy's namespace, after checking the collection may manage it."""
+    manager = (namespace["metadata"].get("labels") or {}).get(MANAGED_BY_LABEL)
+    if manager and manager != MANAGED_BY:
+        raise ModuleError("tenancy %s (%s): namespace %s is managed by %s (label %s); it is not the collection's to change"
+                          % (item["name"], item["id"], namespace["metadata"]["name"], manager, MANAGED_BY_LABEL))
+    if _is_terminating(namespace):
+        raise ModuleError("tenancy %s (%s): namespace %s is being deleted; run again once it is gone"
+                          % (item["name"], item["id"], namespace["metadata"]["name"]))
+    return cc.metadata_patch(namespace["metadata"], item["labels"], item["annotations"])
+
+
+def secret_desired_data(item):
+    return {cc.CLOUDS_KEY: cc.dump_yaml(item["cloud"])}
+
+
+def secret_patch(item, secret):
+    """The merge patch (or None) that makes the tenancy's credential Secret match."""
+    if secret.get("type", "Opaque") != "Opaque":
+        raise ModuleError("tenancy %s (%s): Secret %s/%s has type %s, not Opaque; delete it to let the module write it"
+                          % (item["name"], item["id"], secret["metadata"].get("namespace"), cc.SECRET_NAME, secret.get("type")))
+    patch = cc.metadata_patch(secret["metadata"], cc.secret_labels())
+    body = {"metadata": patch} if patch else {}
+    data = cc.data_patch(cc.decode_data(secret), secret_desired_data(item))
+    if data:
+        body["data"] = data
+    return body or None
+
+
+def _secret_body(item, namespace):
+    return {
+        "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+        "metadata": {"name": cc.SECRET_NAME, "namespace": namespace, "labels": cc.secret_labels()},
+        "data": dict((key, cc.encode(value)) for key, value in secret_desired_data(item).items()),
+    }
+
+
+def _ns_view(metadata):
+    return {"labels": dict(metadata.get("labels") or {}), "annotations": dict(metadata.get("annotations") or {})}
+
+
+def plan(desired, namespaces, secrets, state="present", prune=False):
+    """What to do, as a dict: ``actions`` (in order), ``results`` per tenancy, ``pruned``, ``diff``.
+
+    ``namespaces`` are those labelled with a tenancy ID plus any ``az-<name>`` read by name;
+    ``secrets`` the credential Secrets (any namespace).  Raises ModuleError on an ownership
+    conflict, before anything is written.
+    """
+    owners = _by_id_label(namespaces)
+    by_name = dict((n["metadata"]["name"], n) for n in namespaces)
+    secret_by_ns = dict((s["metadata"]["namespace"], s) for s in secrets if s["metadata"].get("name") == cc.SECRET_NAME)
+    actions, results, pruned = [], [], []
+    before = {"namespaces": {}, "secrets": {}}
+    after = {"namespaces": {}, "secrets": {}}
+    warnings = []
+
+    for item in desired:
+        existing = owned_namespace(item, owners, by_name)
+        result = dict(id=item["id"], name=item["name"], namespace=item["namespace"], changed=False, created=False, deleted=False)
+        if state == "absent":
+            if existing is not None and existing["metadata"].get("labels", {}).get(TENANCY_ID_LABEL) == item["id_label"]:
+                name = existing["metadata"]["name"]
+                result["namespace"] = name
+                if not _is_managed(existing):
+                    warnings.append("namespace %s carries the ID of tenancy %s but is not managed by %s; left alone"
+                                    % (name, item["name"], MANAGED_BY))
+                elif not _is_terminating(existing):
+                    actions.append(dict(kind="delete_namespace", name=name, uid=existing["metadata"].get("uid"), tenancy=item))
+                    before["namespaces"][name] = _ns_view(existing["metadata"])
+                    after["namespaces"][name] = None
+                    result.update(changed=True, deleted=True)
+            results.append(result)
+            continue
+
+        if existing is None:
+            body = _namespace_body(item)
+            actions.append(dict(kind="create_namespace", body=body, tenancy=item))
+            before["namespaces"][item["namespace"]] = None
+            after["namespaces"][item["namespace"]] = _ns_view(body["metadata"])
+            result.update(changed=True, created=True)
+            namespace_name, secret = item["namespace"], None
+        else:
+            namespace_name = existing["metadata"]["name"]
+            result["namespace"] = namespace_name
+            patch = namespace_patch(item, existing)
+            if patch:
+                actions.append(dict(kind="patch_namespace", name=namespace_name, current=existing, tenancy=item))
+                before["namespaces"][namespace_name] = _ns_view(existing["metadata"])
+                after["namespaces"][namespace_name] = cc.apply_metadata(existing["metadata"], patch)
+                result["changed"] = True
+            secret = secret_by_ns.get(namespace_name)
+
+        if item["cloud"] is not None:
+            key = "%s/%s" % (namespace_name, cc.SECRET_NAME)
+            desired_data = secret_desired_data(item)
+            if secret is None:
+                actions.append(dict(kind="create_secret", namespace=namespace_name, body=_secret_body(item, namespace_name), tenancy=item))
+                before["secrets"][key] = None
+                after["secrets"][key] = cc.secret_view({"labels": cc.secret_labels()}, desired_data)
+                result["changed"] = True
+            else:
+                patch = secret_patch(item, secret)
+                if patch:
+                    current_data = cc.decode_data(secret)
+                    actions.append(dict(kind="patch_secret", namespace=namespace_name, current=secret, tenancy=item))
+                    before["secrets"][key] = cc.secret_view(secret["metadata"], current_data)
+                    after_meta = cc.apply_metadata(secret["metadata"], patch.get("metadata") or {})
+                    after["secrets"][key] = cc.secret_view(after_meta, desired_data, previous=current_data)
+                    result["changed"] = True
+        results.append(result)
+
+    if prune:
+        wanted = set(item["id_label"] for item in desired)
+        for namespace in namespaces:
+            labels = namespace["metadata"].get("labels") or {}
+            id_label = labels.get(TENANCY_ID_LABEL)
+            name = namespace["metadata"]["name"]
+            if (not id_label or id_label in wanted or not _is_managed(namespace) or _is_terminating(namespace)
+                    or any(a.get("name") == name for a in actions)):
+                continue
+            actions.append(dict(kind="delete_namespace", name=name, uid=namespace["metadata"].get("uid"), tenancy=None))
+            before["namespaces"][name] = _ns_view(namespace["metadata"])
+            after["namespaces"][name] = None
+            pruned.append(dict(namespace=name, id=id_label))
+
+    totals = dict(
+        tenancies=len(results),
+        created=sum(1 for r in results if r["created"]),
+        updated=sum(1 for r in results if r["changed"] and not r["created"] and not r["deleted"]),
+        deleted=sum(1 for r in results if r["deleted"]),
+        unchanged=sum(1 for r in results if not r["changed"]),
+        pruned=len(pruned),
+    )
+    return dict(actions=actions, results=results, pruned=pruned, totals=totals,
+                diff=dict(before=before, after=after), warnings=warnings)
+
+
+class Reconciler:
+    """Reads the cluster once per kind, plans, and (unless checking) writes what differs.
+
+    ``kube`` is a small adapter (see ``KubeCalls`` in the module) with ``list_namespaces``,
+    ``read_namespace``, ``list_secrets``, ``create_namespace``, ``patch_namespace``,
+    ``delete_namespace``, ``create_secret``, ``patch_secret``, ``read_secret``; reads return plain
+    dicts (None when not found).
+    """
+
+    def __init__(self, kube, retry):
+        self.kube = kube
+        self.retry = retry
+
+    def read(self, desired, with_secrets):
+        namespaces = self.kube.list_namespaces(TENANCY_ID_LABEL)
+        for name in names_to_read(desired, namespaces):
+            found = self.kube.read_namespace(name)
+            if found is not None:
+                namespaces.append(found)
+        secrets = self.kube.list_secrets(cc.SECRET_NAME) if with_secrets else []
+        return namespaces, secrets
+
+    def run(self, tenancies, state, prune, check_mode):
+        desired = desired_tenancies(tenancies)
+        with_secrets = state == "present" and any(item["cloud"] is not None for item in desired)
+        namespaces, secrets = self.read(desired, with_secrets)
+        result = plan(desired, namespaces, secrets, state, prune)
+        if not check_mode:
+            for action in result["actions"]:
+                getattr(self, "_" + action["kind"])(action)
+        return result
+
+    def _create_namespace(self, action):
+        self.kube.create_namespace(action["body"])
+
+    def _delete_namespace(self, action):
+        self.kube.delete_namespace(action["name"], action["uid"])
+
+    def _create_secret(self, action):
+        self.kube.create_secret(action["namespace"], action["body"])
+
+    def _patch_namespace(self, action):
+        item, name = action["tenancy"], action["name"]
+        attempts = [action["current"]]
+
+        def attempt():
+            current = attempts.pop() if attempts else self.kube.read_namespace(name)
+            if current is None:
+                raise ModuleError("namespace %s of tenancy %s disappeared while being updated; run again" % (name, item["name"]))
+            owner = (current["metadata"].get("labels") or {}).get(TENANCY_ID_LABEL)
+            if owner and owner != item["id_label"]:
+                raise ModuleError("namespace %s was relabelled %s=%s while being updated" % (name, TENANCY_ID_LABEL, owner))
+            patch = namespace_patch(item, current)
+            if patch:
+                patch["resourceVersion"] = current["metadata"].get("resourceVersion")
+                self.kube.patch_namespace(name, {"metadata": patch})
+
+        self.retry(attempt)
+
+    def _patch_secret(self, action):
+        item, namespace = action["tenancy"], action["namespace"]
+        attempts = [action["current"]]
+
+        def attempt():
+            current = attempts.pop() if attempts else self.kube.read_secret(namespace, cc.SECRET_NAME)
+            if current is None:
+                self.kube.create_secret(namespace, _secret_body(item, namespace))
+                return
+            patch = secret_patch(item, current)
+            if patch:
+                patch.setdefault("metadata", {})["resourceVersion"] = current["metadata"].get("resourceVersion")
+                self.kube.patch_secret(namespace, cc.SECRET_NAME, patch)
+
+        self.retry(attempt)

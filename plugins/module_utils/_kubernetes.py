@@ -62,21 +62,36 @@ def _load_configuration(params):
     return configuration
 
 
+def _apply_overrides(configuration, params):
+    """Put the explicit connection options over what the kubeconfig said."""
+    if params.get("host"):
+        configuration.host = params["host"]
+    if params.get("api_key"):
+        # Both keys: newer clients read "BearerToken", older ones "authorization".
+        configuration.api_key = {"BearerToken": "Bearer " + params["api_key"], "authorization": "Bearer " + params["api_key"]}
+    if params.get("validate_certs") is not None:
+        configuration.verify_ssl = params["validate_certs"]
+    for option, attribute in (("ca_cert", "ssl_ca_cert"), ("client_cert", "cert_file"), ("client_key", "key_file")):
+        if params.get(option):
+            setattr(configuration, attribute, params[option])
+
+
 def api_client(params):
     """A kubernetes ApiClient from the module's connection options (explicit options win)."""
     try:
         configuration = _load_configuration(params)
     except ConfigException as exc:
         raise KubernetesError("invalid kubeconfig: %s" % exc)
-    if params.get("host"):
-        configuration.host = params["host"]
-    if params.get("api_key"):
-        configuration.api_key = {"authorization": "Bearer " + params["api_key"]}
-    if params.get("validate_certs") is not None:
-        configuration.verify_ssl = params["validate_certs"]
-    for option, attribute in (("ca_cert", "ssl_ca_cert"), ("client_cert", "cert_file"), ("client_key", "key_file")):
-        if params.get(option):
-            setattr(configuration, attribute, params[option])
+    _apply_overrides(configuration, params)
+    # The kubeconfig loader installs a hook that, before each request, refreshes the token (exec
+    # and OIDC users) and copies host, certificates and token back from the kubeconfig: re-apply
+    # the explicit options after it, so that they keep winning.
+    refresh = getattr(configuration, "refresh_api_key_hook", None)
+    if refresh is not None:
+        def refresh_then_override(config):
+            refresh(config)
+            _apply_overrides(config, params)
+        configuration.refresh_api_key_hook = refresh_then_override
     configuration.retries = False
     return kube_client.ApiClient(configuration)
 
@@ -144,6 +159,73 @@ def retry_on_conflict(attempt, attempts=CONFLICT_ATTEMPTS):
             if not is_conflict(exc) or not remaining:
                 raise
     return None
+
+
+MERGE_PATCH = "application/merge-patch+json"
+
+
+class CoreCalls:
+    """Namespaces and Secrets as plain dicts: reads return None on 404, patches are JSON merge patches."""
+
+    def __init__(self, api):
+        self.core = kube_client.CoreV1Api(api)
+
+    def _read(self, method, *args):
+        try:
+            return request_json(method, *args)
+        except ApiException as exc:
+            if is_not_found(exc):
+                return None
+            raise
+
+    def list_namespaces(self, label_selector):
+        return request_json(self.core.list_namespace, label_selector=label_selector)["items"]
+
+    def read_namespace(self, name):
+        return self._read(self.core.read_namespace, name)
+
+    def create_namespace(self, body):
+        return request_json(self.core.create_namespace, body)
+
+    def patch_namespace(self, name, patch):
+        return request_json(self.core.patch_namespace, name, patch, _content_type=MERGE_PATCH)
+
+    def delete_namespace(self, name, uid=None):
+        """Delete (only the object with ``uid`` when given); False when it was already gone."""
+        body = {"preconditions": {"uid": uid}} if uid else None
+        try:
+            request_json(self.core.delete_namespace, name, body=body)
+        except ApiException as exc:
+            if is_not_found(exc):
+                return False
+            raise
+        return True
+
+    def list_secrets(self, name, label_selector=None):
+        """Secrets called ``name`` in every namespace, in one request."""
+        kwargs = dict(field_selector="metadata.name=%s" % name)
+        if label_selector:
+            kwargs["label_selector"] = label_selector
+        return request_json(self.core.list_secret_for_all_namespaces, **kwargs)["items"]
+
+    def read_secret(self, namespace, name):
+        return self._read(self.core.read_namespaced_secret, name, namespace)
+
+    def create_secret(self, namespace, body):
+        return request_json(self.core.create_namespaced_secret, namespace, body)
+
+    def patch_secret(self, namespace, name, patch):
+        return request_json(self.core.patch_namespaced_secret, name, namespace, patch, _content_type=MERGE_PATCH)
+
+    def delete_secret(self, namespace, name, uid=None):
+        body = {"preconditions": {"uid": uid}} if uid else None
+        try:
+            request_json(self.core.delete_namespaced_secret, name, namespace, body=body)
+        except ApiException as exc:
+            if is_not_found(exc):
+                return False
+            raise
+        return True
 
 
 class KubernetesModule(BaseModule):

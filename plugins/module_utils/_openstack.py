@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 import traceback
 
 from ansible.module_utils.basic import missing_required_lib
@@ -27,7 +28,9 @@ else:
 
 OPENSTACK_ARGUMENT_SPEC = dict(
     cloud=dict(type="raw"),
-    auth=dict(type="dict", no_log=True),
+    # Not no_log as a whole: that would mask every value in it (the project name, the user, the
+    # URL) wherever it appears in output.  Its secret keys are masked instead (secret_values()).
+    auth=dict(type="dict", no_log=False),
     auth_type=dict(type="str"),
     region_name=dict(type="str"),
     interface=dict(type="str", default="public", choices=["admin", "internal", "public"], aliases=["endpoint_type"]),
@@ -37,6 +40,25 @@ OPENSTACK_ARGUMENT_SPEC = dict(
     client_key=dict(type="path", no_log=False, aliases=["key"]),
     api_timeout=dict(type="int"),
 )
+
+
+# Keys of ``auth`` (or of a ``cloud`` dict, at any depth) whose values are secrets.
+SECRET_KEY = re.compile(r"password|secret|token|passcode|totp", re.IGNORECASE)
+
+
+def secret_values(value):
+    """The values under secret-looking keys of ``value`` (nested dicts and lists searched)."""
+    found = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if SECRET_KEY.search(str(key)) and isinstance(item, (str, int)) and str(item):
+                found.add(str(item))
+            else:
+                found |= secret_values(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            found |= secret_values(item)
+    return found
 
 
 def connection_kwargs(params):
@@ -70,6 +92,10 @@ def connect(params):
 
 def describe_sdk_error(exc):
     """One line for an openstacksdk or keystoneauth exception, with the server's own words."""
+    cause = exc.__cause__ or exc.__context__
+    if type(exc) is sdk_exceptions.SDKException and isinstance(cause, ksa_exceptions.ClientException):
+        # Connection.authorize() re-raises keystoneauth errors as a bare SDKException.
+        return describe_sdk_error(cause)
     if isinstance(exc, sdk_exceptions.HttpException):
         detail = exc.details or exc.message
         return "HTTP %s from %s: %s" % (exc.status_code, exc.url or "the cloud", detail)
@@ -96,6 +122,8 @@ class OpenStackModule(BaseModule):
 
     def __init__(self):
         super(OpenStackModule, self).__init__()
+        for secret in secret_values(dict(auth=self.params.get("auth"), cloud=self.params.get("cloud"))):
+            self.module.no_log_values.add(secret)
         if SDK_IMPORT_ERROR:
             self.module.fail_json(msg=missing_required_lib("openstacksdk"), exception=SDK_IMPORT_ERROR)
         self.conn = None

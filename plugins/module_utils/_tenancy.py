@@ -200,10 +200,11 @@ def plan(desired, namespaces, secrets, state="present", prune=False):
     warnings = []
 
     for item in desired:
-        existing = owned_namespace(item, owners, by_name)
         result = dict(id=item["id"], name=item["name"], namespace=item["namespace"], changed=False, created=False, deleted=False)
         if state == "absent":
-            if existing is not None and existing["metadata"].get("labels", {}).get(TENANCY_ID_LABEL) == item["id_label"]:
+            # Only a namespace labelled with the tenancy's ID is its namespace; az-<name> alone is not.
+            existing = owned_namespace(item, owners, {})
+            if existing is not None:
                 name = existing["metadata"]["name"]
                 result["namespace"] = name
                 if not _is_managed(existing):
@@ -217,6 +218,7 @@ def plan(desired, namespaces, secrets, state="present", prune=False):
             results.append(result)
             continue
 
+        existing = owned_namespace(item, owners, by_name)
         if existing is None:
             body = _namespace_body(item)
             actions.append(dict(kind="create_namespace", body=body, tenancy=item))
@@ -293,9 +295,9 @@ class Reconciler:
         self.kube = kube
         self.retry = retry
 
-    def read(self, desired, with_secrets):
+    def read(self, desired, state, with_secrets):
         namespaces = self.kube.list_namespaces(TENANCY_ID_LABEL)
-        for name in names_to_read(desired, namespaces):
+        for name in names_to_read(desired, namespaces) if state == "present" else ():
             found = self.kube.read_namespace(name)
             if found is not None:
                 namespaces.append(found)
@@ -305,7 +307,7 @@ class Reconciler:
     def run(self, tenancies, state, prune, check_mode):
         desired = desired_tenancies(tenancies)
         with_secrets = state == "present" and any(item["cloud"] is not None for item in desired)
-        namespaces, secrets = self.read(desired, with_secrets)
+        namespaces, secrets = self.read(desired, state, with_secrets)
         result = plan(desired, namespaces, secrets, state, prune)
         if not check_mode:
             for action in result["actions"]:
@@ -354,3 +356,20 @@ class Reconciler:
                 self.kube.patch_secret(namespace, cc.SECRET_NAME, patch)
 
         self.retry(attempt)
+
+
+def sensitive_values(tenancies):
+    """The credential secrets of ``tenancies`` and the base64 of the Secret data that would hold them."""
+    values = []
+    for tenancy in tenancies or []:
+        credential = tenancy.get("credential") or {}
+        secret = credential.get("application_credential_secret")
+        if not secret:
+            continue
+        values.append(secret)
+        try:
+            cloud = _credential(tenancy, credential)
+        except ModuleError:
+            continue
+        values.extend(cc.sensitive_strings(None, {cc.CLOUDS_KEY: cc.dump_yaml(cloud)}))
+    return values

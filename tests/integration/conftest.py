@@ -1,5 +1,7 @@
 """Run real ansible-playbook processes against this checkout of azimuth.ops."""
 
+import contextlib
+import fcntl
 import json
 import os
 import subprocess
@@ -70,3 +72,77 @@ def localhost_play(tasks, **extra):
 def save_results(expression):
     """A task that hands ``expression`` (a Jinja expression) back to the test."""
     return {"name": "Save results", "ansible.builtin.copy": {"content": "{{ %s | to_json }}" % expression, "dest": "{{ results_file }}", "mode": "0600"}}
+
+
+# --- The Kubernetes emulator's request counters -----------------------------------------------
+
+KUBE_LOCK = REPO / ".build" / "kube-requests.lock"
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+class KubeRequests:
+    """Counts of the requests the Kubernetes emulator serves, and a way to measure one run exactly.
+
+    The counters are global, so every test that writes to the emulator holds a shared lock for its
+    duration (this fixture takes it); ``measure()`` turns it into an exclusive lock, so no such test
+    runs while a measured run does.  Tests that inject faults not scoped to their own objects use
+    ``measure()`` too.
+    """
+
+    def __init__(self, env, lock):
+        kubeconfig = yaml.safe_load(Path(env["KUBECONFIG"]).read_text())
+        cluster = kubeconfig["clusters"][0]["cluster"]
+        self.url = cluster["server"]
+        self.ca_file = cluster.get("certificate-authority")
+        self.lock = lock
+
+    def counts(self):
+        from sandbox.control import request_counts  # pylint: disable=import-outside-toplevel
+        return request_counts(self.url, ca_file=self.ca_file)["by_route"]
+
+    def inject_fault(self, **fault):
+        from sandbox.control import inject_fault  # pylint: disable=import-outside-toplevel
+        inject_fault(self.url, ca_file=self.ca_file, **fault)
+
+    def clear_faults(self):
+        from sandbox.control import clear_faults  # pylint: disable=import-outside-toplevel
+        clear_faults(self.url, ca_file=self.ca_file)
+
+    @contextlib.contextmanager
+    def measure(self):
+        """Yield a dict that, on exit, holds the requests served meanwhile by route (and ``writes``)."""
+        fcntl.flock(self.lock, fcntl.LOCK_EX)
+        served = {}
+        try:
+            before = self.counts()
+            yield served
+            after = self.counts()
+            served.update((route, after[route] - before.get(route, 0)) for route in after if after[route] != before.get(route, 0))
+        finally:
+            fcntl.flock(self.lock, fcntl.LOCK_SH)
+
+    @staticmethod
+    def writes(served):
+        return dict((route, count) for route, count in served.items() if route.split(" ", 1)[0] in WRITE_METHODS)
+
+
+@pytest.fixture
+def kube_requests(sandbox_env):
+    """A KubeRequests; holds the shared lock for the whole test (see its docstring)."""
+    KUBE_LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with open(KUBE_LOCK, "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_SH)
+        try:
+            yield KubeRequests(sandbox_env, lock)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.fixture
+def kube_core(sandbox_env):
+    """A kubernetes CoreV1Api client for the sandbox (for setting up and checking state)."""
+    from kubernetes import client, config  # pylint: disable=import-outside-toplevel
+    configuration = client.Configuration()
+    config.load_kube_config(config_file=sandbox_env["KUBECONFIG"], client_configuration=configuration)
+    with client.ApiClient(configuration) as api:
+        yield client.CoreV1Api(api)

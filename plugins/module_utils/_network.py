@@ -1,0 +1,602 @@
+# -*- coding: utf-8 -*-
+# Copyright: azimuth.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A tenancy's networks: discover the external, internal and storage networks, create the internal one.
+
+``TenancyNetworks(conn, options).run()`` does the work for the project ``conn`` is scoped to
+and returns the module's result.  The selection rules are plain functions over network dicts
+(``select_external``, ``select_internal``, ``select_storage``, ``settle``) that unit tests call
+directly.
+
+Objects this module creates are marked by their ``description`` (``network_marker``,
+``SUBNET_MARKER``, ``router_marker``).  Only a marked network with the name ``internal_net_name``
+owned by the project is ever completed (subnet, router, gateway, interface); a network the
+operator tagged or named by template is used as it is.
+
+Concurrent runs: a run that creates an object waits ``SETTLE_SECONDS`` (Neutron's
+``created_at`` has a resolution of one second), lists the marked candidates again and keeps the
+oldest (``created_at``, then lowest ID); it deletes its own object when another one wins, so
+every run ends on the same objects.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import time
+
+from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils._openstack import describe_sdk_error
+
+try:
+    from keystoneauth1 import exceptions as ksa_exceptions
+    from openstack import exceptions as sdk_exceptions
+except ImportError:  # the module reports the missing library before it gets here
+    BACKEND_ERRORS = ()
+    CONFLICT_ERRORS = ()
+else:
+    BACKEND_ERRORS = (sdk_exceptions.SDKException, ksa_exceptions.ClientException)
+    CONFLICT_ERRORS = (sdk_exceptions.BadRequestException, sdk_exceptions.ConflictException)
+
+MARKER = "Created by azimuth.ops.tenancy_network"
+SUBNET_MARKER = MARKER
+SETTLE_SECONDS = 2.0
+TEMPLATE_PLACEHOLDER = "{tenant_name}"
+
+
+def network_marker(tag):
+    """The description of an internal network this module creates for ``tag``."""
+    return "%s (tag %s)" % (MARKER, tag)
+
+
+def router_marker(network_id):
+    """The description of the router this module creates for the internal network ``network_id``."""
+    return "%s (network %s)" % (MARKER, network_id)
+
+
+class NetworkError(ModuleError):
+    """Bad input or a cloud state the module cannot settle on its own."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Plain data
+
+
+def _field(obj, *names):
+    """The first of ``names`` that ``obj`` (an openstacksdk resource or a plain dict) has."""
+    for name in names:
+        if obj.get(name) is not None:
+            return obj.get(name)
+    return None
+
+
+def network_dict(network):
+    """The fields of a Neutron network the module uses and returns."""
+    return dict(
+        id=network["id"],
+        name=network["name"],
+        description=network.get("description") or "",
+        project_id=network["project_id"],
+        tags=sorted(network.get("tags") or []),
+        shared=bool(_field(network, "is_shared", "shared")),
+        router_external=bool(_field(network, "is_router_external", "router:external")),
+        created_at=network.get("created_at"),
+    )
+
+
+def subnet_dict(subnet):
+    return dict(
+        id=subnet["id"],
+        name=subnet["name"],
+        description=subnet.get("description") or "",
+        project_id=subnet["project_id"],
+        network_id=subnet["network_id"],
+        ip_version=subnet["ip_version"],
+        cidr=subnet["cidr"],
+        gateway_ip=subnet.get("gateway_ip"),
+        dns_nameservers=list(subnet.get("dns_nameservers") or []),
+        created_at=subnet.get("created_at"),
+    )
+
+
+def router_dict(router, interface_subnet_ids):
+    gateway = router.get("external_gateway_info") or {}
+    return dict(
+        id=router["id"],
+        name=router["name"],
+        project_id=router["project_id"],
+        external_network_id=gateway.get("network_id"),
+        interfaces=[dict(subnet_id=subnet_id) for subnet_id in interface_subnet_ids],
+        created_at=router.get("created_at"),
+    )
+
+
+def describe(objects):
+    """``name (id), name (id)`` in a stable order."""
+    return ", ".join("%s (%s)" % (obj["name"], obj["id"]) for obj in sorted(objects, key=lambda o: (o["name"], o["id"])))
+
+
+def settle(candidates):
+    """The object concurrent runs agree on: the oldest ``created_at``, then the lowest ID."""
+    return min(candidates, key=lambda obj: (obj.get("created_at") or "", obj["id"]))
+
+
+def render_template(template, project_name):
+    return template.replace(TEMPLATE_PLACEHOLDER, project_name)
+
+
+def gateway_for(cidr):
+    """The gateway Neutron gives a subnet by default: the first host address."""
+    network = ipaddress.ip_network(str(cidr))
+    return str(network.network_address + 1)
+
+
+class Project:
+    def __init__(self, project_id, name):
+        self.id = project_id
+        self.name = name
+
+    def __str__(self):
+        return "project %s (%s)" % (self.name, self.id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Options
+
+
+class Options:
+    """The module's options, checked before any request."""
+
+    FIELDS = dict(
+        internal_net_tag="portal-internal",
+        external_net_tag="portal-external",
+        storage_net_tag="portal-storage",
+        internal_net_template=None,
+        external_net_template=None,
+        create_internal_net=True,
+        internal_net_cidr="192.168.3.0/24",
+        internal_net_dns_nameservers=None,
+        internal_net_name="portal-internal",
+        router_name="portal-router",
+        allow_shared_internal_net=False,
+        external_net_required=True,
+    )
+
+    def __init__(self, **values):
+        unknown = set(values) - set(self.FIELDS)
+        if unknown:
+            raise TypeError("unknown options: %s" % ", ".join(sorted(unknown)))
+        for field, default in self.FIELDS.items():
+            value = values.get(field)
+            setattr(self, field, default if value is None else value)
+        self.internal_net_dns_nameservers = list(self.internal_net_dns_nameservers or [])
+        self.validate()
+
+    @classmethod
+    def from_params(cls, params):
+        return cls(**dict((field, params.get(field)) for field in cls.FIELDS))
+
+    def validate(self):
+        for field in ("internal_net_tag", "external_net_tag", "storage_net_tag", "internal_net_name", "router_name"):
+            value = getattr(self, field)
+            if not value or not value.strip():
+                raise NetworkError("%s must not be empty" % field)
+        for field in ("internal_net_tag", "external_net_tag", "storage_net_tag"):
+            if "," in getattr(self, field):
+                raise NetworkError("%s '%s' must not contain a comma (Neutron tags cannot)" % (field, getattr(self, field)))
+        for field in ("internal_net_template", "external_net_template"):
+            template = getattr(self, field)
+            if template is not None and not render_template(template, "x").strip():
+                raise NetworkError("%s must not be empty" % field)
+        try:
+            cidr = ipaddress.ip_network(str(self.internal_net_cidr), strict=True)
+        except ValueError as exc:
+            raise NetworkError("internal_net_cidr '%s' is not a network address: %s" % (self.internal_net_cidr, exc))
+        if cidr.version != 4:
+            raise NetworkError("internal_net_cidr '%s' is not an IPv4 network" % self.internal_net_cidr)
+        if cidr.num_addresses < 4:
+            raise NetworkError("internal_net_cidr '%s' is too small for a subnet with a gateway" % self.internal_net_cidr)
+        self.internal_net_cidr = str(cidr)
+        for server in self.internal_net_dns_nameservers:
+            try:
+                ipaddress.ip_address(str(server))
+            except ValueError:
+                raise NetworkError("internal_net_dns_nameservers: '%s' is not an IP address" % server)
+
+    @property
+    def tags(self):
+        """The distinct tags to look for, in one request."""
+        return sorted(set([self.external_net_tag, self.internal_net_tag, self.storage_net_tag]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Selection rules (pure)
+
+
+def select_external(project, options, tagged, by_template=None, router_external=None):
+    """The external network, or raise NetworkError.
+
+    ``tagged``: visible networks carrying ``external_net_tag``; ``by_template``: networks named
+    by ``external_net_template`` (None when not asked); ``router_external``: networks with
+    ``router:external`` (None when not asked).  Returns ``(network, next_step)`` where
+    ``next_step`` is None when decided, else ``"template"`` or ``"router_external"``: the list
+    the caller must fetch before calling again.
+    """
+    prefix = "Could not determine the external network for %s: " % project
+    tag = options.external_net_tag
+    if len(tagged) == 1:
+        return tagged[0], None
+    if len(tagged) > 1:
+        raise NetworkError(
+            prefix + "%d networks carry the tag '%s': %s. Remove the tag from all but the one to use."
+            % (len(tagged), tag, describe(tagged)))
+    if options.external_net_template is not None:
+        if by_template is None:
+            return None, "template"
+        name = render_template(options.external_net_template, project.name)
+        if len(by_template) == 1:
+            return by_template[0], None
+        if not by_template:
+            raise NetworkError(
+                prefix + "no network carries the tag '%s' and no network is named '%s' (external_net_template '%s')."
+                % (tag, name, options.external_net_template))
+        raise NetworkError(
+            prefix + "%d networks are named '%s' (external_net_template '%s'): %s. Tag the one to use with '%s'."
+            % (len(by_template), name, options.external_net_template, describe(by_template), tag))
+    if router_external is None:
+        return None, "router_external"
+    unique = list(dict((net["id"], net) for net in router_external).values())
+    if len(unique) == 1:
+        return unique[0], None
+    if not unique:
+        raise NetworkError(
+            prefix + "could not find an external network: no network carries the tag '%s' and no network has "
+            "router:external set. Tag the external network with '%s' or set external_net_template." % (tag, tag))
+    raise NetworkError(
+        prefix + "no network carries the tag '%s' and %d networks have router:external set: %s. "
+        "Tag the one to use with '%s' (or set external_net_template)." % (tag, len(unique), describe(unique), tag))
+
+
+def owned(project, options, networks):
+    """The networks that may be the project's internal network."""
+    if options.allow_shared_internal_net:
+        return list(networks)
+    return [net for net in networks if net["project_id"] == project.id]
+
+
+def is_managed(project, options, network):
+    """Whether this module created ``network`` (so it may complete it)."""
+    return (network["project_id"] == project.id and network["name"] == options.internal_net_name
+            and network["description"] == network_marker(options.internal_net_tag))
+
+
+def select_internal(project, options, tagged, by_template=None):
+    """The internal network found by tag or template, or None when it must be created.
+
+    ``tagged``: visible networks carrying ``internal_net_tag`` (any owner: the rule filters);
+    ``by_template``: visible networks named by ``internal_net_template`` (None when not asked).
+    Returns ``(network, next_step)`` as ``select_external`` does; ``next_step`` is ``"template"``
+    or ``"create"``.
+    """
+    prefix = "Could not determine the internal network for %s: " % project
+    tag = options.internal_net_tag
+    candidates = owned(project, options, tagged)
+    if len(candidates) == 1:
+        return candidates[0], None
+    if len(candidates) > 1:
+        raise NetworkError(
+            prefix + "%d networks%s carry the tag '%s': %s. Remove the tag from all but the one to use."
+            % (len(candidates), "" if options.allow_shared_internal_net else " of the project", tag, describe(candidates)))
+    if options.internal_net_template is not None:
+        if by_template is None:
+            return None, "template"
+        name = render_template(options.internal_net_template, project.name)
+        named = owned(project, options, by_template)
+        if len(named) == 1:
+            return named[0], None
+        if len(named) > 1:
+            raise NetworkError(
+                prefix + "%d networks are named '%s' (internal_net_template '%s'): %s. Tag the one to use with '%s'."
+                % (len(named), name, options.internal_net_template, describe(named), tag))
+        raise NetworkError(
+            prefix + "no network%s carries the tag '%s' and none is named '%s' (internal_net_template '%s'; "
+            "a template never creates a network)%s."
+            % (_of_project(options), tag, name, options.internal_net_template,
+               _others(project, options, tagged + by_template)))
+    if options.create_internal_net:
+        return None, "create"
+    raise NetworkError(
+        "Could not find an internal network for %s: no network%s carries the tag '%s'%s. "
+        "Tag one with '%s' or enable create_internal_net."
+        % (project, _of_project(options), tag, _others(project, options, tagged), tag))
+
+
+def _of_project(options):
+    return "" if options.allow_shared_internal_net else " of the project"
+
+
+def _others(project, options, networks):
+    others = [net for net in networks if net["project_id"] != project.id]
+    if not others or options.allow_shared_internal_net:
+        return ""
+    return " (networks of other projects are not used unless allow_shared_internal_net is true: %s)" % describe(others)
+
+
+def select_storage(project, options, tagged):
+    if len(tagged) > 1:
+        raise NetworkError(
+            "Could not determine the storage network for %s: %d networks carry the tag '%s': %s. "
+            "Remove the tag from all but the one to use." % (project, len(tagged), options.storage_net_tag, describe(tagged)))
+    return tagged[0] if tagged else None
+
+
+def with_tag(networks, tag):
+    return [net for net in networks if tag in net["tags"]]
+
+
+# ---------------------------------------------------------------------------------------------
+# The run
+
+
+class TenancyNetworks:
+    """Discovers (and creates) the networks of the project ``conn`` is scoped to."""
+
+    def __init__(self, conn, options, check_mode=False, project=None, sleep=time.sleep, settle_seconds=SETTLE_SECONDS):
+        self.conn = conn
+        self.options = options
+        self.check_mode = check_mode
+        self.sleep = sleep
+        self.settle_seconds = settle_seconds
+        self.project = project or self._current_project()
+        self.warnings = []
+        self.created = []
+        self.changed = False
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def _current_project(self):
+        """The project from the token (no request beyond authentication)."""
+        access = self.conn.session.auth.get_access(self.conn.session)
+        if not access.project_id:
+            raise NetworkError("the credentials are not scoped to a project; set project_name or project_id in auth")
+        return Project(access.project_id, access.project_name)
+
+    def _networks(self, **query):
+        return [network_dict(net) for net in self.conn.network.networks(**query)]
+
+    def _managed_networks(self):
+        """Networks this module created for the tag, tagged yet or not."""
+        return self._networks(name=self.options.internal_net_name, project_id=self.project.id,
+                              description=network_marker(self.options.internal_net_tag))
+
+    def _managed_subnets(self, network_id):
+        return [subnet_dict(s) for s in self.conn.network.subnets(network_id=network_id, description=SUBNET_MARKER)]
+
+    def _managed_routers(self, network_id):
+        return [dict(r) for r in self.conn.network.routers(project_id=self.project.id, description=router_marker(network_id))]
+
+    def _interface_subnet_ids(self, router_id, network_id):
+        ports = self.conn.network.ports(device_id=router_id, network_id=network_id)
+        return sorted(set(ip["subnet_id"] for port in ports for ip in (port.get("fixed_ips") or [])))
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def _write(self, what, call, *args, **kwargs):
+        self.changed = True
+        try:
+            return call(*args, **kwargs)
+        except BACKEND_ERRORS as exc:
+            raise NetworkError("Could not %s for %s: %s" % (what, self.project, describe_sdk_error(exc)))
+
+    def _create_settled(self, *specs):
+        """Create objects, wait, and keep for each the one concurrent runs agree on (deleting ours if it lost).
+
+        Each spec is ``(kind, name, create, candidates, delete)``; one wait covers them all.
+        Returns the winners, in order.
+        """
+        mine = [self._write("create %s %s" % (kind, name), create) for kind, name, create, _, _ in specs]
+        self.sleep(self.settle_seconds)
+        winners = []
+        for (kind, name, _, candidates, delete), obj in zip(specs, mine):
+            seen = candidates()
+            if not any(other["id"] == obj["id"] for other in seen):
+                seen.append(obj)
+            winner = settle(seen)
+            if winner["id"] == obj["id"]:
+                self.created.append(dict(type=kind, id=obj["id"], name=obj["name"]))
+            else:
+                self._write("delete %s %s (%s), created by a concurrent run that lost" % (kind, name, obj["id"]),
+                            delete, obj["id"])
+            winners.append(winner)
+        return winners
+
+    # -- discovery -----------------------------------------------------------------------------
+
+    def discover(self):
+        """Find the external, storage and internal networks; nothing is written."""
+        opts = self.options
+        tagged = self._networks(any_tags=",".join(opts.tags))
+
+        external = None
+        try:
+            external, step = select_external(self.project, opts, with_tag(tagged, opts.external_net_tag))
+            if step == "template":
+                name = render_template(opts.external_net_template, self.project.name)
+                external, step = select_external(self.project, opts, [], by_template=self._networks(name=name))
+            elif step == "router_external":
+                external, step = select_external(self.project, opts, [], router_external=self._networks(is_router_external=True))
+        except NetworkError as exc:
+            if opts.external_net_required:
+                raise
+            self.warnings.append("%s Carrying on without an external network (external_net_required is false)." % exc)
+
+        storage = select_storage(self.project, opts, with_tag(tagged, opts.storage_net_tag))
+
+        internal_tagged = with_tag(tagged, opts.internal_net_tag)
+        internal, step = select_internal(self.project, opts, internal_tagged)
+        if step == "template":
+            query = dict(name=render_template(opts.internal_net_template, self.project.name))
+            internal, step = select_internal(self.project, opts, internal_tagged, by_template=self._networks(**query))
+        return external, storage, internal
+
+    # -- the internal network this module manages ------------------------------------------------
+
+    def observe(self, network):
+        """What exists of a managed internal network: (network, subnet, router) dicts or None."""
+        if network is None:
+            managed = self._managed_networks()
+            if not managed:
+                return None, None, None
+            network = settle(managed)
+        subnets = self._managed_subnets(network["id"])
+        subnet = settle(subnets) if subnets else None
+        routers = self._managed_routers(network["id"])
+        router = None
+        if routers:
+            found = settle(routers)
+            attached = self._interface_subnet_ids(found["id"], network["id"]) if subnet else []
+            router = router_dict(found, [s for s in attached if subnet and s == subnet["id"]])
+        return network, subnet, router
+
+    def plan(self, network, subnet, router, external):
+        """The steps that complete the managed internal network."""
+        steps = []
+        if network is None:
+            steps.append("create_network")
+        elif self.options.internal_net_tag not in network["tags"]:
+            steps.append("tag_network")
+        if subnet is None:
+            steps.append("create_subnet")
+        if router is None:
+            if external is not None:
+                steps.extend(["create_router", "add_interface"])
+        else:
+            if router["external_network_id"] is None and external is not None:
+                steps.append("set_gateway")
+            if not router["interfaces"]:
+                steps.append("add_interface")
+        return steps
+
+    def predict(self, network, subnet, router, external, steps):
+        """The objects a real run would end with (new ones without IDs)."""
+        opts = self.options
+        if "create_network" in steps:
+            network = dict(id=None, name=opts.internal_net_name, description=network_marker(opts.internal_net_tag),
+                           project_id=self.project.id, tags=[opts.internal_net_tag], shared=False,
+                           router_external=False, created_at=None)
+        elif "tag_network" in steps:
+            network = dict(network, tags=sorted(network["tags"] + [opts.internal_net_tag]))
+        if "create_subnet" in steps:
+            subnet = dict(id=None, name=opts.internal_net_name, description=SUBNET_MARKER, project_id=self.project.id,
+                          network_id=network["id"], ip_version=4, cidr=opts.internal_net_cidr,
+                          gateway_ip=gateway_for(opts.internal_net_cidr),
+                          dns_nameservers=list(opts.internal_net_dns_nameservers), created_at=None)
+        if "create_router" in steps:
+            router = dict(id=None, name=opts.router_name, project_id=self.project.id,
+                          external_network_id=external["id"], interfaces=[], created_at=None)
+        if "set_gateway" in steps:
+            router = dict(router, external_network_id=external["id"])
+        if "add_interface" in steps:
+            router = dict(router, interfaces=[dict(subnet_id=subnet["id"])])
+        return network, subnet, router
+
+    def complete(self, network, subnet, router, external, steps):
+        """Carry out ``steps``; returns the (network, subnet, router) every concurrent run ends with."""
+        opts = self.options
+        net_api = self.conn.network
+        if "create_network" in steps:
+            network, = self._create_settled((
+                "network", opts.internal_net_name,
+                lambda: network_dict(net_api.create_network(
+                    name=opts.internal_net_name, description=network_marker(opts.internal_net_tag))),
+                self._managed_networks, net_api.delete_network))
+            # A concurrent run may have got further with the winner meanwhile.
+            network, subnet, router = self.observe(network)
+        if opts.internal_net_tag not in network["tags"]:
+            tags = sorted(set(network["tags"]) | set([opts.internal_net_tag]))
+            self._write("tag network %s (%s) with '%s'" % (network["name"], network["id"], opts.internal_net_tag),
+                        net_api.set_tags, net_api.get_network(network["id"]), tags)
+            network = dict(network, tags=tags)
+
+        specs = []
+        if subnet is None:
+            kwargs = dict(name=opts.internal_net_name, description=SUBNET_MARKER, network_id=network["id"],
+                          ip_version=4, cidr=opts.internal_net_cidr)
+            if opts.internal_net_dns_nameservers:
+                kwargs["dns_nameservers"] = opts.internal_net_dns_nameservers
+            specs.append(("subnet", opts.internal_net_name, lambda: subnet_dict(net_api.create_subnet(**kwargs)),
+                          lambda: self._managed_subnets(network["id"]), net_api.delete_subnet))
+        if router is None and external is not None:
+            specs.append(("router", opts.router_name,
+                          lambda: dict(net_api.create_router(
+                              name=opts.router_name, description=router_marker(network["id"]),
+                              external_gateway_info=dict(network_id=external["id"]))),
+                          lambda: self._managed_routers(network["id"]), net_api.delete_router))
+        winners = dict((spec[0], winner) for spec, winner in zip(specs, self._create_settled(*specs))) if specs else {}
+        subnet = winners.get("subnet", subnet)
+        if "router" in winners:
+            router = router_dict(winners["router"], [])
+        if router is None:
+            return network, subnet, router
+        if router["external_network_id"] is None and external is not None:
+            self._write("set the gateway of router %s (%s) to %s (%s)" % (router["name"], router["id"], external["name"], external["id"]),
+                        net_api.update_router, router["id"], external_gateway_info=dict(network_id=external["id"]))
+            router = dict(router, external_network_id=external["id"])
+        if not router["interfaces"]:
+            self._add_interface(router, network, subnet)
+            router = dict(router, interfaces=[dict(subnet_id=subnet["id"])])
+        return network, subnet, router
+
+    def _add_interface(self, router, network, subnet):
+        what = "attach router %s (%s) to subnet %s (%s)" % (router["name"], router["id"], subnet["name"], subnet["id"])
+        try:
+            self.changed = True
+            self.conn.network.add_interface_to_router(router["id"], subnet_id=subnet["id"])
+        except CONFLICT_ERRORS as exc:
+            # A concurrent run attached it first: fine if the interface is there now.
+            if subnet["id"] not in self._interface_subnet_ids(router["id"], network["id"]):
+                raise NetworkError("Could not %s for %s: %s" % (what, self.project, describe_sdk_error(exc)))
+        except BACKEND_ERRORS as exc:
+            raise NetworkError("Could not %s for %s: %s" % (what, self.project, describe_sdk_error(exc)))
+
+    # -- all together ----------------------------------------------------------------------------
+
+    def run(self, diff=False):
+        external, storage, internal = self.discover()
+        managed = internal is None or is_managed(self.project, self.options, internal)
+        subnet = router = None
+        before = after = None
+        if managed:
+            network, subnet, router = self.observe(internal)
+            before = dict(internal_network=network, subnet=subnet, router=router)
+            steps = self.plan(network, subnet, router, external)
+            if steps and self.check_mode:
+                self.changed = True
+                for step, kind in (("create_network", "network"), ("create_subnet", "subnet"), ("create_router", "router")):
+                    if step in steps:
+                        name = self.options.router_name if kind == "router" else self.options.internal_net_name
+                        self.created.append(dict(type=kind, id=None, name=name))
+                network, subnet, router = self.predict(network, subnet, router, external, steps)
+            elif steps:
+                network, subnet, router = self.complete(network, subnet, router, external, steps)
+            internal = network
+            after = dict(internal_network=network, subnet=subnet, router=router)
+            if router is None and external is None:
+                self.warnings.append(
+                    "No router for the internal network %s of %s: there is no external network, so it has no way out."
+                    % (network["name"], self.project))
+        result = dict(
+            changed=self.changed,
+            internal_network=internal,
+            external_network=external,
+            storage_network=storage,
+            subnet=subnet,
+            router=router,
+            created=self.created,
+        )
+        if diff:
+            if before is None:
+                before = after = dict(internal_network=internal, subnet=None, router=None)
+            result["diff"] = dict(before=before, after=after)
+        return result

@@ -1,0 +1,407 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: azimuth.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: app_credential
+short_description: An OpenStack application credential kept in a Kubernetes Secret
+version_added: 0.1.0
+author: azimuth.ops contributors
+description:
+  - Ensures an application credential of the authenticated user in the current project (the one the
+    connection is scoped to) and keeps it, as a C(clouds.yaml) with the cloud C(openstack), in a Kubernetes Secret.
+  - Keystone shows a credential's secret only when it is created, so the Secret holds it. When the
+    credential the Secret holds exists (and, with O(verify), Keystone accepts it) and has the asked
+    O(description), O(roles), O(unrestricted) and O(expires_at), only the Secret's other content is kept up to date.
+  - Otherwise the module rotates. It creates a new credential, writes the Secret, and then deletes the
+    credentials it replaced. A failure between those steps leaves the Secret holding a credential that
+    worked before the run. A credential left over from such a failure is deleted on the next run.
+  - Application credential names are unique per user. While two generations coexist, the new one is
+    called C(<name>-<8 hex digits>). The module treats the credentials of the user in the current project
+    called O(name) or C(O(name)-<8 hex digits>) as its own. Do not give other credentials such names.
+  - The top-level connection options are the OpenStack ones (the C(azimuth.ops.openstack) group). The
+    Kubernetes connection is the dict O(kubernetes), with the same keys and environment fallbacks as
+    the collection's Kubernetes modules, so C(KUBECONFIG) alone is enough.
+attributes:
+  action_group:
+    description: Use C(group/azimuth.ops.openstack) in C(module_defaults) to set the OpenStack connection options.
+    support: full
+    membership:
+      - azimuth.ops.openstack
+  check_mode:
+    description: Reads Keystone and the Secret and predicts every change, writing nothing.
+    support: full
+  diff_mode:
+    description:
+      - Returns the credential (without its secret) and the Secret's labels, annotations and data, before and after.
+      - Every C(application_credential_secret) is C(********) (C(******** (changed)) when it changes).
+    support: full
+options:
+  description:
+    description:
+      - The credential's description.
+      - Credentials cannot be updated, so a new description means a new credential.
+    type: str
+  expires_at:
+    description:
+      - When the credential expires, as ISO 8601 (for example C(2030-01-31T00:00:00Z)); times without an
+        offset are UTC. It does not expire when not given.
+      - A different expiry means a new credential.
+    type: str
+  include_cacert:
+    description:
+      - Add the key C(cacert) with the content of the CA file that the OpenStack connection verifies TLS with
+        (O(ca_cert) or C(cacert) in C(clouds.yaml)). Nothing is added when no CA file is used.
+      - C(clouds.yaml) does not name a path for it; point C(cacert) at wherever the Secret is mounted.
+    type: bool
+    default: false
+  include_user_info:
+    description: Add the key C(user_info.yaml) with C(project_id), C(project_name), C(username) and C(user_id).
+    type: bool
+    default: false
+  kubernetes:
+    description:
+      - The Kubernetes connection for the Secret. The keys are those of the collection's Kubernetes modules,
+        with the same defaults from the environment.
+    type: dict
+    default: {}
+    suboptions:
+      api_key:
+        description: A bearer token; overrides the kubeconfig's. Defaults to C(K8S_AUTH_API_KEY).
+        type: str
+      ca_cert:
+        description: A CA bundle to verify the API server with. Defaults to C(K8S_AUTH_SSL_CA_CERT), then the kubeconfig.
+        type: path
+        aliases: [ssl_ca_cert]
+      client_cert:
+        description: A client certificate. Defaults to C(K8S_AUTH_CERT_FILE), then the kubeconfig.
+        type: path
+        aliases: [cert_file]
+      client_key:
+        description: The key of O(kubernetes.client_cert). Defaults to C(K8S_AUTH_KEY_FILE), then the kubeconfig.
+        type: path
+        aliases: [key_file]
+      context:
+        description: The kubeconfig context to use; defaults to its current context, or C(K8S_AUTH_CONTEXT).
+        type: str
+      host:
+        description: The API server URL; overrides the kubeconfig's. Defaults to C(K8S_AUTH_HOST).
+        type: str
+      kubeconfig:
+        description:
+          - A kubeconfig file, or its content as a dict.
+          - Defaults to C(K8S_AUTH_KUBECONFIG), then C(KUBECONFIG), then C(~/.kube/config), unless O(kubernetes.host) is set.
+        type: raw
+      validate_certs:
+        description: Whether to verify the API server's certificate. Defaults to C(K8S_AUTH_VERIFY_SSL), then the kubeconfig.
+        type: bool
+        aliases: [verify_ssl]
+  name:
+    description: The credential's name (see the description for the names of its generations).
+    type: str
+    required: true
+  roles:
+    description:
+      - Names or IDs of the roles the credential has; the user must hold each in the project.
+      - Defaults to every role the user has in the project except C(admin).
+      - Different roles mean a new credential.
+    type: list
+    elements: str
+  secret:
+    description: The Kubernetes Secret that holds the credential. Its namespace must exist.
+    type: dict
+    required: true
+    suboptions:
+      annotations:
+        description: Annotations for the Secret; V(null) removes one. Others are left alone.
+        type: dict
+      labels:
+        description:
+          - Labels for the Secret; V(null) removes one. Others are left alone.
+          - C(credential.azimuth-cloud.io/provider=openstack) and C(app.kubernetes.io/managed-by=azimuth-ops) are always set.
+        type: dict
+      name:
+        description: The Secret's name.
+        type: str
+        default: default-openstack-credential
+      namespace:
+        description: The Secret's namespace, for example the tenancy's namespace from M(azimuth.ops.tenancy).
+        type: str
+        required: true
+  state:
+    description:
+      - V(present) ensures the credential and the Secret.
+      - V(absent) deletes the Secret (when it is labelled as managed by the collection or holds one of the
+        module's credentials) and every credential of the module's O(name) in the project.
+    type: str
+    default: present
+    choices: [absent, present]
+  unrestricted:
+    description:
+      - Whether the credential may create further application credentials and trusts. Keep it V(false)
+        unless the consumer needs that. A change means a new credential.
+    type: bool
+    default: false
+  validate_certs:
+    description:
+      - Whether to verify the OpenStack endpoints' TLS certificates. Defaults to what O(cloud) says, else V(true).
+      - Unlike the other OpenStack modules, this one has no alias C(verify) (that is O(verify) here).
+    type: bool
+  verify:
+    description:
+      - Authenticate with the credential the Secret holds, and rotate when Keystone refuses it (for example
+        when it expired or was deleted and recreated elsewhere under the same ID).
+      - An unreachable Keystone is an error, not a refusal.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - azimuth.ops.openstack
+notes:
+  - Needs, in Kubernetes, C(get), C(create), C(patch) and C(delete) on the Secret.
+  - Authenticating with an application credential that is not O(unrestricted), Keystone does not allow
+    creating another one; use the user's password or token.
+  - C(clouds.yaml) gets the connection's auth URL, region and interface, and C(verify: false) when the
+    connection does not verify certificates.
+  - A no-op run costs Keystone one token request and one list of the user's application credentials
+    (plus one token request with O(verify)), and Kubernetes one read of the Secret.
+seealso:
+  - module: azimuth.ops.tenancy
+"""
+
+EXAMPLES = r"""
+- name: Keep an application credential of the demo project in the tenancy's namespace
+  azimuth.ops.app_credential:
+    cloud: demo
+    name: azimuth-portal
+    secret:
+      namespace: az-demo
+
+- name: Change it (new roles and an expiry mean a new credential; the old one is deleted after the Secret is written)
+  azimuth.ops.app_credential:
+    cloud: demo
+    name: azimuth-portal
+    roles: [member]
+    expires_at: "2030-01-31T00:00:00Z"
+    include_user_info: true
+    verify: true
+    secret:
+      namespace: az-demo
+      labels:
+        example.org/owner: portal
+    kubernetes:
+      kubeconfig: /etc/azimuth/kubeconfig
+      context: management
+
+- name: Remove the Secret and the credential
+  azimuth.ops.app_credential:
+    cloud: demo
+    name: azimuth-portal
+    secret:
+      namespace: az-demo
+    state: absent
+
+- name: Set the OpenStack connection once for the collection's OpenStack modules
+  module_defaults:
+    group/azimuth.ops.openstack:
+      cloud: demo
+      region_name: RegionOne
+  block:
+    - name: Ensure the credential
+      azimuth.ops.app_credential:
+        name: azimuth-portal
+        secret:
+          namespace: az-demo
+"""
+
+RETURN = r"""
+credential:
+  description:
+    - The credential the Secret holds after the run, without its secret (V(null) after O(state=absent)).
+    - In check mode, a credential that would be created has C(id) V(null).
+  returned: always
+  type: dict
+  contains:
+    description:
+      description: Its description.
+      type: str
+    expires_at:
+      description: When it expires (UTC, C(YYYY-MM-DDTHH:MM:SS)), or V(null).
+      type: str
+    id:
+      description: Its ID.
+      type: str
+    name:
+      description: Its name (O(name), or C(O(name)-<8 hex digits>) for a generation created while another existed).
+      type: str
+    project_id:
+      description: Its project.
+      type: str
+    roles:
+      description: The names of its roles.
+      type: list
+      elements: str
+    unrestricted:
+      description: Whether it is unrestricted.
+      type: bool
+  sample:
+    id: 3be8be35db4c4328b72d019372c8f523
+    name: azimuth-portal
+    description: null
+    project_id: 7ecb5bf4a0a84f80a5cd4e1ccbf4d0f0
+    roles: [member, reader]
+    unrestricted: false
+    expires_at: null
+deleted_credentials:
+  description: IDs of the credentials deleted (or that would be, in check mode) because they were replaced or O(state=absent).
+  returned: always
+  type: list
+  elements: str
+  sample: [0c2a3c9e5f5b4d2a8c1e7f6a5b4c3d2e]
+diff:
+  description:
+    - In diff mode, C(credential), C(other_credentials) (IDs of the module's credentials that the Secret does not
+      hold) and C(secret) (labels, annotations and data, parsed, with every secret masked), before and after.
+  returned: when diff mode is on
+  type: dict
+  contains:
+    before:
+      description: Before the run.
+      type: dict
+    after:
+      description: After the run.
+      type: dict
+  sample:
+    before: {credential: null, other_credentials: [], secret: null}
+    after:
+      credential: {id: 3be8be35db4c4328b72d019372c8f523, name: azimuth-portal, roles: [member, reader]}
+      other_credentials: []
+      secret:
+        labels: {credential.azimuth-cloud.io/provider: openstack, app.kubernetes.io/managed-by: azimuth-ops}
+        annotations: {}
+        data:
+          clouds.yaml:
+            clouds:
+              openstack:
+                auth:
+                  auth_url: https://keystone.example.org:5000/v3
+                  application_credential_id: 3be8be35db4c4328b72d019372c8f523
+                  application_credential_secret: "********"
+project:
+  description: The project the credential belongs to (the connection's).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Its ID.
+      type: str
+    name:
+      description: Its name.
+      type: str
+  sample: {id: 7ecb5bf4a0a84f80a5cd4e1ccbf4d0f0, name: demo}
+reason:
+  description: Why the credential was (or would be) replaced, or V(null) when it was kept.
+  returned: always
+  type: str
+  sample: the Secret az-demo/default-openstack-credential does not exist
+rotated:
+  description: Whether a new credential was (or would be) created.
+  returned: always
+  type: bool
+  sample: true
+secret:
+  description: The Secret's namespace and name.
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: Its name.
+      type: str
+    namespace:
+      description: Its namespace.
+      type: str
+  sample: {namespace: az-demo, name: default-openstack-credential}
+user:
+  description: The authenticated user, who owns the credential.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: The user's ID.
+      type: str
+    name:
+      description: The user's name.
+      type: str
+  sample: {id: ceec80e1f62347ce899db7abc2316981, name: sandbox-demo}
+"""
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
+from ansible_collections.azimuth.ops.plugins.module_utils import _openstack as openstack
+from ansible_collections.azimuth.ops.plugins.module_utils._app_credential import AppCredential
+
+
+def _without_verify_alias(spec):
+    """The OpenStack options, with C(verify) freed for this module's own option."""
+    spec = dict(spec)
+    spec["validate_certs"] = dict(type="bool")
+    return spec
+
+
+class AppCredentialModule(openstack.OpenStackModule):
+    base_argument_spec = _without_verify_alias(openstack.OPENSTACK_ARGUMENT_SPEC)
+    argument_spec = dict(
+        description=dict(type="str"),
+        expires_at=dict(type="str"),
+        include_cacert=dict(type="bool", default=False),
+        include_user_info=dict(type="bool", default=False),
+        kubernetes=dict(type="dict", default={}, options=kube.KUBERNETES_ARGUMENT_SPEC),
+        name=dict(type="str", required=True),
+        roles=dict(type="list", elements="str"),
+        secret=dict(type="dict", required=True, options=dict(
+            annotations=dict(type="dict"),
+            labels=dict(type="dict"),
+            name=dict(type="str", default="default-openstack-credential"),
+            namespace=dict(type="str", required=True),
+        )),
+        state=dict(type="str", default="present", choices=["absent", "present"]),
+        unrestricted=dict(type="bool", default=False),
+        verify=dict(type="bool", default=False),
+    )
+
+    def __init__(self):
+        super(AppCredentialModule, self).__init__()
+        if kube.KUBERNETES_IMPORT_ERROR:
+            self.module.fail_json(msg=missing_required_lib("kubernetes"), exception=kube.KUBERNETES_IMPORT_ERROR)
+        try:
+            self.api = kube.api_client(self.params["kubernetes"])
+        except kube.KubernetesError as exc:
+            self.fail("Could not configure the Kubernetes client: %s" % exc)
+        self.job = None
+
+    def translate(self, exc):
+        return openstack.translate_error(exc) or kube.translate_error(exc)
+
+    def sensitive_values(self):
+        return self.job.sensitive if self.job else ()
+
+    def run(self):
+        self.job = AppCredential(self.conn, kube.CoreCalls(self.api), self.params, self.check_mode,
+                                 kube.retry_on_conflict, self.translate)
+        result = self.job.run()
+        if not self.diff_mode:
+            result.pop("diff", None)
+        return result
+
+
+def main():
+    AppCredentialModule().execute()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,282 @@
+"""azimuth.ops.tenancy through real ansible-playbook runs against the sandbox's Kubernetes emulator."""
+
+import base64
+import socket
+
+import pytest
+
+from .conftest import localhost_play, save_results
+
+ID_LABEL = "tenant.azimuth-cloud.io/id"
+MANAGED = {"app.kubernetes.io/managed-by": "azimuth-ops"}
+SECRET = "default-openstack-credential"
+
+
+def tenancy(run_playbook, env, tenancies, *args, ignore_errors=False, **options):
+    """Run the module once; return (run, module result)."""
+    task = {"name": "Tenancies", "azimuth.ops.tenancy": dict(tenancies=tenancies, **options), "register": "result"}
+    if ignore_errors:
+        task["ignore_errors"] = True
+    run = run_playbook([localhost_play([task, dict(save_results("result"), check_mode=False)])], *args, env=env)
+    return run, run.results
+
+
+def namespace(kube_core, name):
+    from kubernetes.client.rest import ApiException
+    try:
+        return kube_core.read_namespace(name)
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def secret_data(kube_core, ns):
+    secret = kube_core.read_namespaced_secret(SECRET, ns)
+    return dict((k, base64.b64decode(v).decode()) for k, v in secret.data.items())
+
+
+@pytest.fixture
+def names(unique_name, kube_core):
+    """Tenancy names/IDs unique to the test; their namespaces are deleted afterwards."""
+    created = []
+
+    def make(suffix):
+        name = "%s-%s" % (unique_name, suffix)
+        created.append("az-" + name)
+        return {"id": "id-" + name, "name": name}
+
+    yield make
+    for ns in created:
+        try:
+            kube_core.delete_namespace(ns)
+        except Exception:  # pylint: disable=broad-exception-caught
+            pass
+
+
+def credential(secret):
+    return {"auth_url": "http://127.0.0.1:5000/v3", "application_credential_id": "cred-id",
+            "application_credential_secret": secret, "region_name": "RegionOne"}
+
+
+def test_create_recreate_modify_delete_with_and_without_check_mode(run_playbook, sandbox_env, kube_requests, kube_core, names):
+    one, two = names("one"), names("two")
+    ns_one = "az-" + one["name"]
+
+    def step(tenancies, *args, **options):
+        run, result = tenancy(run_playbook, sandbox_env, tenancies, *args, **options)
+        assert run.ok, run.output
+        return result
+
+    # create
+    result = step([one, two], "--check")
+    assert result["changed"] and result["totals"]["created"] == 2
+    assert namespace(kube_core, ns_one) is None
+    result = step([one, two])
+    assert result["changed"] and [r["created"] for r in result["tenancies"]] == [True, True]
+    ns = namespace(kube_core, ns_one)
+    assert ns.metadata.labels[ID_LABEL] == one["id"] and ns.metadata.labels["app.kubernetes.io/managed-by"] == "azimuth-ops"
+    assert ns.metadata.annotations == {"tenant.azimuth-cloud.io/name": one["name"]}
+    # re-create
+    result = step([one, two], "--check")
+    assert not result["changed"] and result["totals"]["unchanged"] == 2
+    result = step([one, two])
+    assert not result["changed"]
+    # modify
+    changed = dict(one, oidc_group="/physics", labels={"example.org/team": "a"}, credential=credential("s3cret-one"))
+    result = step([changed, two], "--check")
+    assert result["changed"] and result["totals"] == dict(tenancies=2, created=0, updated=1, deleted=0, unchanged=1, pruned=0)
+    assert "example.org/team" not in namespace(kube_core, ns_one).metadata.labels
+    result = step([changed, two])
+    assert result["changed"] and result["tenancies"][0]["changed"] and not result["tenancies"][1]["changed"]
+    ns = namespace(kube_core, ns_one)
+    assert ns.metadata.labels["example.org/team"] == "a"
+    assert ns.metadata.annotations["tenant.azimuth-cloud.io/oidc-group"] == "/physics"
+    assert "application_credential_secret: s3cret-one" in secret_data(kube_core, ns_one)["clouds.yaml"]
+    # delete
+    result = step([changed, two], "--check", state="absent")
+    assert result["changed"] and result["totals"]["deleted"] == 2
+    assert namespace(kube_core, ns_one) is not None
+    result = step([changed, two], state="absent")
+    assert result["changed"] and [r["deleted"] for r in result["tenancies"]] == [True, True]
+    assert namespace(kube_core, ns_one) is None
+    result = step([changed, two], "--check", state="absent")
+    assert not result["changed"]
+    result = step([changed, two], state="absent")
+    assert not result["changed"]
+
+
+def test_second_run_sends_no_write_request_and_diff_masks_the_secret(run_playbook, sandbox_env, kube_requests, kube_core, names):
+    one, two = names("one"), names("two")
+    one["credential"] = credential("a-very-private-secret-1")
+    run, result = tenancy(run_playbook, sandbox_env, [one, two], "--diff")
+    assert run.ok, run.output
+    after = result["diff"]["after"]
+    key = "az-%s/%s" % (one["name"], SECRET)
+    cloud = after["secrets"][key]["data"]["clouds.yaml"]["clouds"]["openstack"]
+    assert cloud["auth"] == {"auth_url": "http://127.0.0.1:5000/v3", "application_credential_id": "cred-id",
+                             "application_credential_secret": "********"}
+    assert cloud["auth_type"] == "v3applicationcredential" and cloud["identity_api_version"] == 3
+    assert cloud["interface"] == "public" and cloud["region_name"] == "RegionOne"
+    assert after["secrets"][key]["labels"]["credential.azimuth-cloud.io/provider"] == "openstack"
+    assert list(secret_data(kube_core, "az-" + one["name"])) == ["clouds.yaml"]
+
+    with kube_requests.measure() as served:
+        run, result = tenancy(run_playbook, sandbox_env, [one, two], "--diff")
+    assert run.ok, run.output
+    assert not result["changed"] and result["diff"]["after"] == {"namespaces": {}, "secrets": {}}
+    assert kube_requests.writes(served) == {}
+    assert sum(served.values()) == 2, served  # one list of namespaces, one of Secrets
+
+    one["credential"] = credential("a-very-private-secret-2")
+    run, result = tenancy(run_playbook, sandbox_env, [one, two], "--diff")
+    assert run.ok, run.output
+    assert result["diff"]["after"]["secrets"][key]["data"]["clouds.yaml"]["clouds"]["openstack"]["auth"][
+        "application_credential_secret"] == "******** (changed)"
+    assert "a-very-private-secret" not in run.output
+
+
+def test_no_secret_in_any_output_at_vvv_with_diff(run_playbook, sandbox_env, kube_requests, kube_core, names):
+    one = names("one")
+    first, second = "first-secret-Xq7vR2pL9", "second-secret-Kz3mW8nB4"
+    outputs = []
+    for value in (first, second):
+        one["credential"] = credential(value)
+        run, _ = tenancy(run_playbook, sandbox_env, [one], "-vvv", "--diff")
+        assert run.ok, run.output
+        outputs.append(run.output)
+        data = kube_core.read_namespaced_secret(SECRET, "az-" + one["name"]).data["clouds.yaml"]
+        forbidden = [value, base64.b64encode(value.encode()).decode(), data]
+        for text in outputs:
+            for needle in forbidden:
+                assert needle not in text
+    # a failure message (the Secret write refused) does not carry it either
+    one["credential"] = credential("third-secret-Hy6tQ1wE5")
+    kube_requests.inject_fault(count=1, status=422, method="PATCH", path_regex="/namespaces/az-%s/secrets/" % one["name"])
+    run, _ = tenancy(run_playbook, sandbox_env, [one], "-vvv", "--diff")
+    assert not run.ok
+    assert "third-secret-Hy6tQ1wE5" not in run.output
+    assert base64.b64encode(b"third-secret-Hy6tQ1wE5").decode() not in run.output
+
+
+def test_a_renamed_tenancy_keeps_its_namespace_and_foreign_labels_survive(run_playbook, sandbox_env, kube_requests, kube_core, names):
+    one = names("one")
+    run, _ = tenancy(run_playbook, sandbox_env, [one])
+    assert run.ok, run.output
+    ns = "az-" + one["name"]
+    kube_core.patch_namespace(ns, {"metadata": {"labels": {"example.org/other-tool": "x"}}})
+    renamed = dict(one, name=one["name"] + "-renamed")
+    run, result = tenancy(run_playbook, sandbox_env, [renamed])
+    assert run.ok, run.output
+    assert result["tenancies"][0]["namespace"] == ns and not result["tenancies"][0]["created"]
+    got = namespace(kube_core, ns)
+    assert got.metadata.annotations["tenant.azimuth-cloud.io/name"] == renamed["name"]
+    assert got.metadata.labels["example.org/other-tool"] == "x"
+    assert namespace(kube_core, "az-" + renamed["name"]) is None
+
+
+def test_an_unlabelled_namespace_is_adopted(run_playbook, sandbox_env, kube_requests, kube_core, names):
+    one = names("one")
+    kube_core.create_namespace({"metadata": {"name": "az-" + one["name"]}})
+    run, result = tenancy(run_playbook, sandbox_env, [one], "--check")
+    assert run.ok and result["changed"] and not result["tenancies"][0]["created"]
+    run, result = tenancy(run_playbook, sandbox_env, [one])
+    assert run.ok and result["totals"]["updated"] == 1
+    assert namespace(kube_core, "az-" + one["name"]).metadata.labels[ID_LABEL] == one["id"]
+
+
+def test_ownership_conflicts_stop_before_any_write(run_playbook, sandbox_env, kube_requests, kube_core, names):
+    one, two, three = names("one"), names("two"), names("three")
+    # az-<one> belongs to another tenancy
+    other = "other-" + one["id"]
+    kube_core.create_namespace({"metadata": {"name": "az-" + one["name"], "labels": {ID_LABEL: other}}})
+    run, _ = tenancy(run_playbook, sandbox_env, [three, one])
+    assert not run.ok
+    assert "namespace az-%s belongs to another tenancy (%s=%s)" % (one["name"], ID_LABEL, other) in run.output
+    assert namespace(kube_core, "az-" + three["name"]) is None  # nothing written
+    # two namespaces labelled with the same ID
+    for suffix in ("a", "b"):
+        kube_core.create_namespace({"metadata": {"name": "az-%s-%s" % (two["name"], suffix), "labels": {ID_LABEL: two["id"]}}})
+    names("two-a"), names("two-b")  # cleaned up afterwards
+    run, _ = tenancy(run_playbook, sandbox_env, [two])
+    assert not run.ok
+    assert "namespaces az-{0}-a and az-{0}-b are all labelled".format(two["name"]) in run.output
+    # two listed tenancies with one namespace, or one ID
+    run, _ = tenancy(run_playbook, sandbox_env, [three, dict(three, id="other")])
+    assert not run.ok and "both map to namespace az-" + three["name"] in run.output
+    run, _ = tenancy(run_playbook, sandbox_env, [three, dict(three, name="x" + three["name"])])
+    assert not run.ok and "both map to ID label" in run.output
+    assert namespace(kube_core, "az-" + three["name"]) is None
+    # a namespace another tool manages
+    kube_core.create_namespace({"metadata": {"name": "az-" + three["name"], "labels": {"app.kubernetes.io/managed-by": "Helm"}}})
+    run, _ = tenancy(run_playbook, sandbox_env, [three])
+    assert not run.ok and "is managed by Helm" in run.output
+    # state=absent leaves a namespace that is not managed by the collection
+    run, result = tenancy(run_playbook, sandbox_env, [dict(id=other, name=one["name"])], state="absent")
+    assert run.ok and not result["changed"]
+    assert "is not managed by azimuth-ops; left alone" in run.output
+    assert namespace(kube_core, "az-" + one["name"]) is not None
+
+
+def test_a_name_without_letters_or_digits(run_playbook, sandbox_env):
+    run, _ = tenancy(run_playbook, sandbox_env, [{"id": "x1", "name": "!!! ---"}])
+    assert not run.ok
+    assert "tenancy !!! --- (x1): the name cannot name a namespace" in run.output
+
+
+def test_prune_deletes_only_managed_namespaces_of_unlisted_tenancies(run_playbook, sandbox_env, kube_requests, kube_core, names):
+    one, two, foreign = names("one"), names("two"), names("foreign")
+    with kube_requests.measure():  # prune sees every managed namespace: no other test may be mid-run
+        run, _ = tenancy(run_playbook, sandbox_env, [one, two])
+        assert run.ok, run.output
+        kube_core.create_namespace({"metadata": {"name": "az-" + foreign["name"], "labels": {ID_LABEL: foreign["id"]}}})
+        run, result = tenancy(run_playbook, sandbox_env, [one], "--check", prune=True)
+        assert run.ok, run.output
+        assert {"namespace": "az-" + two["name"], "id": two["id"]} in result["pruned"]
+        assert namespace(kube_core, "az-" + two["name"]) is not None
+        run, result = tenancy(run_playbook, sandbox_env, [one], prune=True)
+        assert run.ok, run.output
+        assert {"namespace": "az-" + two["name"], "id": two["id"]} in result["pruned"]
+        assert namespace(kube_core, "az-" + two["name"]) is None
+        assert namespace(kube_core, "az-" + one["name"]) is not None
+        assert namespace(kube_core, "az-" + foreign["name"]) is not None  # not managed: never pruned
+        run, result = tenancy(run_playbook, sandbox_env, [one], prune=True)
+        assert run.ok and not result["changed"]
+
+
+def test_a_conflict_is_retried_after_re_reading(run_playbook, sandbox_env, kube_requests, kube_core, names):
+    one = names("one")
+    run, _ = tenancy(run_playbook, sandbox_env, [one])
+    assert run.ok, run.output
+    kube_requests.inject_fault(count=2, status=409, method="PATCH", path_regex="/namespaces/az-%s$" % one["name"])
+    run, result = tenancy(run_playbook, sandbox_env, [dict(one, oidc_group="/g")])
+    assert run.ok, run.output
+    assert namespace(kube_core, "az-" + one["name"]).metadata.annotations["tenant.azimuth-cloud.io/oidc-group"] == "/g"
+
+
+def test_an_unreachable_api(run_playbook, sandbox_env, names):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    run, _ = tenancy(run_playbook, sandbox_env, [names("one")], host="https://127.0.0.1:%d" % port)
+    assert not run.ok
+    assert "Kubernetes request failed: could not reach the Kubernetes API" in run.output
+    assert "Traceback" not in run.output
+
+
+def test_a_refusing_api(run_playbook, sandbox_env, kube_requests, names):
+    with kube_requests.measure():
+        kube_requests.inject_fault(count=1, status=503, method="GET", path_regex="^/api/v1/namespaces$")
+        try:
+            run, _ = tenancy(run_playbook, sandbox_env, [names("one")])
+        finally:
+            kube_requests.clear_faults()
+    assert not run.ok
+    assert "Kubernetes request failed: HTTP 503 ServiceUnavailable" in run.output
+
+
+def test_a_bad_token(run_playbook, sandbox_env, names):
+    run, _ = tenancy(run_playbook, sandbox_env, [names("one")], api_key="not-the-token")
+    assert not run.ok
+    assert "Kubernetes request failed: HTTP 401 Unauthorized" in run.output
+    assert "not-the-token" not in run.output

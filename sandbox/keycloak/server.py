@@ -42,7 +42,7 @@ class KeycloakHandler(BaseHTTPRequestHandler):
         route, params = app.api.resolve(request.method, request.path)
         app.control.count(request.method, route.template if route else None)
         fault = app.control.take_fault(request.method, request.path)
-        if fault and "timeout" in fault:
+        if fault and fault["timeout"] is not None:
             time.sleep(float(fault["timeout"]))
             self.close_connection = True
             return

@@ -3,9 +3,9 @@
 import os
 import shutil
 import ssl
-import subprocess
 import urllib.request
 
+from sandbox import apt
 from sandbox.kube import tls
 from sandbox.paths import REPO_ROOT
 from sandbox.service import Process, Service, python_module
@@ -44,11 +44,8 @@ class KubeService(Service):
         return f"https://{self.host}:{self.port}"
 
     def install(self):
-        if shutil.which("kubectl"):
-            return
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "kubernetes-client"], check=True, env=env)
+        if not shutil.which("kubectl"):
+            apt.install(["kubernetes-client"])
 
     def prepare(self, fresh=False):
         if fresh:

@@ -52,3 +52,15 @@ def test_installed_tarball_serves_the_filters(tarball, tmp_path, run_playbook):
     assert run.results["allowed"] is True
     assert run.results["namespace"] == "az-some-tenancy"
     assert run.results["annotations"]["acl.azimuth.stackhpc.com/deny-list"] == "x,y"
+
+
+def test_execution_environment_dependencies_are_found_in_the_installed_copy(tarball, tmp_path):
+    collections = tmp_path / "collections"
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections))
+    subprocess.run([str(ANSIBLE_GALAXY), "collection", "install", "-p", str(collections), str(tarball)],
+                   check=True, capture_output=True, env=env)
+    introspect = subprocess.run([str(Path(sys.executable).parent / "ansible-builder"), "introspect", str(collections)],
+                                check=True, capture_output=True, text=True)
+    requirements = (Path(__file__).resolve().parents[2] / "requirements.txt").read_text().splitlines()
+    for requirement in (line for line in requirements if line and not line.startswith("#")):
+        assert "%s  # from collection azimuth.ops" % requirement in introspect.stdout

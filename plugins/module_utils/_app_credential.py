@@ -126,8 +126,9 @@ def secret_data(context, credential_id, credential_secret, include_user_info, ca
                             interface=context.get("interface"), verify=False if context.get("verify") is False else None)
     data = {cc.CLOUDS_KEY: cc.dump_yaml(cloud)}
     if include_user_info:
-        data["user_info.yaml"] = cc.dump_yaml(dict(project_id=context["project_id"], project_name=context["project_name"],
-                                                    username=context["username"], user_id=context["user_id"]))
+        user_info = dict(project_id=context["project_id"], project_name=context["project_name"],
+                         username=context["username"], user_id=context["user_id"])
+        data["user_info.yaml"] = cc.dump_yaml(user_info)
     if cacert is not None:
         data["cacert"] = cacert
     return data
@@ -344,8 +345,8 @@ class AppCredential:
             self.conn.identity.delete_application_credential(user_id, created["id"])
         except Exception as exc:  # pylint: disable=broad-exception-caught
             return ("%s; the new application credential %s could not be deleted either (%s): delete it by hand. "
-                    "The Secret still holds the previous credential." % (message, created["id"], self.describe(exc)))
-        return "%s. The new application credential was deleted again; the Secret still holds the previous one." % message
+                    "The Secret was left as it was." % (message, created["id"], self.describe(exc)))
+        return "%s. The new application credential was deleted again; the Secret was left as it was." % message
 
     def delete_replaced(self, replaced, kept_id):
         user_id = self.conn.session.auth.get_access(self.conn.session).user_id

@@ -387,23 +387,37 @@ class TenancyNetworks:
         try:
             return call(*args, **kwargs)
         except BACKEND_ERRORS as exc:
-            raise NetworkError("Could not %s for %s: %s" % (what, self.project, describe_sdk_error(exc)))
+            raise NetworkError("Could not %s for %s: %s" % (what, self.project, describe_sdk_error(exc))) from exc
 
     def _create_settled(self, *specs):
         """Create objects, wait, and keep for each the one concurrent runs agree on (deleting ours if it lost).
 
-        Each spec is ``(kind, name, create, candidates, delete)``; one wait covers them all.
-        Returns the winners, in order.
+        Each spec is ``(kind, name, create, candidates, delete)``; one wait covers them all.  When
+        Neutron refuses a create (a subnet overlapping one a concurrent run just created), an
+        object that ``candidates`` returns is used instead.  Returns the winners, in order.
         """
-        mine = [self._write("create %s %s" % (kind, name), create) for kind, name, create, _, _ in specs]
-        self.sleep(self.settle_seconds)
+        mine = []
+        started = time.time()
+        for kind, name, create, candidates, _ in specs:
+            try:
+                mine.append(self._write("create %s %s" % (kind, name), create))
+            except NetworkError as exc:
+                if not isinstance(exc.__cause__, CONFLICT_ERRORS) or not candidates():
+                    raise
+                mine.append(None)
+        # Neutron's created_at has a resolution of one second: a concurrent object that would win
+        # (created in the same second) is visible once its create request has finished, which
+        # takes about as long as ours did.
+        self.sleep(self.settle_seconds + 2 * (time.time() - started))
         winners = []
         for (kind, name, _, candidates, delete), obj in zip(specs, mine):
             seen = candidates()
-            if not any(other["id"] == obj["id"] for other in seen):
+            if obj is not None and not any(other["id"] == obj["id"] for other in seen):
                 seen.append(obj)
             winner = settle(seen)
-            if winner["id"] == obj["id"]:
+            if obj is None:
+                pass
+            elif winner["id"] == obj["id"]:
                 self.created.append(dict(type=kind, id=obj["id"], name=obj["name"]))
             else:
                 self._write("delete %s %s (%s), created by a concurrent run that lost" % (kind, name, obj["id"]),

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 module: app_credential
 short_description: An OpenStack application credential kept in a Kubernetes Secret
 version_added: 0.1.0
-author: azimuth.ops contributors
+author: azimuth.ops contributors (@azimuth-cloud)
 description:
   - Ensures an application credential of the authenticated user in the current project (the one the
     connection is scoped to) and keeps it, as a C(clouds.yaml) with the cloud C(openstack), in a Kubernetes Secret.
@@ -42,6 +42,36 @@ attributes:
       - Every C(application_credential_secret) is C(********) (C(******** (changed)) when it changes).
     support: full
 options:
+  api_timeout:
+    description: Seconds to wait for each API request.
+    type: int
+  auth:
+    description:
+      - Authentication settings such as C(auth_url), C(username), C(password), C(project_name),
+        C(user_domain_name), C(project_domain_name), or C(application_credential_id) and
+        C(application_credential_secret). Overrides what O(cloud) gives.
+    type: dict
+  auth_type:
+    description: The keystoneauth plugin, for example C(password) or C(v3applicationcredential).
+    type: str
+  ca_cert:
+    description: A CA bundle to verify the cloud's certificates with.
+    type: path
+    aliases: [cacert]
+  client_cert:
+    description: A client certificate for TLS client authentication.
+    type: path
+    aliases: [cert]
+  client_key:
+    description: The key of O(client_cert).
+    type: path
+    aliases: [key]
+  cloud:
+    description:
+      - The name of a cloud in C(clouds.yaml), or a dict of connection settings.
+      - Without it (and without O(auth)), openstacksdk reads C(OS_CLOUD), C(OS_*) environment variables
+        and C(clouds.yaml) (located by C(OS_CLIENT_CONFIG_FILE) or the standard paths).
+    type: raw
   description:
     description:
       - The credential's description.
@@ -64,6 +94,12 @@ options:
     description: Add the key C(user_info.yaml) with C(project_id), C(project_name), C(username) and C(user_id).
     type: bool
     default: false
+  interface:
+    description: The endpoint interface to use.
+    type: str
+    default: public
+    choices: [admin, internal, public]
+    aliases: [endpoint_type]
   kubernetes:
     description:
       - The Kubernetes connection for the Secret. The keys are those of the collection's Kubernetes modules,
@@ -105,6 +141,9 @@ options:
     description: The credential's name (see the description for the names of its generations).
     type: str
     required: true
+  region_name:
+    description: The region to use.
+    type: str
   roles:
     description:
       - Names or IDs of the roles the credential has; the user must hold each in the project.
@@ -159,13 +198,19 @@ options:
       - An unreachable Keystone is an error, not a refusal.
     type: bool
     default: false
-extends_documentation_fragment:
-  - azimuth.ops.openstack
+requirements:
+  - python >= 3.9
+  - openstacksdk >= 1.0
+  - kubernetes >= 24.2
 notes:
+  - The OpenStack connection options are those of the collection's other OpenStack modules (the
+    C(azimuth.ops.openstack) documentation fragment), except that O(validate_certs) has no alias C(verify).
+  - Bad credentials, an unreachable endpoint or a refused request end the task with one message that
+    includes the server's response.
   - Needs, in Kubernetes, C(get), C(create), C(patch) and C(delete) on the Secret.
   - Authenticating with an application credential that is not O(unrestricted), Keystone does not allow
     creating another one; use the user's password or token.
-  - C(clouds.yaml) gets the connection's auth URL, region and interface, and C(verify: false) when the
+  - C(clouds.yaml) gets the connection's auth URL, region and interface, and C(verify) V(false) when the
     connection does not verify certificates.
   - A no-op run costs Keystone one token request and one list of the user's application credentials
     (plus one token request with O(verify)), and Kubernetes one read of the Secret.
@@ -363,7 +408,7 @@ class AppCredentialModule(openstack.OpenStackModule):
         kubernetes=dict(type="dict", default={}, options=kube.KUBERNETES_ARGUMENT_SPEC),
         name=dict(type="str", required=True),
         roles=dict(type="list", elements="str"),
-        secret=dict(type="dict", required=True, options=dict(
+        secret=dict(type="dict", required=True, no_log=False, options=dict(
             annotations=dict(type="dict"),
             labels=dict(type="dict"),
             name=dict(type="str", default="default-openstack-credential"),
@@ -387,12 +432,21 @@ class AppCredentialModule(openstack.OpenStackModule):
     def translate(self, exc):
         return openstack.translate_error(exc) or kube.translate_error(exc)
 
+    @staticmethod
+    def describe(exc):
+        """One line for a failed request, without the module-level prefix."""
+        if openstack.translate_error(exc):
+            return openstack.describe_sdk_error(exc)
+        if kube.translate_error(exc):
+            return kube.describe_api_error(exc)
+        return None
+
     def sensitive_values(self):
         return self.job.sensitive if self.job else ()
 
     def run(self):
         self.job = AppCredential(self.conn, kube.CoreCalls(self.api), self.params, self.check_mode,
-                                 kube.retry_on_conflict, self.translate)
+                                 kube.retry_on_conflict, self.describe)
         result = self.job.run()
         if not self.diff_mode:
             result.pop("diff", None)

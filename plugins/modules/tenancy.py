@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 module: tenancy
 short_description: Tenant namespaces and their cloud-credential Secrets in Kubernetes
 version_added: 0.1.0
-author: azimuth.ops contributors
+author: azimuth.ops contributors (@azimuth-cloud)
 description:
   - Reconciles a list of tenancies in one call. Each tenancy gets the namespace C(az-<sanitised name>)
     (the rule of the P(azimuth.ops.tenancy_namespace#filter) filter), labelled C(tenant.azimuth-cloud.io/id)

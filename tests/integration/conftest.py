@@ -77,24 +77,32 @@ def save_results(expression):
 # --- The Kubernetes emulator's request counters -----------------------------------------------
 
 KUBE_LOCK = REPO / ".build" / "kube-requests.lock"
+KUBE_ALONE_LOCK = REPO / ".build" / "kube-alone.lock"
+KUBE_TURNSTILE = REPO / ".build" / "kube-turnstile.lock"
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
 class KubeRequests:
     """Counts of the requests the Kubernetes emulator serves, and a way to measure one run exactly.
 
-    The counters are global, so every test that writes to the emulator holds a shared lock for its
-    duration (this fixture takes it); ``measure()`` turns it into an exclusive lock, so no such test
-    runs while a measured run does.  Tests that inject faults not scoped to their own objects use
-    ``measure()`` too.
+    The counters are global and tests run in parallel, so tests that use the emulator hold two
+    shared locks for their whole duration (the ``kube_requests`` fixture takes them):
+    - ``measure()`` makes the first exclusive, so no other such test sends a request while a
+      measured run does;
+    - the second is taken exclusively by a test that acts on objects it did not create (prune
+      deletes every managed namespace; the ``kube_alone`` fixture), which so runs alone.
+    A turnstile (taken briefly by whoever enters or wants to be exclusive) keeps new tests from
+    starving one that waits for exclusivity.  Tests that inject faults not scoped to their own
+    objects use ``measure()`` too.
     """
 
-    def __init__(self, env, lock):
+    def __init__(self, env, lock, turnstile):
         kubeconfig = yaml.safe_load(Path(env["KUBECONFIG"]).read_text())
         cluster = kubeconfig["clusters"][0]["cluster"]
         self.url = cluster["server"]
         self.ca_file = cluster.get("certificate-authority")
         self.lock = lock
+        self.turnstile = turnstile
 
     def counts(self):
         from sandbox.control import request_counts  # pylint: disable=import-outside-toplevel
@@ -110,8 +118,11 @@ class KubeRequests:
 
     @contextlib.contextmanager
     def measure(self):
-        """Yield a dict that, on exit, holds the requests served meanwhile by route (and ``writes``)."""
-        fcntl.flock(self.lock, fcntl.LOCK_EX)
+        """Yield a dict that, on exit, holds the requests served meanwhile by route."""
+        if self.lock is not None:
+            fcntl.flock(self.lock, fcntl.LOCK_UN)
+            with _holding(self.turnstile):
+                fcntl.flock(self.lock, fcntl.LOCK_EX)
         served = {}
         try:
             before = self.counts()
@@ -119,23 +130,52 @@ class KubeRequests:
             after = self.counts()
             served.update((route, after[route] - before.get(route, 0)) for route in after if after[route] != before.get(route, 0))
         finally:
-            fcntl.flock(self.lock, fcntl.LOCK_SH)
+            if self.lock is not None:
+                fcntl.flock(self.lock, fcntl.LOCK_SH)
 
     @staticmethod
     def writes(served):
         return dict((route, count) for route, count in served.items() if route.split(" ", 1)[0] in WRITE_METHODS)
 
 
+def _lock_file(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return open(path, "a+")
+
+
+@contextlib.contextmanager
+def _holding(handle):
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture
 def kube_requests(sandbox_env):
-    """A KubeRequests; holds the shared lock for the whole test (see its docstring)."""
-    KUBE_LOCK.parent.mkdir(parents=True, exist_ok=True)
-    with open(KUBE_LOCK, "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_SH)
+    """A KubeRequests; holds both shared locks for the whole test (see its docstring)."""
+    with _lock_file(KUBE_TURNSTILE) as turnstile, _lock_file(KUBE_ALONE_LOCK) as alone, _lock_file(KUBE_LOCK) as lock:
+        with _holding(turnstile):
+            fcntl.flock(alone, fcntl.LOCK_SH)
+            fcntl.flock(lock, fcntl.LOCK_SH)
         try:
-            yield KubeRequests(sandbox_env, lock)
+            yield KubeRequests(sandbox_env, lock, turnstile)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+            fcntl.flock(alone, fcntl.LOCK_UN)
+
+
+@pytest.fixture
+def kube_alone(sandbox_env):
+    """A KubeRequests for a test that must run while no other emulator test is under way."""
+    with _lock_file(KUBE_TURNSTILE) as turnstile, _lock_file(KUBE_ALONE_LOCK) as alone:
+        with _holding(turnstile):
+            fcntl.flock(alone, fcntl.LOCK_EX)
+        try:
+            yield KubeRequests(sandbox_env, None, None)
+        finally:
+            fcntl.flock(alone, fcntl.LOCK_UN)
 
 
 @pytest.fixture

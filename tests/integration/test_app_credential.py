@@ -18,7 +18,7 @@ AUTH_URL = "http://127.0.0.1:5000/v3"
 
 
 @pytest.fixture
-def tenant(openstack_admin, unique_name, kube_core):
+def tenant(kube_requests, openstack_admin, unique_name, kube_core):
     """A project, a member user with a password, a namespace; all deleted afterwards."""
     admin = openstack_admin
     project = admin.identity.create_project(name=unique_name, domain_id="default")
@@ -113,7 +113,7 @@ def test_create_recreate_modify_delete_with_and_without_check_mode(run_playbook,
     assert result["changed"] and result["deleted_credentials"] == [first[0][0]]
     second = credentials(openstack_admin, tenant)
     assert len(second) == 1 and second[0][2] == ("reader",) and second[0][1].startswith("portal-")
-    clouds, _, _ = stored(kube_core, tenant)
+    clouds = stored(kube_core, tenant)[0]
     assert clouds["clouds"]["openstack"]["auth"]["application_credential_id"] == second[0][0] and authenticates(clouds)
     # delete
     result = step("--check", state="absent")
@@ -149,9 +149,9 @@ def test_user_info_and_cacert(run_playbook, sandbox_env, kube_requests, kube_cor
     ca_file = yaml.safe_load(open(sandbox_env["KUBECONFIG"]).read())["clusters"][0]["cluster"]["certificate-authority"]
     run, result = app_credential(run_playbook, sandbox_env, tenant, include_user_info=True, include_cacert=True, ca_cert=ca_file)
     assert run.ok, run.output
-    _, data, _ = stored(kube_core, tenant)
-    assert yaml.safe_load(data["user_info.yaml"]) == {"project_id": tenant["project"].id, "project_name": tenant["name"],
-                                                       "username": tenant["name"], "user_id": tenant["user"].id}
+    data = stored(kube_core, tenant)[1]
+    expected = {"project_id": tenant["project"].id, "project_name": tenant["name"], "username": tenant["name"], "user_id": tenant["user"].id}
+    assert yaml.safe_load(data["user_info.yaml"]) == expected
     assert data["cacert"] == open(ca_file).read()
     # without them the keys go, and the credential stays
     run, again = app_credential(run_playbook, sandbox_env, tenant)
@@ -176,7 +176,7 @@ def test_the_credential_is_replaced_when_the_secret_or_the_credential_is_lost(ru
     third = result["credential"]["id"]
     assert authenticates(stored(kube_core, tenant)[0])
     # verify: Keystone refuses what the Secret holds (a wrong secret)
-    clouds, _, _ = stored(kube_core, tenant)
+    clouds = stored(kube_core, tenant)[0]
     clouds["clouds"]["openstack"]["auth"]["application_credential_secret"] = "wrong"
     kube_core.patch_namespaced_secret(SECRET, tenant["namespace"], {"data": {"clouds.yaml": base64.b64encode(yaml.safe_dump(clouds).encode()).decode()}})
     run, result = app_credential(run_playbook, sandbox_env, tenant)
@@ -192,14 +192,14 @@ def test_a_failed_secret_write_keeps_the_working_credential(run_playbook, sandbo
     before = credentials(openstack_admin, tenant)
     kube_requests.inject_fault(count=5, status=500, method="PATCH", path_regex="/namespaces/%s/secrets/" % tenant["namespace"])
     try:
-        run, _ = app_credential(run_playbook, sandbox_env, tenant, roles=["reader"])
+        run = app_credential(run_playbook, sandbox_env, tenant, roles=["reader"])[0]
     finally:
         kube_requests.clear_faults()
     assert not run.ok
     assert "Could not write the Secret %s/%s: HTTP 500" % (tenant["namespace"], SECRET) in run.output
-    assert "The new application credential was deleted again; the Secret still holds the previous one." in run.output
+    assert "The new application credential was deleted again; the Secret was left as it was." in run.output
     assert credentials(openstack_admin, tenant) == before
-    clouds, _, _ = stored(kube_core, tenant)
+    clouds = stored(kube_core, tenant)[0]
     assert clouds["clouds"]["openstack"]["auth"]["application_credential_id"] == before[0][0] and authenticates(clouds)
     # a leftover generation (as a failure after the write would leave) is deleted by the next run
     from keystoneauth1 import session
@@ -216,13 +216,13 @@ def test_a_failed_secret_write_keeps_the_working_credential(run_playbook, sandbo
 def test_no_secret_in_any_output_at_vvv_with_diff(run_playbook, sandbox_env, kube_requests, kube_core, tenant):
     outputs, forbidden = [], []
     for options in ({}, {"roles": ["reader"]}, {"roles": ["reader"]}):
-        run, _ = app_credential(run_playbook, sandbox_env, tenant, "-vvv", "--diff", include_user_info=True, **options)
+        run = app_credential(run_playbook, sandbox_env, tenant, "-vvv", "--diff", include_user_info=True, **options)[0]
         assert run.ok, run.output
         outputs.append(run.output)
         clouds, data, secret = stored(kube_core, tenant)
         value = clouds["clouds"]["openstack"]["auth"]["application_credential_secret"]
         forbidden += [value, base64.b64encode(value.encode()).decode(), secret.data["clouds.yaml"]]
-    run, _ = app_credential(run_playbook, sandbox_env, tenant, "-vvv", "--diff", state="absent")
+    run = app_credential(run_playbook, sandbox_env, tenant, "-vvv", "--diff", state="absent")[0]
     assert run.ok, run.output
     outputs.append(run.output)
     assert len(set(forbidden)) == 6  # two generations
@@ -232,9 +232,9 @@ def test_no_secret_in_any_output_at_vvv_with_diff(run_playbook, sandbox_env, kub
             assert needle not in text
 
 
-def test_bad_or_unreachable_keystone(run_playbook, sandbox_env, tenant):
+def test_bad_or_unreachable_keystone(run_playbook, sandbox_env, kube_requests, tenant):
     cloud = {"auth": dict(tenant["cloud"]["auth"], password="wrong-password"), "region_name": "RegionOne"}
-    run, _ = app_credential(run_playbook, sandbox_env, tenant, cloud=cloud)
+    run = app_credential(run_playbook, sandbox_env, tenant, cloud=cloud)[0]
     assert not run.ok
     assert "Could not connect to OpenStack: the cloud refused the credentials" in run.output
     assert "wrong-password" not in run.output
@@ -242,25 +242,25 @@ def test_bad_or_unreachable_keystone(run_playbook, sandbox_env, tenant):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     cloud = {"auth": dict(tenant["cloud"]["auth"], auth_url="http://127.0.0.1:%d/v3" % port), "region_name": "RegionOne"}
-    run, _ = app_credential(run_playbook, sandbox_env, tenant, cloud=cloud, api_timeout=5)
+    run = app_credential(run_playbook, sandbox_env, tenant, cloud=cloud, api_timeout=5)[0]
     assert not run.ok
     assert "Could not connect to OpenStack: could not reach the cloud" in run.output
     assert "Traceback" not in run.output
 
 
-def test_bad_kubernetes_token_or_missing_namespace(run_playbook, sandbox_env, openstack_admin, tenant):
-    run, _ = app_credential(run_playbook, sandbox_env, tenant, kubernetes={"api_key": "not-the-token"})
+def test_bad_kubernetes_token_or_missing_namespace(run_playbook, sandbox_env, kube_requests, openstack_admin, tenant):
+    run = app_credential(run_playbook, sandbox_env, tenant, kubernetes={"api_key": "not-the-token"})[0]
     assert not run.ok
     assert "Kubernetes request failed: HTTP 401 Unauthorized" in run.output
     assert credentials(openstack_admin, tenant) == []  # nothing created before the Secret was readable
-    run, _ = app_credential(run_playbook, sandbox_env, tenant, secret={"namespace": tenant["namespace"] + "-missing"})
+    run = app_credential(run_playbook, sandbox_env, tenant, secret={"namespace": tenant["namespace"] + "-missing"})[0]
     assert not run.ok
     assert "Could not write the Secret %s-missing/%s: HTTP 404 NotFound" % (tenant["namespace"], SECRET) in run.output
     assert credentials(openstack_admin, tenant) == []  # the new credential was deleted again
 
 
-def test_roles_the_user_does_not_hold(run_playbook, sandbox_env, tenant):
-    run, _ = app_credential(run_playbook, sandbox_env, tenant, roles=["admin"])
+def test_roles_the_user_does_not_hold(run_playbook, sandbox_env, kube_requests, tenant):
+    run = app_credential(run_playbook, sandbox_env, tenant, roles=["admin"])[0]
     assert not run.ok
     assert "the user has no role admin in the project; their roles are: member, reader" in run.output
 

@@ -142,7 +142,7 @@ def test_no_secret_in_any_output_at_vvv_with_diff(run_playbook, sandbox_env, kub
     outputs = []
     for value in (first, second):
         one["credential"] = credential(value)
-        run, _ = tenancy(run_playbook, sandbox_env, [one], "-vvv", "--diff")
+        run = tenancy(run_playbook, sandbox_env, [one], "-vvv", "--diff")[0]
         assert run.ok, run.output
         outputs.append(run.output)
         data = kube_core.read_namespaced_secret(SECRET, "az-" + one["name"]).data["clouds.yaml"]
@@ -153,7 +153,7 @@ def test_no_secret_in_any_output_at_vvv_with_diff(run_playbook, sandbox_env, kub
     # a failure message (the Secret write refused) does not carry it either
     one["credential"] = credential("third-secret-Hy6tQ1wE5")
     kube_requests.inject_fault(count=1, status=422, method="PATCH", path_regex="/namespaces/az-%s/secrets/" % one["name"])
-    run, _ = tenancy(run_playbook, sandbox_env, [one], "-vvv", "--diff")
+    run = tenancy(run_playbook, sandbox_env, [one], "-vvv", "--diff")[0]
     assert not run.ok
     assert "third-secret-Hy6tQ1wE5" not in run.output
     assert base64.b64encode(b"third-secret-Hy6tQ1wE5").decode() not in run.output
@@ -161,7 +161,7 @@ def test_no_secret_in_any_output_at_vvv_with_diff(run_playbook, sandbox_env, kub
 
 def test_a_renamed_tenancy_keeps_its_namespace_and_foreign_labels_survive(run_playbook, sandbox_env, kube_requests, kube_core, names):
     one = names("one")
-    run, _ = tenancy(run_playbook, sandbox_env, [one])
+    run = tenancy(run_playbook, sandbox_env, [one])[0]
     assert run.ok, run.output
     ns = "az-" + one["name"]
     kube_core.patch_namespace(ns, {"metadata": {"labels": {"example.org/other-tool": "x"}}})
@@ -190,7 +190,7 @@ def test_ownership_conflicts_stop_before_any_write(run_playbook, sandbox_env, ku
     # az-<one> belongs to another tenancy
     other = "other-" + one["id"]
     kube_core.create_namespace({"metadata": {"name": "az-" + one["name"], "labels": {ID_LABEL: other}}})
-    run, _ = tenancy(run_playbook, sandbox_env, [three, one])
+    run = tenancy(run_playbook, sandbox_env, [three, one])[0]
     assert not run.ok
     assert "namespace az-%s belongs to another tenancy (%s=%s)" % (one["name"], ID_LABEL, other) in run.output
     assert namespace(kube_core, "az-" + three["name"]) is None  # nothing written
@@ -198,18 +198,18 @@ def test_ownership_conflicts_stop_before_any_write(run_playbook, sandbox_env, ku
     for suffix in ("a", "b"):
         kube_core.create_namespace({"metadata": {"name": "az-%s-%s" % (two["name"], suffix), "labels": {ID_LABEL: two["id"]}}})
     names("two-a"), names("two-b")  # cleaned up afterwards
-    run, _ = tenancy(run_playbook, sandbox_env, [two])
+    run = tenancy(run_playbook, sandbox_env, [two])[0]
     assert not run.ok
     assert "namespaces az-{0}-a and az-{0}-b are all labelled".format(two["name"]) in run.output
     # two listed tenancies with one namespace, or one ID
-    run, _ = tenancy(run_playbook, sandbox_env, [three, dict(three, id="other")])
+    run = tenancy(run_playbook, sandbox_env, [three, dict(three, id="other")])[0]
     assert not run.ok and "both map to namespace az-" + three["name"] in run.output
-    run, _ = tenancy(run_playbook, sandbox_env, [three, dict(three, name="x" + three["name"])])
+    run = tenancy(run_playbook, sandbox_env, [three, dict(three, name="x" + three["name"])])[0]
     assert not run.ok and "both map to ID label" in run.output
     assert namespace(kube_core, "az-" + three["name"]) is None
     # a namespace another tool manages
     kube_core.create_namespace({"metadata": {"name": "az-" + three["name"], "labels": {"app.kubernetes.io/managed-by": "Helm"}}})
-    run, _ = tenancy(run_playbook, sandbox_env, [three])
+    run = tenancy(run_playbook, sandbox_env, [three])[0]
     assert not run.ok and "is managed by Helm" in run.output
     # state=absent leaves a namespace that is not managed by the collection
     run, result = tenancy(run_playbook, sandbox_env, [dict(id=other, name=one["name"])], state="absent")
@@ -219,34 +219,33 @@ def test_ownership_conflicts_stop_before_any_write(run_playbook, sandbox_env, ku
 
 
 def test_a_name_without_letters_or_digits(run_playbook, sandbox_env):
-    run, _ = tenancy(run_playbook, sandbox_env, [{"id": "x1", "name": "!!! ---"}])
+    run = tenancy(run_playbook, sandbox_env, [{"id": "x1", "name": "!!! ---"}])[0]
     assert not run.ok
     assert "tenancy !!! --- (x1): the name cannot name a namespace" in run.output
 
 
-def test_prune_deletes_only_managed_namespaces_of_unlisted_tenancies(run_playbook, sandbox_env, kube_requests, kube_core, names):
+def test_prune_deletes_only_managed_namespaces_of_unlisted_tenancies(run_playbook, sandbox_env, kube_alone, kube_core, names):
     one, two, foreign = names("one"), names("two"), names("foreign")
-    with kube_requests.measure():  # prune sees every managed namespace: no other test may be mid-run
-        run, _ = tenancy(run_playbook, sandbox_env, [one, two])
-        assert run.ok, run.output
-        kube_core.create_namespace({"metadata": {"name": "az-" + foreign["name"], "labels": {ID_LABEL: foreign["id"]}}})
-        run, result = tenancy(run_playbook, sandbox_env, [one], "--check", prune=True)
-        assert run.ok, run.output
-        assert {"namespace": "az-" + two["name"], "id": two["id"]} in result["pruned"]
-        assert namespace(kube_core, "az-" + two["name"]) is not None
-        run, result = tenancy(run_playbook, sandbox_env, [one], prune=True)
-        assert run.ok, run.output
-        assert {"namespace": "az-" + two["name"], "id": two["id"]} in result["pruned"]
-        assert namespace(kube_core, "az-" + two["name"]) is None
-        assert namespace(kube_core, "az-" + one["name"]) is not None
-        assert namespace(kube_core, "az-" + foreign["name"]) is not None  # not managed: never pruned
-        run, result = tenancy(run_playbook, sandbox_env, [one], prune=True)
-        assert run.ok and not result["changed"]
+    run = tenancy(run_playbook, sandbox_env, [one, two])[0]
+    assert run.ok, run.output
+    kube_core.create_namespace({"metadata": {"name": "az-" + foreign["name"], "labels": {ID_LABEL: foreign["id"]}}})
+    run, result = tenancy(run_playbook, sandbox_env, [one], "--check", prune=True)
+    assert run.ok, run.output
+    assert {"namespace": "az-" + two["name"], "id": two["id"]} in result["pruned"]
+    assert namespace(kube_core, "az-" + two["name"]) is not None
+    run, result = tenancy(run_playbook, sandbox_env, [one], prune=True)
+    assert run.ok, run.output
+    assert {"namespace": "az-" + two["name"], "id": two["id"]} in result["pruned"]
+    assert namespace(kube_core, "az-" + two["name"]) is None
+    assert namespace(kube_core, "az-" + one["name"]) is not None
+    assert namespace(kube_core, "az-" + foreign["name"]) is not None  # not managed: never pruned
+    run, result = tenancy(run_playbook, sandbox_env, [one], prune=True)
+    assert run.ok and not result["changed"]
 
 
 def test_a_conflict_is_retried_after_re_reading(run_playbook, sandbox_env, kube_requests, kube_core, names):
     one = names("one")
-    run, _ = tenancy(run_playbook, sandbox_env, [one])
+    run = tenancy(run_playbook, sandbox_env, [one])[0]
     assert run.ok, run.output
     kube_requests.inject_fault(count=2, status=409, method="PATCH", path_regex="/namespaces/az-%s$" % one["name"])
     run, result = tenancy(run_playbook, sandbox_env, [dict(one, oidc_group="/g")])
@@ -258,7 +257,7 @@ def test_an_unreachable_api(run_playbook, sandbox_env, names):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    run, _ = tenancy(run_playbook, sandbox_env, [names("one")], host="https://127.0.0.1:%d" % port)
+    run = tenancy(run_playbook, sandbox_env, [names("one")], host="https://127.0.0.1:%d" % port)[0]
     assert not run.ok
     assert "Kubernetes request failed: could not reach the Kubernetes API" in run.output
     assert "Traceback" not in run.output
@@ -268,15 +267,15 @@ def test_a_refusing_api(run_playbook, sandbox_env, kube_requests, names):
     with kube_requests.measure():
         kube_requests.inject_fault(count=1, status=503, method="GET", path_regex="^/api/v1/namespaces$")
         try:
-            run, _ = tenancy(run_playbook, sandbox_env, [names("one")])
+            run = tenancy(run_playbook, sandbox_env, [names("one")])[0]
         finally:
             kube_requests.clear_faults()
     assert not run.ok
     assert "Kubernetes request failed: HTTP 503 ServiceUnavailable" in run.output
 
 
-def test_a_bad_token(run_playbook, sandbox_env, names):
-    run, _ = tenancy(run_playbook, sandbox_env, [names("one")], api_key="not-the-token")
+def test_a_bad_token(run_playbook, sandbox_env, kube_requests, names):
+    run = tenancy(run_playbook, sandbox_env, [names("one")], api_key="not-the-token")[0]
     assert not run.ok
     assert "Kubernetes request failed: HTTP 401 Unauthorized" in run.output
     assert "not-the-token" not in run.output

@@ -239,10 +239,6 @@ def test_creates_the_internal_network_check_mode_diff_and_no_op(module, cloud, n
     assert again["diff"]["before"] == again["diff"]["after"]
     assert cloud.state(names) == before
 
-    # ... and so does a check-mode run.
-    _, checked = module(options, "--check")
-    assert not checked["changed"] and checked["internal_network"] == network
-
 
 def test_tagged_networks_are_used_as_they_are(module, cloud, names):
     external = cloud.network(names.prefix + "-x", tags=[names.external_tag], is_shared=True)
@@ -371,16 +367,26 @@ def test_internal_network_errors(module, cloud, names):
         "'%s-none'. Tag one with '%s-none' or enable create_internal_net." % (cloud.demo_project, names.prefix, names.prefix))
 
 
-@pytest.mark.parametrize("options, message", [
+BAD_INPUT = [
     ({"internal_net_cidr": "10.0.0.1/24"}, "internal_net_cidr '10.0.0.1/24' is not a network address: 10.0.0.1/24 has host bits set"),
     ({"internal_net_cidr": "fd00::/64"}, "internal_net_cidr 'fd00::/64' is not an IPv4 network"),
     ({"internal_net_dns_nameservers": ["dns.example"]}, "internal_net_dns_nameservers: 'dns.example' is not an IP address"),
-    ({"cloud": "sandbox-demo", "auth": {"password": "wrong-password"}}, "Could not connect to OpenStack: the cloud refused the credentials"),
-])
-def test_bad_input_fails_with_one_message(module, cloud, names, options, message):
-    run, result = module(dict(names.options(), **options))
-    assert _failed(result).startswith(message)
-    assert "wrong-password" not in run.output
+    ({"internal_net_tag": "a,b"}, "internal_net_tag 'a,b' must not contain a comma"),
+    ({"auth": {"password": "wrong-password"}}, "Could not connect to OpenStack: the cloud refused the credentials"),
+]
+
+
+def test_bad_input_fails_with_one_message(run_playbook, sandbox_env, cloud, names):
+    tasks = []
+    for number, (options, _) in enumerate(BAD_INPUT):
+        tasks.append({"name": "Bad input %d" % number, "azimuth.ops.tenancy_network": dict(names.options(), **options),
+                      "register": "result%d" % number, "ignore_errors": True})
+    tasks.append(save_results("[%s]" % ", ".join("result%d" % n for n in range(len(BAD_INPUT)))))
+    run = run_playbook([localhost_play(tasks)], env=sandbox_env)
+    assert run.ok, run.output
+    for result, (_, message) in zip(run.results, BAD_INPUT):
+        assert _failed(result).startswith(message), result
+    assert "wrong-password" not in run.output and "Traceback" not in run.output
     assert cloud.find(names.net) == []
 
 
@@ -436,8 +442,6 @@ def test_an_unfinished_network_this_module_created_is_completed(module, cloud, n
     assert fixed["internal_network"]["id"] == network["id"]
     assert cloud.admin.network.get_network(network["id"]).tags == [names.internal_tag]
     assert cloud.interfaces(fixed["router"]["id"]) == [fixed["subnet"]["id"]]
-    _, again = module(options)
-    assert not again["changed"]
 
 
 def test_an_operator_tagged_network_is_never_modified(module, cloud, names):
@@ -471,6 +475,7 @@ def test_two_concurrent_runs_end_with_one_network(module, cloud, names, sandbox_
     assert [r.name for r in routers] == [names.router]
     assert cloud.interfaces(routers[0].id) == [subnets[0].id]
     for result in results:
+        assert not result.get("failed"), result
         assert result["internal_network"]["id"] == networks[0].id
         assert result["subnet"]["id"] == subnets[0].id
         assert result["router"]["id"] == routers[0].id
@@ -480,3 +485,25 @@ def test_two_concurrent_runs_end_with_one_network(module, cloud, names, sandbox_
 
     _, again = module(options)
     assert not again["changed"]
+
+
+# --- the role ----------------------------------------------------------------------------------
+
+
+def test_the_role_finds_or_creates_each_tenancys_networks(run_playbook, sandbox_env, cloud, names):
+    options = names.options(external_net_template=EXTERNAL)
+    del options["cloud"]
+    play = localhost_play(
+        [{"ansible.builtin.include_role": {"name": "azimuth.ops.tenancy_network"}}, save_results("tenancy_network_results")],
+        vars={"tenancy_network_tenancies": [{"cloud": "sandbox-demo", "options": {"internal_net_cidr": "10.78.0.0/24"}}],
+              "tenancy_network_options": dict(options, internal_net_cidr="10.79.0.0/24")})
+    run = run_playbook([play], env=sandbox_env)
+    assert run.ok, run.output
+    networks = run.results[cloud.demo_project]
+    assert networks["internal_network"]["name"] == names.net
+    assert networks["subnet"]["cidr"] == "10.78.0.0/24"  # the tenancy's own options win
+    assert networks["external_network"]["name"] == EXTERNAL
+    assert [c["type"] for c in networks["created"]] == ["network", "subnet", "router"]
+    assert "project %s: internal %s (%s), external %s (%s), storage none, created network, subnet, router" % (
+        cloud.demo_project, names.net, networks["internal_network"]["id"], EXTERNAL,
+        networks["external_network"]["id"]) in run.output

@@ -9,6 +9,7 @@ The same paths run against the sandbox's real Neutron in tests/integration/test_
 import itertools
 
 import pytest
+from openstack import exceptions as sdk_exceptions
 
 from ansible_collections.azimuth.ops.plugins.module_utils._network import (
     SUBNET_MARKER,
@@ -190,6 +191,7 @@ class FakeNeutron:
         self.reads = 0
         self.seconds = itertools.count()
         self.ids = itertools.count(100)
+        self.before_create_subnet = lambda: None
 
     def new_id(self):
         return "%s-%d" % ("id", next(self.ids))
@@ -242,6 +244,9 @@ class FakeNeutron:
 
     def create_subnet(self, **fields):
         self.writes.append(("create_subnet", fields["name"]))
+        self.before_create_subnet()
+        if any(s["network_id"] == fields["network_id"] and s["cidr"] == fields["cidr"] for s in self.objects["subnet"]):
+            raise sdk_exceptions.BadRequestException("Requested subnet with cidr: %s overlaps with another subnet." % fields["cidr"])
         fields.setdefault("dns_nameservers", [])
         return self.add("subnet", gateway_ip=gateway_for(fields["cidr"]), **fields)
 
@@ -405,7 +410,7 @@ def test_a_lost_race_deletes_its_own_objects_and_returns_the_winners(cloud):
     waits = []
 
     def concurrent_run(seconds):
-        assert seconds == 2.0
+        assert 2.0 <= seconds < 3.0
         waits.append(seconds)
         mine = [o for o in neutron.objects["network"] if o["name"] == "portal-internal"]
         if len(waits) == 1:  # after our network was created
@@ -450,3 +455,29 @@ def test_an_untagged_network_left_by_an_interrupted_run_is_adopted(cloud):
     result = run(cloud)[1]
     assert result["internal_network"]["id"] == network["id"]
     assert "create_network" not in [w[0] for w in cloud.network.writes]
+
+
+def test_a_subnet_refused_as_overlapping_a_concurrent_runs_is_used(cloud):
+    """Neutron refuses a second subnet with the same CIDR on a network: the other run's is used."""
+    network = _unfinished(cloud, subnet=False, router=False)
+    neutron = cloud.network
+
+    def concurrent_subnet():
+        neutron.add("subnet", id="theirs", name="portal-internal", network_id=network["id"], description=SUBNET_MARKER,
+                    cidr="192.168.3.0/24", ip_version=4, gateway_ip="192.168.3.1")
+
+    neutron.before_create_subnet = concurrent_subnet
+    result = run(cloud)[1]
+    assert result["subnet"]["id"] == "theirs"
+    assert [c["type"] for c in result["created"]] == ["router"]
+    assert result["router"]["interfaces"] == [dict(subnet_id="theirs")]
+
+
+def test_a_refused_create_without_a_concurrent_object_is_an_error(cloud):
+    network = _unfinished(cloud, subnet=False, router=False)
+    neutron = cloud.network
+    neutron.add("subnet", name="operator's", network_id=network["id"], cidr="192.168.3.0/24", ip_version=4)
+    with pytest.raises(NetworkError) as info:
+        run(cloud)
+    assert str(info.value).startswith("Could not create subnet portal-internal for project physics (p1): ")
+    assert "overlaps with another subnet" in str(info.value)

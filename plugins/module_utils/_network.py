@@ -398,7 +398,7 @@ class TenancyNetworks:
         """
         mine = []
         started = time.time()
-        for kind, name, create, candidates, _ in specs:
+        for kind, name, create, candidates, _delete in specs:
             try:
                 mine.append(self._write("create %s %s" % (kind, name), create))
             except NetworkError as exc:
@@ -410,7 +410,7 @@ class TenancyNetworks:
         # takes about as long as ours did.
         self.sleep(self.settle_seconds + 2 * (time.time() - started))
         winners = []
-        for (kind, name, _, candidates, delete), obj in zip(specs, mine):
+        for (kind, name, _create, candidates, delete), obj in zip(specs, mine):
             seen = candidates()
             if obj is not None and not any(other["id"] == obj["id"] for other in seen):
                 seen.append(obj)

@@ -93,7 +93,7 @@ def connect(params):
 def describe_sdk_error(exc):
     """One line for an openstacksdk or keystoneauth exception, with the server's own words."""
     cause = exc.__cause__ or exc.__context__
-    if type(exc) is sdk_exceptions.SDKException and isinstance(cause, ksa_exceptions.ClientException):
+    if not isinstance(exc, sdk_exceptions.HttpException) and isinstance(cause, ksa_exceptions.ClientException):
         # Connection.authorize() re-raises keystoneauth errors as a bare SDKException.
         return describe_sdk_error(cause)
     if isinstance(exc, sdk_exceptions.HttpException):

@@ -31,7 +31,7 @@ description:
     a run that creates an object waits two seconds, looks for objects created by concurrent runs, keeps the
     oldest and deletes its own if it lost.
 author:
-  - azimuth.ops contributors
+  - azimuth.ops contributors (@azimuth-cloud)
 attributes:
   check_mode:
     support: full
@@ -40,6 +40,7 @@ attributes:
     support: full
     description: Returns the internal network, its subnet and its router before and after the run.
   action_group:
+    description: Use C(group/azimuth.ops.openstack) in C(module_defaults) to set the connection options once.
     support: full
     membership: [azimuth.ops.openstack]
 options:
@@ -108,7 +109,7 @@ options:
     type: str
     default: portal-router
   storage_net_tag:
-    description: The tag that marks the storage network (optional: none found means RV(storage_network=null)).
+    description: The tag that marks the storage network; when no network carries it, RV(storage_network) is null.
     type: str
     default: portal-storage
 extends_documentation_fragment:

@@ -165,6 +165,16 @@ def module(run_playbook, sandbox_env):
     return run
 
 
+@pytest.fixture
+def module_result(module):
+    """Like ``module``, returning only the module's result."""
+
+    def run(options, *args):
+        return module(options, *args)[1]
+
+    return run
+
+
 def _failed(result):
     assert result["failed"], result
     # ansible-core reports "(traceback unavailable)" for every fail_json; a crash would carry one.
@@ -175,12 +185,12 @@ def _failed(result):
 # --- discovery and creation ------------------------------------------------------------------
 
 
-def test_creates_the_internal_network_check_mode_diff_and_no_op(module, cloud, names, only_sandbox_external):
+def test_creates_the_internal_network_check_mode_diff_and_no_op(module, module_result, cloud, names, only_sandbox_external):
     options = names.options(internal_net_cidr="10.77.0.0/24", internal_net_dns_nameservers=["192.0.2.53"])
     external = cloud.find(EXTERNAL)[0]
 
     # Check mode: the exact prediction, nothing written.
-    _, predicted = module(options, "--check", "--diff")
+    predicted = module_result(options, "--check", "--diff")
     assert predicted["changed"]
     assert cloud.state(names) == []
     assert predicted["created"] == [
@@ -232,7 +242,7 @@ def test_creates_the_internal_network_check_mode_diff_and_no_op(module, cloud, n
 
     # A second run finds everything and writes nothing (no revision or update time moves).
     before = cloud.state(names)
-    _, again = module(options, "--diff")
+    again = module_result(options, "--diff")
     assert not again["changed"] and again["created"] == []
     for key in ("internal_network", "subnet", "router", "external_network"):
         assert again[key] == created[key], key
@@ -240,12 +250,12 @@ def test_creates_the_internal_network_check_mode_diff_and_no_op(module, cloud, n
     assert cloud.state(names) == before
 
 
-def test_tagged_networks_are_used_as_they_are(module, cloud, names):
+def test_tagged_networks_are_used_as_they_are(module_result, cloud, names):
     external = cloud.network(names.prefix + "-x", tags=[names.external_tag], is_shared=True)
     storage = cloud.network(names.prefix + "-s", tags=[names.storage_tag], is_shared=True)
     internal = cloud.network(names.prefix + "-i", tags=[names.internal_tag, "other"], conn=cloud.demo)
     before = cloud.admin.network.get_network(internal.id)
-    _, result = module(names.options())
+    result = module_result(names.options())
     assert not result["changed"] and result["created"] == []
     assert result["external_network"]["id"] == external.id and result["external_network"]["tags"] == [names.external_tag]
     assert result["storage_network"]["id"] == storage.id
@@ -259,7 +269,7 @@ def test_tagged_networks_are_used_as_they_are(module, cloud, names):
     assert list(cloud.admin.network.subnets(network_id=internal.id)) == []
 
 
-def test_a_shared_network_of_another_project_is_internal_only_when_allowed(module, cloud, names):
+def test_a_shared_network_of_another_project_is_internal_only_when_allowed(module, module_result, cloud, names):
     theirs = cloud.network(names.prefix + "-shared", tags=[names.internal_tag], is_shared=True)
     options = names.options(external_net_template=EXTERNAL, create_internal_net=False)
     msg = _failed(module(options)[1])
@@ -268,11 +278,11 @@ def test_a_shared_network_of_another_project_is_internal_only_when_allowed(modul
         "(networks of other projects are not used unless allow_shared_internal_net is true: %s (%s)). "
         "Tag one with '%s' or enable create_internal_net."
         % (cloud.demo_project, names.internal_tag, theirs.name, theirs.id, names.internal_tag))
-    _, result = module(dict(options, allow_shared_internal_net=True))
+    result = module_result(dict(options, allow_shared_internal_net=True))
     assert result["internal_network"]["id"] == theirs.id and not result["changed"]
 
 
-def test_external_network_by_template(module, cloud, names):
+def test_external_network_by_template(module, module_result, cloud, names):
     options = names.options(external_net_template=names.prefix + "-{tenant_name}-ext", create_internal_net=False,
                             internal_net_template=names.prefix + "-{tenant_name}-int")
     internal = cloud.network(names.prefix + "-demo-int", conn=cloud.demo)
@@ -284,7 +294,7 @@ def test_external_network_by_template(module, cloud, names):
         % (cloud.demo_project, names.external_tag, names.prefix, names.prefix))
     # One: used.
     first = cloud.network(names.prefix + "-demo-ext", is_shared=True)
-    _, result = module(options)
+    result = module_result(options)
     assert result["external_network"]["id"] == first.id
     assert result["internal_network"]["id"] == internal.id
     # Several: an error naming them.
@@ -318,7 +328,7 @@ def test_several_tagged_external_or_storage_networks_are_errors(module, cloud, n
     assert cloud.find(names.net) == []
 
 
-def test_several_router_external_networks_need_a_tag(module, cloud, names, adds_router_external):
+def test_several_router_external_networks_need_a_tag(module, module_result, cloud, names, adds_router_external):
     sandbox = cloud.find(EXTERNAL)[0]
     extra = cloud.network(names.prefix + "-public", is_router_external=True)
     msg = _failed(module(names.options())[1])
@@ -331,12 +341,13 @@ def test_several_router_external_networks_need_a_tag(module, cloud, names, adds_
     assert cloud.find(names.net) == []
     # The operator does what the message says.
     cloud.admin.network.set_tags(extra, [names.external_tag])
-    _, result = module(names.options(create_internal_net=False, internal_net_tag=names.internal_tag,
-                                     allow_shared_internal_net=True, internal_net_template=EXTERNAL))
+    internal = cloud.network(names.prefix + "-i", tags=[names.internal_tag], conn=cloud.demo)
+    result = module_result(names.options())
     assert result["external_network"]["id"] == extra.id
+    assert result["internal_network"]["id"] == internal.id and not result["changed"]
 
 
-def test_internal_network_errors(module, cloud, names):
+def test_internal_network_errors(module, module_result, cloud, names):
     base = names.options(external_net_template=EXTERNAL)
     first = cloud.network(names.prefix + "-a", tags=[names.internal_tag], conn=cloud.demo)
     second = cloud.network(names.prefix + "-b", tags=[names.internal_tag], conn=cloud.demo)
@@ -354,7 +365,7 @@ def test_internal_network_errors(module, cloud, names):
         "a network)." % (cloud.demo_project, names.prefix, names.prefix, names.prefix))
     assert cloud.find(names.net) == []
     one = cloud.network(names.prefix + "-demo", conn=cloud.demo)
-    _, result = module(template)
+    result = module_result(template)
     assert result["internal_network"]["id"] == one.id and result["subnet"] is None
     two = cloud.network(names.prefix + "-demo", conn=cloud.demo)
     msg = _failed(module(template)[1])
@@ -378,13 +389,13 @@ BAD_INPUT = [
 
 def test_bad_input_fails_with_one_message(run_playbook, sandbox_env, cloud, names):
     tasks = []
-    for number, (options, _) in enumerate(BAD_INPUT):
+    for number, (options, _message) in enumerate(BAD_INPUT):
         tasks.append({"name": "Bad input %d" % number, "azimuth.ops.tenancy_network": dict(names.options(), **options),
                       "register": "result%d" % number, "ignore_errors": True})
     tasks.append(save_results("[%s]" % ", ".join("result%d" % n for n in range(len(BAD_INPUT)))))
     run = run_playbook([localhost_play(tasks)], env=sandbox_env)
     assert run.ok, run.output
-    for result, (_, message) in zip(run.results, BAD_INPUT):
+    for result, message in zip(run.results, [message for _options, message in BAD_INPUT]):
         assert _failed(result).startswith(message), result
     assert "wrong-password" not in run.output and "Traceback" not in run.output
     assert cloud.find(names.net) == []
@@ -393,43 +404,43 @@ def test_bad_input_fails_with_one_message(run_playbook, sandbox_env, cloud, name
 # --- without an external network, completion --------------------------------------------------
 
 
-def test_no_external_network_then_completion(module, cloud, names, only_sandbox_external):
+def test_no_external_network_then_completion(module, module_result, cloud, names, only_sandbox_external):
     missing = names.options(external_net_template=names.prefix + "-missing", external_net_required=False)
     run, result = module(missing)
     assert result["changed"] and result["external_network"] is None and result["router"] is None
     assert [c["type"] for c in result["created"]] == ["network", "subnet"]
     assert "Carrying on without an external network" in run.output
     assert "No router for the internal network %s of project demo" % names.net in run.output
-    assert [r for r in cloud.admin.network.routers(name=names.router)] == []
+    assert not list(cloud.admin.network.routers(name=names.router))
     network, subnet = result["internal_network"], result["subnet"]
 
     # Now there is an external network (router:external): the next run adds the router.
-    _, completed = module(names.options())
+    completed = module_result(names.options())
     assert completed["changed"]
     assert [(c["type"], c["name"]) for c in completed["created"]] == [("router", names.router)]
     assert completed["internal_network"]["id"] == network["id"] and completed["subnet"]["id"] == subnet["id"]
     assert cloud.interfaces(completed["router"]["id"]) == [subnet["id"]]
 
 
-def test_an_unfinished_network_this_module_created_is_completed(module, cloud, names):
+def test_an_unfinished_network_this_module_created_is_completed(module_result, cloud, names):
     options = names.options(external_net_template=EXTERNAL)
-    _, first = module(options)
+    first = module_result(options)
     network, subnet, router = first["internal_network"], first["subnet"], first["router"]
 
     # The router lost its interface.
     cloud.admin.network.remove_interface_from_router(router["id"], subnet_id=subnet["id"])
-    _, predicted = module(options, "--check", "--diff")
+    predicted = module_result(options, "--check", "--diff")
     assert predicted["changed"] and predicted["created"] == []
     assert predicted["diff"]["before"]["router"]["interfaces"] == []
     assert predicted["router"]["interfaces"] == [{"subnet_id": subnet["id"]}]
     assert cloud.interfaces(router["id"]) == []
-    _, fixed = module(options)
+    fixed = module_result(options)
     assert fixed["changed"] and fixed["created"] == [] and fixed["router"]["id"] == router["id"]
     assert cloud.interfaces(router["id"]) == [subnet["id"]]
 
     # No router.
     cloud.remove_router(cloud.admin.network.get_router(router["id"]))
-    _, fixed = module(options)
+    fixed = module_result(options)
     assert [c["type"] for c in fixed["created"]] == ["router"]
     assert cloud.interfaces(fixed["router"]["id"]) == [subnet["id"]]
 
@@ -437,17 +448,17 @@ def test_an_unfinished_network_this_module_created_is_completed(module, cloud, n
     cloud.remove_router(cloud.admin.network.get_router(fixed["router"]["id"]))
     cloud.admin.network.delete_subnet(subnet["id"])
     cloud.admin.network.set_tags(cloud.admin.network.get_network(network["id"]), [])
-    _, fixed = module(options)
+    fixed = module_result(options)
     assert [c["type"] for c in fixed["created"]] == ["subnet", "router"]
     assert fixed["internal_network"]["id"] == network["id"]
     assert cloud.admin.network.get_network(network["id"]).tags == [names.internal_tag]
     assert cloud.interfaces(fixed["router"]["id"]) == [fixed["subnet"]["id"]]
 
 
-def test_an_operator_tagged_network_is_never_modified(module, cloud, names):
+def test_an_operator_tagged_network_is_never_modified(module_result, cloud, names):
     # Same name as the module would use, but not created by it: used as it is, even without a subnet.
     network = cloud.network(names.net, tags=[names.internal_tag], conn=cloud.demo)
-    _, result = module(names.options(external_net_template=EXTERNAL))
+    result = module_result(names.options(external_net_template=EXTERNAL))
     assert not result["changed"] and result["internal_network"]["id"] == network.id
     assert result["subnet"] is None and result["router"] is None
     assert list(cloud.admin.network.subnets(network_id=network.id)) == []
@@ -457,7 +468,7 @@ def test_an_operator_tagged_network_is_never_modified(module, cloud, names):
 # --- concurrency -------------------------------------------------------------------------------
 
 
-def test_two_concurrent_runs_end_with_one_network(module, cloud, names, sandbox_env, only_sandbox_external):
+def test_two_concurrent_runs_end_with_one_network(module, module_result, cloud, names, only_sandbox_external):
     project = cloud.project_with_member(names.prefix)
     auth = cloud.admin.config.get_auth_args()
     options = names.options(cloud={
@@ -465,7 +476,7 @@ def test_two_concurrent_runs_end_with_one_network(module, cloud, names, sandbox_
                  "project_name": names.prefix, "user_domain_name": "Default", "project_domain_name": "Default"},
         "region_name": "RegionOne", "identity_api_version": "3"})
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        results = [future.result()[1] for future in [pool.submit(module, options) for _ in range(2)]]
+        results = [future.result()[1] for future in [pool.submit(module, options), pool.submit(module, options)]]
 
     networks = list(cloud.admin.network.networks(project_id=project.id))
     subnets = list(cloud.admin.network.subnets(project_id=project.id))
@@ -483,7 +494,7 @@ def test_two_concurrent_runs_end_with_one_network(module, cloud, names, sandbox_
     created = sorted((c["type"], c["id"]) for result in results for c in result["created"])
     assert created == sorted([("network", networks[0].id), ("subnet", subnets[0].id), ("router", routers[0].id)])
 
-    _, again = module(options)
+    again = module_result(options)
     assert not again["changed"]
 
 

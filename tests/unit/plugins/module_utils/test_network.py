@@ -340,7 +340,7 @@ def test_check_mode_predicts_the_real_run_without_ids(cloud):
                 if key in obj:
                     obj[key] = None
             if "interfaces" in obj:
-                obj["interfaces"] = [dict(subnet_id=None) for _ in obj["interfaces"]]
+                obj["interfaces"] = [dict(subnet_id=None)] * len(obj["interfaces"])
             return obj
         return dict((key, strip(result[key])) for key in ("internal_network", "subnet", "router"))
 

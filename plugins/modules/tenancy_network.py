@@ -28,7 +28,7 @@ description:
     Such an internal network that an earlier run left unfinished (no subnet, no router, no gateway, no interface)
     is completed; a network the operator tagged or named by template is used as it is and never modified.
   - Two runs for the same project at the same time end with the same single internal network, subnet and router;
-    a run that creates an object waits two seconds, looks for objects created by concurrent runs, keeps the
+    a run that creates an object waits (at least two seconds), looks for objects created by concurrent runs, keeps the
     oldest and deletes its own if it lost.
 author:
   - azimuth.ops contributors (@azimuth-cloud)

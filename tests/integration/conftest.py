@@ -78,7 +78,8 @@ def save_results(expression):
 
 KUBE_LOCK = REPO / ".build" / "kube-requests.lock"
 KUBE_ALONE_LOCK = REPO / ".build" / "kube-alone.lock"
-KUBE_TURNSTILE = REPO / ".build" / "kube-turnstile.lock"
+KUBE_TURNSTILE = REPO / ".build" / "kube-requests.turnstile"
+KUBE_ALONE_TURNSTILE = REPO / ".build" / "kube-alone.turnstile"
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -91,9 +92,10 @@ class KubeRequests:
       measured run does;
     - the second is taken exclusively by a test that acts on objects it did not create (prune
       deletes every managed namespace; the ``kube_alone`` fixture), which so runs alone.
-    A turnstile (taken briefly by whoever enters or wants to be exclusive) keeps new tests from
-    starving one that waits for exclusivity.  Tests that inject faults not scoped to their own
-    objects use ``measure()`` too.
+    Each lock has a turnstile, taken briefly by whoever takes the lock, and held by whoever waits
+    to take it exclusively, so that new tests cannot starve that one.  (One turnstile per lock:
+    a test holds the second lock while it waits for the first one's turnstile.)  Tests that
+    inject faults not scoped to their own objects use ``measure()`` too.
     """
 
     def __init__(self, env, lock, turnstile):
@@ -155,9 +157,11 @@ def _holding(handle):
 @pytest.fixture
 def kube_requests(sandbox_env):
     """A KubeRequests; holds both shared locks for the whole test (see its docstring)."""
-    with _lock_file(KUBE_TURNSTILE) as turnstile, _lock_file(KUBE_ALONE_LOCK) as alone, _lock_file(KUBE_LOCK) as lock:
-        with _holding(turnstile):
+    with _lock_file(KUBE_ALONE_TURNSTILE) as alone_turnstile, _lock_file(KUBE_ALONE_LOCK) as alone, \
+            _lock_file(KUBE_TURNSTILE) as turnstile, _lock_file(KUBE_LOCK) as lock:
+        with _holding(alone_turnstile):
             fcntl.flock(alone, fcntl.LOCK_SH)
+        with _holding(turnstile):
             fcntl.flock(lock, fcntl.LOCK_SH)
         try:
             yield KubeRequests(sandbox_env, lock, turnstile)
@@ -169,8 +173,8 @@ def kube_requests(sandbox_env):
 @pytest.fixture
 def kube_alone(sandbox_env):
     """A KubeRequests for a test that must run while no other emulator test is under way."""
-    with _lock_file(KUBE_TURNSTILE) as turnstile, _lock_file(KUBE_ALONE_LOCK) as alone:
-        with _holding(turnstile):
+    with _lock_file(KUBE_ALONE_TURNSTILE) as alone_turnstile, _lock_file(KUBE_ALONE_LOCK) as alone:
+        with _holding(alone_turnstile):
             fcntl.flock(alone, fcntl.LOCK_EX)
         try:
             yield KubeRequests(sandbox_env, None, None)

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: app_credential
 short_description: An OpenStack application credential kept in a Kubernetes Secret
-version_added: 0.1.0
+version_added: 1.0.0
 author: azimuth.ops contributors (@azimuth-cloud)
 description:
   - Ensures an application credential of the authenticated user in the current project (the one the

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: tenancy
 short_description: Tenant namespaces and their cloud-credential Secrets in Kubernetes
-version_added: 0.1.0
+version_added: 1.0.0
 author: azimuth.ops contributors (@azimuth-cloud)
 description:
   - Reconciles a list of tenancies in one call. Each tenancy gets the namespace C(az-<sanitised name>)

@@ -2,11 +2,10 @@
 
 Run: .venv/bin/python bench/tenancy_requests.py [--sizes 10 200]
 
-Needs the sandbox (``.venv/bin/python -m sandbox up``). For each size it creates that many
-tenancies (half with a credential Secret) with one real ansible-playbook run, then runs the same
-playbook again (the no-op run) and reads the Kubernetes emulator's request counters
-(``/_sandbox/requests``) before and after; finally it deletes the namespaces with
-``state: absent``. The counters are global: run it while nothing else uses the sandbox.
+It starts a private Kubernetes emulator (``sandbox.kube.private``), so its counts are exact and
+nothing else is needed.  For each size it creates that many tenancies (half with a credential
+Secret) with one real ansible-playbook run, then runs the same playbook again (the no-op run)
+and reads the emulator's request counters (``/_sandbox/requests``) around it.
 """
 
 import argparse
@@ -25,13 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import conftest  # noqa: E402,F401  (links the checkout as ansible_collections.azimuth.ops)
 
-from sandbox.control import request_counts  # noqa: E402
-from tests.conftest import parse_exports  # noqa: E402
-
-
-def sandbox_env():
-    out = subprocess.run([sys.executable, "-m", "sandbox", "env"], cwd=ROOT, capture_output=True, text=True, check=True)
-    return parse_exports(out.stdout)
+from sandbox.kube.private import PrivateEmulator, writes  # noqa: E402
 
 
 def tenancies(size, prefix):
@@ -68,33 +61,23 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 200])
     args = parser.parse_args()
-    env = sandbox_env()
-    kubeconfig = yaml.safe_load(Path(env["KUBECONFIG"]).read_text())
-    cluster = kubeconfig["clusters"][0]["cluster"]
-    url, ca_file = cluster["server"], cluster.get("certificate-authority")
-
     rows = []
-    with tempfile.TemporaryDirectory() as workdir:
+    with tempfile.TemporaryDirectory() as workdir, PrivateEmulator(Path(workdir) / "kube") as cluster:
+        env = {"KUBECONFIG": cluster.kubeconfig}
         for size in args.sizes:
-            items = tenancies(size, "bench-%s-%d" % (secrets.token_hex(2), size))
-            try:
-                created, create_seconds = run(env, workdir, items)
-                assert created["totals"]["created"] == size, created["totals"]
-                before = request_counts(url, ca_file=ca_file)["by_route"]
+            items = tenancies(size, "bench-%d" % size)
+            created, create_seconds = run(env, workdir, items)
+            assert created["totals"]["created"] == size, created["totals"]
+            with cluster.measure() as served:
                 result, noop_seconds = run(env, workdir, items)
-                after = request_counts(url, ca_file=ca_file)["by_route"]
-                assert not result["changed"], result["totals"]
-            finally:
-                run(env, workdir, items, state="absent")
-            served = dict((route, after[route] - before.get(route, 0)) for route in after if after[route] != before.get(route, 0))
-            writes = sum(n for route, n in served.items() if route.split()[0] in ("POST", "PUT", "PATCH", "DELETE"))
-            rows.append((size, sum(served.values()), writes, served, create_seconds, noop_seconds))
+            assert not result["changed"], result["totals"]
+            rows.append((size, sum(served.values()), sum(writes(served).values()), served, create_seconds, noop_seconds))
 
     print("no-op run of azimuth.ops.tenancy (half the tenancies with a credential Secret)")
     print("%10s %9s %7s %12s %12s  %s" % ("tenancies", "requests", "writes", "create run s", "no-op run s", "by route"))
-    for size, total, writes, served, create_seconds, noop_seconds in rows:
+    for size, total, write_count, served, create_seconds, noop_seconds in rows:
         routes = ", ".join("%s: %d" % item for item in sorted(served.items()))
-        print("%10d %9d %7d %12.1f %12.1f  %s" % (size, total, writes, create_seconds, noop_seconds, routes))
+        print("%10d %9d %7d %12.1f %12.1f  %s" % (size, total, write_count, create_seconds, noop_seconds, routes))
 
 
 if __name__ == "__main__":

@@ -35,13 +35,17 @@ try:
 except ImportError:  # the module reports the missing library before it gets here
     BACKEND_ERRORS = ()
     CONFLICT_ERRORS = ()
+    NOT_FOUND_ERRORS = ()
 else:
     BACKEND_ERRORS = (sdk_exceptions.SDKException, ksa_exceptions.ClientException)
     CONFLICT_ERRORS = (sdk_exceptions.BadRequestException, sdk_exceptions.ConflictException)
+    NOT_FOUND_ERRORS = (sdk_exceptions.NotFoundException,)
 
 MARKER = "Created by azimuth.ops.tenancy_network"
 SUBNET_MARKER = MARKER
 SETTLE_SECONDS = 2.0
+# Times a run looks again when an object it was completing vanished (removed by a concurrent run).
+COMPLETE_ATTEMPTS = 3
 TEMPLATE_PLACEHOLDER = "{tenant_name}"
 
 
@@ -570,9 +574,28 @@ class TenancyNetworks:
         except CONFLICT_ERRORS as exc:
             # A concurrent run attached it first: fine if the interface is there now.
             if subnet["id"] not in self._interface_subnet_ids(router["id"], network["id"]):
-                raise NetworkError("Could not %s for %s: %s" % (what, self.project, describe_sdk_error(exc)))
+                raise NetworkError("Could not %s for %s: %s" % (what, self.project, describe_sdk_error(exc))) from exc
         except BACKEND_ERRORS as exc:
-            raise NetworkError("Could not %s for %s: %s" % (what, self.project, describe_sdk_error(exc)))
+            raise NetworkError("Could not %s for %s: %s" % (what, self.project, describe_sdk_error(exc))) from exc
+
+    def complete_concurrently(self, network, subnet, router, external, steps):
+        """``complete()``, looking again when an object vanished under it.
+
+        A concurrent run deletes the objects it created and lost with; this run may have seen such
+        an object (a router whose gateway Neutron was clearing, say) just before it went.  Then the
+        managed objects are observed and planned afresh, and completion goes on from there.
+        """
+        for attempt in range(COMPLETE_ATTEMPTS):
+            try:
+                return self.complete(network, subnet, router, external, steps)
+            except NetworkError as exc:
+                if attempt == COMPLETE_ATTEMPTS - 1 or not isinstance(exc.__cause__, NOT_FOUND_ERRORS):
+                    raise
+            network, subnet, router = self.observe(None)
+            steps = self.plan(network, subnet, router, external)
+            if not steps:
+                return network, subnet, router
+        return network, subnet, router
 
     # -- all together ----------------------------------------------------------------------------
 
@@ -593,7 +616,7 @@ class TenancyNetworks:
                         self.created.append(dict(type=kind, id=None, name=name))
                 network, subnet, router = self.predict(network, subnet, router, external, steps)
             elif steps:
-                network, subnet, router = self.complete(network, subnet, router, external, steps)
+                network, subnet, router = self.complete_concurrently(network, subnet, router, external, steps)
             internal = network
             after = dict(internal_network=network, subnet=subnet, router=router)
             if router is None and external is None:

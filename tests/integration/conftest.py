@@ -1,7 +1,5 @@
 """Run real ansible-playbook processes against this checkout of azimuth.ops."""
 
-import contextlib
-import fcntl
 import json
 import os
 import subprocess
@@ -10,6 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from sandbox.kube.private import PrivateEmulator
 
 REPO = Path(__file__).resolve().parents[2]
 COLLECTIONS_PATH = REPO / ".build" / "collections"
@@ -74,132 +74,27 @@ def save_results(expression):
     return {"name": "Save results", "ansible.builtin.copy": {"content": "{{ %s | to_json }}" % expression, "dest": "{{ results_file }}", "mode": "0600"}}
 
 
-# --- The Kubernetes emulator's request counters -----------------------------------------------
-
-KUBE_LOCK = REPO / ".build" / "kube-requests.lock"
-KUBE_ALONE_LOCK = REPO / ".build" / "kube-alone.lock"
-KUBE_TURNSTILE = REPO / ".build" / "kube-requests.turnstile"
-KUBE_ALONE_TURNSTILE = REPO / ".build" / "kube-alone.turnstile"
-WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-
-
-class KubeRequests:
-    """Counts of the requests the Kubernetes emulator serves, and a way to measure one run exactly.
-
-    The counters are global and tests run in parallel, so tests that use the emulator hold two
-    shared locks for their whole duration (the ``kube_requests`` fixture takes them):
-    - ``measure()`` makes the first exclusive, so no other such test sends a request while a
-      measured run does;
-    - the second is taken exclusively by a test that acts on objects it did not create (prune
-      deletes every managed namespace; the ``kube_alone`` fixture), which so runs alone.
-    Each lock has a turnstile, taken briefly by whoever takes the lock, and held by whoever waits
-    to take it exclusively, so that new tests cannot starve that one.  (One turnstile per lock:
-    a test holds the second lock while it waits for the first one's turnstile.)  Tests that
-    inject faults not scoped to their own objects use ``measure()`` too.
-    """
-
-    def __init__(self, env, lock, turnstile):
-        kubeconfig = yaml.safe_load(Path(env["KUBECONFIG"]).read_text())
-        cluster = kubeconfig["clusters"][0]["cluster"]
-        self.url = cluster["server"]
-        self.ca_file = cluster.get("certificate-authority")
-        self.lock = lock
-        self.turnstile = turnstile
-
-    def counts(self):
-        from sandbox.control import request_counts  # pylint: disable=import-outside-toplevel
-        return request_counts(self.url, ca_file=self.ca_file)["by_route"]
-
-    def inject_fault(self, **fault):
-        from sandbox.control import inject_fault  # pylint: disable=import-outside-toplevel
-        inject_fault(self.url, ca_file=self.ca_file, **fault)
-
-    def clear_faults(self):
-        from sandbox.control import clear_faults  # pylint: disable=import-outside-toplevel
-        clear_faults(self.url, ca_file=self.ca_file)
-
-    @contextlib.contextmanager
-    def measure(self):
-        """Yield a dict that, on exit, holds the requests served meanwhile by route."""
-        if self.lock is not None:
-            fcntl.flock(self.lock, fcntl.LOCK_UN)
-            with _holding(self.turnstile):
-                fcntl.flock(self.lock, fcntl.LOCK_EX)
-        served = {}
-        try:
-            before = self.counts()
-            yield served
-            after = self.counts()
-            served.update((route, after[route] - before.get(route, 0)) for route in after if after[route] != before.get(route, 0))
-        finally:
-            if self.lock is not None:
-                fcntl.flock(self.lock, fcntl.LOCK_SH)
-
-    def measure_repeatable(self, action, expected, attempts=3):
-        """(outcome, served) of ``action`` run under ``measure()``, for a repeatable action (a no-op run).
-
-        Requests from outside this lock protocol (say, the emulator's contract tests run by hand at
-        the same time) can only add counts, so a measurement other than ``expected`` is taken again.
-        """
-        for _attempt in range(attempts):
-            with self.measure() as served:
-                outcome = action()
-            if served == expected:
-                break
-        return outcome, served
-
-    @staticmethod
-    def writes(served):
-        return dict((route, count) for route, count in served.items() if route.split(" ", 1)[0] in WRITE_METHODS)
-
-
-def _lock_file(path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return open(path, "a+")
-
-
-@contextlib.contextmanager
-def _holding(handle):
-    fcntl.flock(handle, fcntl.LOCK_EX)
-    try:
-        yield
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
+# --- A private Kubernetes emulator per test ----------------------------------------------------
 
 
 @pytest.fixture
-def kube_requests(sandbox_env):
-    """A KubeRequests; holds both shared locks for the whole test (see its docstring)."""
-    with _lock_file(KUBE_ALONE_TURNSTILE) as alone_turnstile, _lock_file(KUBE_ALONE_LOCK) as alone, \
-            _lock_file(KUBE_TURNSTILE) as turnstile, _lock_file(KUBE_LOCK) as lock:
-        with _holding(alone_turnstile):
-            fcntl.flock(alone, fcntl.LOCK_SH)
-        with _holding(turnstile):
-            fcntl.flock(lock, fcntl.LOCK_SH)
-        try:
-            yield KubeRequests(sandbox_env, lock, turnstile)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-            fcntl.flock(alone, fcntl.LOCK_UN)
+def kube_requests(tmp_path):
+    """This test's own Kubernetes emulator (sandbox.kube.private): exact request counts, its own objects."""
+    with PrivateEmulator(tmp_path / "kube") as cluster:
+        yield cluster
 
 
 @pytest.fixture
-def kube_alone(sandbox_env):
-    """A KubeRequests for a test that must run while no other emulator test is under way."""
-    with _lock_file(KUBE_ALONE_TURNSTILE) as alone_turnstile, _lock_file(KUBE_ALONE_LOCK) as alone:
-        with _holding(alone_turnstile):
-            fcntl.flock(alone, fcntl.LOCK_EX)
-        try:
-            yield KubeRequests(sandbox_env, None, None)
-        finally:
-            fcntl.flock(alone, fcntl.LOCK_UN)
+def kube_env(sandbox_env, kube_requests):
+    """The sandbox's environment, with KUBECONFIG pointing at this test's own emulator."""
+    return dict(sandbox_env, KUBECONFIG=kube_requests.kubeconfig)
 
 
 @pytest.fixture
-def kube_core(sandbox_env):
-    """A kubernetes CoreV1Api client for the sandbox (for setting up and checking state)."""
+def kube_core(kube_env):
+    """A kubernetes CoreV1Api client for this test's emulator (for setting up and checking state)."""
     from kubernetes import client, config  # pylint: disable=import-outside-toplevel
     configuration = client.Configuration()
-    config.load_kube_config(config_file=sandbox_env["KUBECONFIG"], client_configuration=configuration)
+    config.load_kube_config(config_file=kube_env["KUBECONFIG"], client_configuration=configuration)
     with client.ApiClient(configuration) as api:
         yield client.CoreV1Api(api)

@@ -11,6 +11,8 @@ import socket
 import pytest
 import yaml
 
+from sandbox.kube.private import writes
+
 from .conftest import localhost_play, save_results
 
 SECRET = "default-openstack-credential"
@@ -34,7 +36,6 @@ def tenant(kube_requests, openstack_admin, unique_name, kube_core):
         admin.identity.delete_application_credential(user.id, credential.id)
     admin.identity.delete_user(user)
     admin.identity.delete_project(project)
-    kube_core.delete_namespace(namespace)
 
 
 def app_credential(run_playbook, env, tenant, *args, ignore_errors=False, **options):
@@ -77,9 +78,9 @@ def authenticates(clouds):
     return True
 
 
-def test_create_recreate_modify_delete_with_and_without_check_mode(run_playbook, sandbox_env, kube_requests, kube_core, openstack_admin, tenant):
+def test_create_recreate_modify_delete_with_and_without_check_mode(run_playbook, kube_env, kube_requests, kube_core, openstack_admin, tenant):
     def step(*args, **options):
-        run, result = app_credential(run_playbook, sandbox_env, tenant, *args, **options)
+        run, result = app_credential(run_playbook, kube_env, tenant, *args, **options)
         assert run.ok, run.output
         return result
 
@@ -128,51 +129,51 @@ def test_create_recreate_modify_delete_with_and_without_check_mode(run_playbook,
     assert not result["changed"]
 
 
-def test_second_run_writes_nothing(run_playbook, sandbox_env, kube_requests, openstack_admin, tenant):
+def test_second_run_writes_nothing(run_playbook, kube_env, kube_requests, openstack_admin, tenant):
     options = dict(include_user_info=True, verify=True, description="the portal", expires_at="2031-01-31T12:00:00Z",
                    secret={"namespace": tenant["namespace"], "labels": {"example.org/a": "b"}, "annotations": {"example.org/c": "d"}})
-    run, result = app_credential(run_playbook, sandbox_env, tenant, **options)
+    run, result = app_credential(run_playbook, kube_env, tenant, **options)
     assert run.ok, run.output
     assert result["credential"]["expires_at"] == "2031-01-31T12:00:00" and result["credential"]["description"] == "the portal"
     before = credentials(openstack_admin, tenant)
     expected = {"GET /api/v1/namespaces/{namespace}/secrets/{name}": 1}
-    (run, result), served = kube_requests.measure_repeatable(
-        lambda: app_credential(run_playbook, sandbox_env, tenant, "--diff", **options), expected)
+    with kube_requests.measure() as served:
+        run, result = app_credential(run_playbook, kube_env, tenant, "--diff", **options)
     assert run.ok, run.output
     assert not result["changed"] and not result["rotated"]
-    assert kube_requests.writes(served) == {}
+    assert writes(served) == {}
     assert served == expected, served
     assert credentials(openstack_admin, tenant) == before
     assert result["diff"]["before"] == result["diff"]["after"]
 
 
-def test_user_info_and_cacert(run_playbook, sandbox_env, kube_requests, kube_core, tenant):
-    ca_file = yaml.safe_load(open(sandbox_env["KUBECONFIG"]).read())["clusters"][0]["cluster"]["certificate-authority"]
-    run, result = app_credential(run_playbook, sandbox_env, tenant, include_user_info=True, include_cacert=True, ca_cert=ca_file)
+def test_user_info_and_cacert(run_playbook, kube_env, kube_requests, kube_core, tenant):
+    ca_file = yaml.safe_load(open(kube_env["KUBECONFIG"]).read())["clusters"][0]["cluster"]["certificate-authority"]
+    run, result = app_credential(run_playbook, kube_env, tenant, include_user_info=True, include_cacert=True, ca_cert=ca_file)
     assert run.ok, run.output
     data = stored(kube_core, tenant)[1]
     expected = {"project_id": tenant["project"].id, "project_name": tenant["name"], "username": tenant["name"], "user_id": tenant["user"].id}
     assert yaml.safe_load(data["user_info.yaml"]) == expected
     assert data["cacert"] == open(ca_file).read()
     # without them the keys go, and the credential stays
-    run, again = app_credential(run_playbook, sandbox_env, tenant)
+    run, again = app_credential(run_playbook, kube_env, tenant)
     assert run.ok and again["changed"] and not again["rotated"] and again["credential"]["id"] == result["credential"]["id"]
     assert list(stored(kube_core, tenant)[1]) == ["clouds.yaml"]
 
 
-def test_the_credential_is_replaced_when_the_secret_or_the_credential_is_lost(run_playbook, sandbox_env, kube_requests, kube_core, openstack_admin, tenant):
-    run, result = app_credential(run_playbook, sandbox_env, tenant)
+def test_the_credential_is_replaced_when_the_secret_or_the_credential_is_lost(run_playbook, kube_env, kube_requests, kube_core, openstack_admin, tenant):
+    run, result = app_credential(run_playbook, kube_env, tenant)
     assert run.ok, run.output
     first = result["credential"]["id"]
     # the Secret is gone: a new credential, the old one deleted
     kube_core.delete_namespaced_secret(SECRET, tenant["namespace"])
-    run, result = app_credential(run_playbook, sandbox_env, tenant)
+    run, result = app_credential(run_playbook, kube_env, tenant)
     assert run.ok and result["rotated"] and result["deleted_credentials"] == [first]
     second = result["credential"]["id"]
     assert [c[0] for c in credentials(openstack_admin, tenant)] == [second]
     # the credential is gone
     openstack_admin.identity.delete_application_credential(tenant["user"].id, second)
-    run, result = app_credential(run_playbook, sandbox_env, tenant)
+    run, result = app_credential(run_playbook, kube_env, tenant)
     assert run.ok and result["rotated"] and "no longer exists" in result["reason"]
     third = result["credential"]["id"]
     assert authenticates(stored(kube_core, tenant)[0])
@@ -180,20 +181,20 @@ def test_the_credential_is_replaced_when_the_secret_or_the_credential_is_lost(ru
     clouds = stored(kube_core, tenant)[0]
     clouds["clouds"]["openstack"]["auth"]["application_credential_secret"] = "wrong"
     kube_core.patch_namespaced_secret(SECRET, tenant["namespace"], {"data": {"clouds.yaml": base64.b64encode(yaml.safe_dump(clouds).encode()).decode()}})
-    run, result = app_credential(run_playbook, sandbox_env, tenant)
+    run, result = app_credential(run_playbook, kube_env, tenant)
     assert run.ok and not result["changed"]  # without verify the module trusts the Secret
-    run, result = app_credential(run_playbook, sandbox_env, tenant, verify=True)
+    run, result = app_credential(run_playbook, kube_env, tenant, verify=True)
     assert run.ok and result["rotated"] and "refused" in result["reason"] and result["deleted_credentials"] == [third]
     assert authenticates(stored(kube_core, tenant)[0])
 
 
-def test_a_failed_secret_write_keeps_the_working_credential(run_playbook, sandbox_env, kube_requests, kube_core, openstack_admin, tenant):
-    run, result = app_credential(run_playbook, sandbox_env, tenant)
+def test_a_failed_secret_write_keeps_the_working_credential(run_playbook, kube_env, kube_requests, kube_core, openstack_admin, tenant):
+    run, result = app_credential(run_playbook, kube_env, tenant)
     assert run.ok, run.output
     before = credentials(openstack_admin, tenant)
     kube_requests.inject_fault(count=5, status=500, method="PATCH", path_regex="/namespaces/%s/secrets/" % tenant["namespace"])
     try:
-        run = app_credential(run_playbook, sandbox_env, tenant, roles=["reader"])[0]
+        run = app_credential(run_playbook, kube_env, tenant, roles=["reader"])[0]
     finally:
         kube_requests.clear_faults()
     assert not run.ok
@@ -209,21 +210,21 @@ def test_a_failed_secret_write_keeps_the_working_credential(run_playbook, sandbo
     user_session = session.Session(auth=v3.Password(**auth))
     leftover = user_session.post(AUTH_URL + "/users/%s/application_credentials" % tenant["user"].id,
                                  json={"application_credential": {"name": "portal-0badcafe"}}).json()["application_credential"]["id"]
-    run, result = app_credential(run_playbook, sandbox_env, tenant)
+    run, result = app_credential(run_playbook, kube_env, tenant)
     assert run.ok and result["changed"] and not result["rotated"] and result["deleted_credentials"] == [leftover]
     assert credentials(openstack_admin, tenant) == before
 
 
-def test_no_secret_in_any_output_at_vvv_with_diff(run_playbook, sandbox_env, kube_requests, kube_core, tenant):
+def test_no_secret_in_any_output_at_vvv_with_diff(run_playbook, kube_env, kube_requests, kube_core, tenant):
     outputs, forbidden = [], []
     for options in ({}, {"roles": ["reader"]}, {"roles": ["reader"]}):
-        run = app_credential(run_playbook, sandbox_env, tenant, "-vvv", "--diff", include_user_info=True, **options)[0]
+        run = app_credential(run_playbook, kube_env, tenant, "-vvv", "--diff", include_user_info=True, **options)[0]
         assert run.ok, run.output
         outputs.append(run.output)
         clouds, data, secret = stored(kube_core, tenant)
         value = clouds["clouds"]["openstack"]["auth"]["application_credential_secret"]
         forbidden += [value, base64.b64encode(value.encode()).decode(), secret.data["clouds.yaml"]]
-    run = app_credential(run_playbook, sandbox_env, tenant, "-vvv", "--diff", state="absent")[0]
+    run = app_credential(run_playbook, kube_env, tenant, "-vvv", "--diff", state="absent")[0]
     assert run.ok, run.output
     outputs.append(run.output)
     assert len(set(forbidden)) == 6  # two generations
@@ -233,9 +234,9 @@ def test_no_secret_in_any_output_at_vvv_with_diff(run_playbook, sandbox_env, kub
             assert needle not in text
 
 
-def test_bad_or_unreachable_keystone(run_playbook, sandbox_env, kube_requests, tenant):
+def test_bad_or_unreachable_keystone(run_playbook, kube_env, kube_requests, tenant):
     cloud = {"auth": dict(tenant["cloud"]["auth"], password="wrong-password"), "region_name": "RegionOne"}
-    run = app_credential(run_playbook, sandbox_env, tenant, cloud=cloud)[0]
+    run = app_credential(run_playbook, kube_env, tenant, cloud=cloud)[0]
     assert not run.ok
     assert "Could not connect to OpenStack: the cloud refused the credentials" in run.output
     assert "wrong-password" not in run.output
@@ -243,32 +244,32 @@ def test_bad_or_unreachable_keystone(run_playbook, sandbox_env, kube_requests, t
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     cloud = {"auth": dict(tenant["cloud"]["auth"], auth_url="http://127.0.0.1:%d/v3" % port), "region_name": "RegionOne"}
-    run = app_credential(run_playbook, sandbox_env, tenant, cloud=cloud, api_timeout=5)[0]
+    run = app_credential(run_playbook, kube_env, tenant, cloud=cloud, api_timeout=5)[0]
     assert not run.ok
     assert "Could not connect to OpenStack: could not reach the cloud" in run.output
     assert "Traceback" not in run.output
 
 
-def test_bad_kubernetes_token_or_missing_namespace(run_playbook, sandbox_env, kube_requests, openstack_admin, tenant):
-    run = app_credential(run_playbook, sandbox_env, tenant, kubernetes={"api_key": "not-the-token"})[0]
+def test_bad_kubernetes_token_or_missing_namespace(run_playbook, kube_env, kube_requests, openstack_admin, tenant):
+    run = app_credential(run_playbook, kube_env, tenant, kubernetes={"api_key": "not-the-token"})[0]
     assert not run.ok
     assert "Kubernetes request failed: HTTP 401 Unauthorized" in run.output
     assert credentials(openstack_admin, tenant) == []  # nothing created before the Secret was readable
-    run = app_credential(run_playbook, sandbox_env, tenant, secret={"namespace": tenant["namespace"] + "-missing"})[0]
+    run = app_credential(run_playbook, kube_env, tenant, secret={"namespace": tenant["namespace"] + "-missing"})[0]
     assert not run.ok
     assert "Could not write the Secret %s-missing/%s: HTTP 404 NotFound" % (tenant["namespace"], SECRET) in run.output
     assert credentials(openstack_admin, tenant) == []  # the new credential was deleted again
 
 
-def test_roles_the_user_does_not_hold(run_playbook, sandbox_env, kube_requests, tenant):
-    run = app_credential(run_playbook, sandbox_env, tenant, roles=["admin"])[0]
+def test_roles_the_user_does_not_hold(run_playbook, kube_env, kube_requests, tenant):
+    run = app_credential(run_playbook, kube_env, tenant, roles=["admin"])[0]
     assert not run.ok
     assert "the user has no role admin in the project; their roles are: member, reader" in run.output
 
 
-def test_module_defaults_group(run_playbook, sandbox_env, kube_requests, kube_core, tenant):
+def test_module_defaults_group(run_playbook, kube_env, kube_requests, kube_core, tenant):
     task = {"azimuth.ops.app_credential": {"name": "portal", "secret": {"namespace": tenant["namespace"]}}, "register": "result"}
     play = localhost_play([task, save_results("result")], module_defaults={"group/azimuth.ops.openstack": {"cloud": tenant["cloud"]}})
-    run = run_playbook([play], env=sandbox_env)
+    run = run_playbook([play], env=kube_env)
     assert run.ok, run.output
     assert run.results["project"] == {"id": tenant["project"].id, "name": tenant["name"]}

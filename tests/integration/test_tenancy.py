@@ -5,6 +5,8 @@ import socket
 
 import pytest
 
+from sandbox.kube.private import writes
+
 from .conftest import localhost_play, save_results
 
 ID_LABEL = "tenant.azimuth-cloud.io/id"
@@ -37,21 +39,14 @@ def secret_data(kube_core, ns):
 
 
 @pytest.fixture
-def names(unique_name, kube_core):
-    """Tenancy names/IDs unique to the test; their namespaces are deleted afterwards."""
-    created = []
+def names(unique_name):
+    """Tenancy names and IDs unique to the test."""
 
     def make(suffix):
         name = "%s-%s" % (unique_name, suffix)
-        created.append("az-" + name)
         return {"id": "id-" + name, "name": name}
 
-    yield make
-    for ns in created:
-        try:
-            kube_core.delete_namespace(ns)
-        except Exception:  # pylint: disable=broad-exception-caught
-            pass
+    return make
 
 
 def credential(secret):
@@ -59,12 +54,12 @@ def credential(secret):
             "application_credential_secret": secret, "region_name": "RegionOne"}
 
 
-def test_create_recreate_modify_delete_with_and_without_check_mode(run_playbook, sandbox_env, kube_requests, kube_core, names):
+def test_create_recreate_modify_delete_with_and_without_check_mode(run_playbook, kube_env, kube_requests, kube_core, names):
     one, two = names("one"), names("two")
     ns_one = "az-" + one["name"]
 
     def step(tenancies, *args, **options):
-        run, result = tenancy(run_playbook, sandbox_env, tenancies, *args, **options)
+        run, result = tenancy(run_playbook, kube_env, tenancies, *args, **options)
         assert run.ok, run.output
         return result
 
@@ -106,10 +101,10 @@ def test_create_recreate_modify_delete_with_and_without_check_mode(run_playbook,
     assert not result["changed"]
 
 
-def test_second_run_sends_no_write_request_and_diff_masks_the_secret(run_playbook, sandbox_env, kube_requests, kube_core, names):
+def test_second_run_sends_no_write_request_and_diff_masks_the_secret(run_playbook, kube_env, kube_requests, kube_core, names):
     one, two = names("one"), names("two")
     one["credential"] = credential("a-very-private-secret-1")
-    run, result = tenancy(run_playbook, sandbox_env, [one, two], "--diff")
+    run, result = tenancy(run_playbook, kube_env, [one, two], "--diff")
     assert run.ok, run.output
     after = result["diff"]["after"]
     key = "az-%s/%s" % (one["name"], SECRET)
@@ -122,27 +117,28 @@ def test_second_run_sends_no_write_request_and_diff_masks_the_secret(run_playboo
     assert list(secret_data(kube_core, "az-" + one["name"])) == ["clouds.yaml"]
 
     expected = {"GET /api/v1/namespaces": 1, "GET /api/v1/secrets": 1}  # one list per kind, nothing else
-    (run, result), served = kube_requests.measure_repeatable(lambda: tenancy(run_playbook, sandbox_env, [one, two], "--diff"), expected)
+    with kube_requests.measure() as served:
+        run, result = tenancy(run_playbook, kube_env, [one, two], "--diff")
     assert run.ok, run.output
     assert not result["changed"] and result["diff"]["after"] == {"namespaces": {}, "secrets": {}}
-    assert kube_requests.writes(served) == {}
+    assert writes(served) == {}
     assert served == expected, served
 
     one["credential"] = credential("a-very-private-secret-2")
-    run, result = tenancy(run_playbook, sandbox_env, [one, two], "--diff")
+    run, result = tenancy(run_playbook, kube_env, [one, two], "--diff")
     assert run.ok, run.output
     assert result["diff"]["after"]["secrets"][key]["data"]["clouds.yaml"]["clouds"]["openstack"]["auth"][
         "application_credential_secret"] == "******** (changed)"
     assert "a-very-private-secret" not in run.output
 
 
-def test_no_secret_in_any_output_at_vvv_with_diff(run_playbook, sandbox_env, kube_requests, kube_core, names):
+def test_no_secret_in_any_output_at_vvv_with_diff(run_playbook, kube_env, kube_requests, kube_core, names):
     one = names("one")
     first, second = "first-secret-Xq7vR2pL9", "second-secret-Kz3mW8nB4"
     outputs = []
     for value in (first, second):
         one["credential"] = credential(value)
-        run = tenancy(run_playbook, sandbox_env, [one], "-vvv", "--diff")[0]
+        run = tenancy(run_playbook, kube_env, [one], "-vvv", "--diff")[0]
         assert run.ok, run.output
         outputs.append(run.output)
         data = kube_core.read_namespaced_secret(SECRET, "az-" + one["name"]).data["clouds.yaml"]
@@ -153,20 +149,20 @@ def test_no_secret_in_any_output_at_vvv_with_diff(run_playbook, sandbox_env, kub
     # a failure message (the Secret write refused) does not carry it either
     one["credential"] = credential("third-secret-Hy6tQ1wE5")
     kube_requests.inject_fault(count=1, status=422, method="PATCH", path_regex="/namespaces/az-%s/secrets/" % one["name"])
-    run = tenancy(run_playbook, sandbox_env, [one], "-vvv", "--diff")[0]
+    run = tenancy(run_playbook, kube_env, [one], "-vvv", "--diff")[0]
     assert not run.ok
     assert "third-secret-Hy6tQ1wE5" not in run.output
     assert base64.b64encode(b"third-secret-Hy6tQ1wE5").decode() not in run.output
 
 
-def test_a_renamed_tenancy_keeps_its_namespace_and_foreign_labels_survive(run_playbook, sandbox_env, kube_requests, kube_core, names):
+def test_a_renamed_tenancy_keeps_its_namespace_and_foreign_labels_survive(run_playbook, kube_env, kube_requests, kube_core, names):
     one = names("one")
-    run = tenancy(run_playbook, sandbox_env, [one])[0]
+    run = tenancy(run_playbook, kube_env, [one])[0]
     assert run.ok, run.output
     ns = "az-" + one["name"]
     kube_core.patch_namespace(ns, {"metadata": {"labels": {"example.org/other-tool": "x"}}})
     renamed = dict(one, name=one["name"] + "-renamed")
-    run, result = tenancy(run_playbook, sandbox_env, [renamed])
+    run, result = tenancy(run_playbook, kube_env, [renamed])
     assert run.ok, run.output
     assert result["tenancies"][0]["namespace"] == ns and not result["tenancies"][0]["created"]
     got = namespace(kube_core, ns)
@@ -175,22 +171,22 @@ def test_a_renamed_tenancy_keeps_its_namespace_and_foreign_labels_survive(run_pl
     assert namespace(kube_core, "az-" + renamed["name"]) is None
 
 
-def test_an_unlabelled_namespace_is_adopted(run_playbook, sandbox_env, kube_requests, kube_core, names):
+def test_an_unlabelled_namespace_is_adopted(run_playbook, kube_env, kube_requests, kube_core, names):
     one = names("one")
     kube_core.create_namespace({"metadata": {"name": "az-" + one["name"]}})
-    run, result = tenancy(run_playbook, sandbox_env, [one], "--check")
+    run, result = tenancy(run_playbook, kube_env, [one], "--check")
     assert run.ok and result["changed"] and not result["tenancies"][0]["created"]
-    run, result = tenancy(run_playbook, sandbox_env, [one])
+    run, result = tenancy(run_playbook, kube_env, [one])
     assert run.ok and result["totals"]["updated"] == 1
     assert namespace(kube_core, "az-" + one["name"]).metadata.labels[ID_LABEL] == one["id"]
 
 
-def test_ownership_conflicts_stop_before_any_write(run_playbook, sandbox_env, kube_requests, kube_core, names):
+def test_ownership_conflicts_stop_before_any_write(run_playbook, kube_env, kube_requests, kube_core, names):
     one, two, three = names("one"), names("two"), names("three")
     # az-<one> belongs to another tenancy
     other = "other-" + one["id"]
     kube_core.create_namespace({"metadata": {"name": "az-" + one["name"], "labels": {ID_LABEL: other}}})
-    run = tenancy(run_playbook, sandbox_env, [three, one])[0]
+    run = tenancy(run_playbook, kube_env, [three, one])[0]
     assert not run.ok
     assert "namespace az-%s belongs to another tenancy (%s=%s)" % (one["name"], ID_LABEL, other) in run.output
     assert namespace(kube_core, "az-" + three["name"]) is None  # nothing written
@@ -198,84 +194,80 @@ def test_ownership_conflicts_stop_before_any_write(run_playbook, sandbox_env, ku
     for suffix in ("a", "b"):
         kube_core.create_namespace({"metadata": {"name": "az-%s-%s" % (two["name"], suffix), "labels": {ID_LABEL: two["id"]}}})
     names("two-a"), names("two-b")  # cleaned up afterwards
-    run = tenancy(run_playbook, sandbox_env, [two])[0]
+    run = tenancy(run_playbook, kube_env, [two])[0]
     assert not run.ok
     assert "namespaces az-{0}-a and az-{0}-b are all labelled".format(two["name"]) in run.output
     # two listed tenancies with one namespace, or one ID
-    run = tenancy(run_playbook, sandbox_env, [three, dict(three, id="other")])[0]
+    run = tenancy(run_playbook, kube_env, [three, dict(three, id="other")])[0]
     assert not run.ok and "both map to namespace az-" + three["name"] in run.output
-    run = tenancy(run_playbook, sandbox_env, [three, dict(three, name="x" + three["name"])])[0]
+    run = tenancy(run_playbook, kube_env, [three, dict(three, name="x" + three["name"])])[0]
     assert not run.ok and "both map to ID label" in run.output
     assert namespace(kube_core, "az-" + three["name"]) is None
     # a namespace another tool manages
     kube_core.create_namespace({"metadata": {"name": "az-" + three["name"], "labels": {"app.kubernetes.io/managed-by": "Helm"}}})
-    run = tenancy(run_playbook, sandbox_env, [three])[0]
+    run = tenancy(run_playbook, kube_env, [three])[0]
     assert not run.ok and "is managed by Helm" in run.output
     # state=absent leaves a namespace that is not managed by the collection
-    run, result = tenancy(run_playbook, sandbox_env, [dict(id=other, name=one["name"])], state="absent")
+    run, result = tenancy(run_playbook, kube_env, [dict(id=other, name=one["name"])], state="absent")
     assert run.ok and not result["changed"]
     assert "is not managed by azimuth-ops; left alone" in run.output
     assert namespace(kube_core, "az-" + one["name"]) is not None
 
 
-def test_a_name_without_letters_or_digits(run_playbook, sandbox_env):
-    run = tenancy(run_playbook, sandbox_env, [{"id": "x1", "name": "!!! ---"}])[0]
+def test_a_name_without_letters_or_digits(run_playbook, kube_env):
+    run = tenancy(run_playbook, kube_env, [{"id": "x1", "name": "!!! ---"}])[0]
     assert not run.ok
     assert "tenancy !!! --- (x1): the name cannot name a namespace" in run.output
 
 
-def test_prune_deletes_only_managed_namespaces_of_unlisted_tenancies(run_playbook, sandbox_env, kube_alone, kube_core, names):
+def test_prune_deletes_only_managed_namespaces_of_unlisted_tenancies(run_playbook, kube_env, kube_requests, kube_core, names):
     one, two, foreign = names("one"), names("two"), names("foreign")
-    run = tenancy(run_playbook, sandbox_env, [one, two])[0]
+    run = tenancy(run_playbook, kube_env, [one, two])[0]
     assert run.ok, run.output
     kube_core.create_namespace({"metadata": {"name": "az-" + foreign["name"], "labels": {ID_LABEL: foreign["id"]}}})
-    run, result = tenancy(run_playbook, sandbox_env, [one], "--check", prune=True)
+    run, result = tenancy(run_playbook, kube_env, [one], "--check", prune=True)
     assert run.ok, run.output
     assert {"namespace": "az-" + two["name"], "id": two["id"]} in result["pruned"]
     assert namespace(kube_core, "az-" + two["name"]) is not None
-    run, result = tenancy(run_playbook, sandbox_env, [one], prune=True)
+    run, result = tenancy(run_playbook, kube_env, [one], prune=True)
     assert run.ok, run.output
     assert {"namespace": "az-" + two["name"], "id": two["id"]} in result["pruned"]
     assert namespace(kube_core, "az-" + two["name"]) is None
     assert namespace(kube_core, "az-" + one["name"]) is not None
     assert namespace(kube_core, "az-" + foreign["name"]) is not None  # not managed: never pruned
-    run, result = tenancy(run_playbook, sandbox_env, [one], prune=True)
+    run, result = tenancy(run_playbook, kube_env, [one], prune=True)
     assert run.ok and not result["changed"]
 
 
-def test_a_conflict_is_retried_after_re_reading(run_playbook, sandbox_env, kube_requests, kube_core, names):
+def test_a_conflict_is_retried_after_re_reading(run_playbook, kube_env, kube_requests, kube_core, names):
     one = names("one")
-    run = tenancy(run_playbook, sandbox_env, [one])[0]
+    run = tenancy(run_playbook, kube_env, [one])[0]
     assert run.ok, run.output
     kube_requests.inject_fault(count=2, status=409, method="PATCH", path_regex="/namespaces/az-%s$" % one["name"])
-    run, result = tenancy(run_playbook, sandbox_env, [dict(one, oidc_group="/g")])
+    run, result = tenancy(run_playbook, kube_env, [dict(one, oidc_group="/g")])
     assert run.ok, run.output
     assert namespace(kube_core, "az-" + one["name"]).metadata.annotations["tenant.azimuth-cloud.io/oidc-group"] == "/g"
 
 
-def test_an_unreachable_api(run_playbook, sandbox_env, names):
+def test_an_unreachable_api(run_playbook, kube_env, names):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    run = tenancy(run_playbook, sandbox_env, [names("one")], host="https://127.0.0.1:%d" % port)[0]
+    run = tenancy(run_playbook, kube_env, [names("one")], host="https://127.0.0.1:%d" % port)[0]
     assert not run.ok
     assert "Kubernetes request failed: could not reach the Kubernetes API" in run.output
     assert "Traceback" not in run.output
 
 
-def test_a_refusing_api(run_playbook, sandbox_env, kube_requests, names):
-    with kube_requests.measure():
-        kube_requests.inject_fault(count=1, status=503, method="GET", path_regex="^/api/v1/namespaces$")
-        try:
-            run = tenancy(run_playbook, sandbox_env, [names("one")])[0]
-        finally:
-            kube_requests.clear_faults()
+def test_a_refusing_api(run_playbook, kube_env, kube_requests, names):
+    kube_requests.inject_fault(count=1, status=503, method="GET", path_regex="^/api/v1/namespaces$")
+    run = tenancy(run_playbook, kube_env, [names("one")])[0]
     assert not run.ok
     assert "Kubernetes request failed: HTTP 503 ServiceUnavailable" in run.output
 
 
-def test_a_bad_token(run_playbook, sandbox_env, kube_requests, names):
-    run = tenancy(run_playbook, sandbox_env, [names("one")], api_key="not-the-token")[0]
+def test_a_bad_token(run_playbook, kube_env, kube_requests, names):
+    run = tenancy(run_playbook, kube_env, [names("one")], api_key="not-the-token")[0]
     assert not run.ok
     assert "Kubernetes request failed: HTTP 401 Unauthorized" in run.output
     assert "not-the-token" not in run.output

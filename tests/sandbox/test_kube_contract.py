@@ -9,11 +9,9 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -28,6 +26,7 @@ from kubernetes.client.rest import ApiException
 from kubernetes.dynamic import DynamicClient
 
 from sandbox import control
+from sandbox.kube.private import PrivateEmulator, free_port
 from sandbox.kube.service import KubeService
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -38,56 +37,23 @@ COUNTED = Counter()  # requests counted by the emulator over the whole module
 
 # --- fixtures ---------------------------------------------------------------------
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Emulator:
-    """A running ``python -m sandbox.kube`` and clients for it."""
-
-    def __init__(self, state_dir, port):
-        self.state_dir = Path(state_dir)
-        self.port = port
-        self.url = f"https://127.0.0.1:{port}"
-        self.kubeconfig = self.state_dir / "kubeconfig"
-        self.ca_file = str(self.state_dir / "ca.crt")
-        self.proc = None
-
-    def start(self):
-        argv = [sys.executable, "-m", "sandbox.kube", "--state-dir", str(self.state_dir),
-                "--port", str(self.port), "--quiet"]
-        self.proc = subprocess.Popen(argv, cwd=REPO_ROOT)  # pylint: disable=consider-using-with
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                context = ssl.create_default_context(cafile=self.ca_file)
-                with urllib.request.urlopen(self.url + "/readyz", context=context, timeout=1):
-                    return self
-            except (OSError, ssl.SSLError):
-                assert self.proc.poll() is None, "the emulator exited"
-                time.sleep(0.05)
-        raise RuntimeError("the emulator did not start")
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(10)
+class Emulator(PrivateEmulator):
+    """The private emulator the whole module talks to."""
 
     def api_client(self):
-        return config.new_client_from_config(config_file=str(self.kubeconfig))
+        return config.new_client_from_config(config_file=self.kubeconfig)
 
     def harvest_counts(self):
         """Add the emulator's counts to COUNTED and reset them."""
         counts = control.request_counts(self.url, ca_file=self.ca_file)
         COUNTED.update(counts["by_route"])
-        control.reset_counts(self.url, ca_file=self.ca_file)
+        self.reset_counts()
         return counts
 
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory, request):
-    server = Emulator(tmp_path_factory.mktemp("kube"), _free_port()).start()
+    server = Emulator(tmp_path_factory.mktemp("kube")).start()
     yield server
     server.harvest_counts()
     server.stop()
@@ -873,7 +839,7 @@ class _TmpKube(KubeService):
 
 
 def test_service_lifecycle_and_persistence(tmp_path):
-    service = _TmpKube(tmp_path, _free_port())
+    service = _TmpKube(tmp_path, free_port())
     service.prepare(fresh=True)
     assert service.env() == {"KUBECONFIG": str(tmp_path / "kubeconfig")}
     service.start()

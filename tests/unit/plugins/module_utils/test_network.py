@@ -387,6 +387,24 @@ def test_an_unfinished_network_this_module_created_is_completed(cloud, state, wr
     assert result["router"]["external_network_id"] == "ext-id"
 
 
+def test_an_object_that_vanishes_under_completion_is_looked_for_again(cloud):
+    """A concurrent run deleted the router it lost with just as this run went to complete it."""
+    _unfinished(cloud, gateway=False)
+    neutron = cloud.network
+    vanishing = neutron.objects["router"][0]["id"]
+
+    def deleted_meanwhile(router_id, **fields):
+        neutron.objects["router"] = [r for r in neutron.objects["router"] if r["id"] != router_id]
+        raise sdk_exceptions.NotFoundException("Router %s could not be found" % router_id)
+
+    neutron.update_router = deleted_meanwhile
+    result = run(cloud)[1]
+    assert [w[0] for w in neutron.writes] == ["create_router", "add_interface"]
+    assert result["router"]["id"] != vanishing
+    assert result["router"]["external_network_id"] == "ext-id"
+    assert result["router"]["interfaces"] == [dict(subnet_id=result["subnet"]["id"])]
+
+
 def test_without_an_external_network_no_router_and_a_warning():
     conn = FakeConnection()
     networks, result = run(conn, external_net_required=False)

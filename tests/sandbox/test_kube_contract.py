@@ -217,7 +217,7 @@ def test_bad_token_is_unauthorized(emulator, token):
 
 
 def test_kubeconfig_shape(emulator):
-    text = emulator.kubeconfig.read_text()
+    text = Path(emulator.kubeconfig).read_text()
     assert "current-context: sandbox" in text and f"certificate-authority: {emulator.state_dir}" in text
     assert _token(emulator) in text
 

@@ -39,7 +39,6 @@ options:
   validate_certs:
     description: Whether to verify TLS certificates. Defaults to what O(cloud) says, else V(true).
     type: bool
-    aliases: [verify]
   ca_cert:
     description: A CA bundle to verify the cloud's certificates with.
     type: path

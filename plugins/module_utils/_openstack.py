@@ -34,7 +34,8 @@ OPENSTACK_ARGUMENT_SPEC = dict(
     auth_type=dict(type="str"),
     region_name=dict(type="str"),
     interface=dict(type="str", default="public", choices=["admin", "internal", "public"], aliases=["endpoint_type"]),
-    validate_certs=dict(type="bool", aliases=["verify"]),
+    # No alias "verify": azimuth.ops.app_credential has an option of that name (check the stored credential).
+    validate_certs=dict(type="bool"),
     ca_cert=dict(type="path", aliases=["cacert"]),
     client_cert=dict(type="path", aliases=["cert"]),
     client_key=dict(type="path", no_log=False, aliases=["key"]),

@@ -42,36 +42,6 @@ attributes:
       - Every C(application_credential_secret) is C(********) (C(******** (changed)) when it changes).
     support: full
 options:
-  api_timeout:
-    description: Seconds to wait for each API request.
-    type: int
-  auth:
-    description:
-      - Authentication settings such as C(auth_url), C(username), C(password), C(project_name),
-        C(user_domain_name), C(project_domain_name), or C(application_credential_id) and
-        C(application_credential_secret). Overrides what O(cloud) gives.
-    type: dict
-  auth_type:
-    description: The keystoneauth plugin, for example C(password) or C(v3applicationcredential).
-    type: str
-  ca_cert:
-    description: A CA bundle to verify the cloud's certificates with.
-    type: path
-    aliases: [cacert]
-  client_cert:
-    description: A client certificate for TLS client authentication.
-    type: path
-    aliases: [cert]
-  client_key:
-    description: The key of O(client_cert).
-    type: path
-    aliases: [key]
-  cloud:
-    description:
-      - The name of a cloud in C(clouds.yaml), or a dict of connection settings.
-      - Without it (and without O(auth)), openstacksdk reads C(OS_CLOUD), C(OS_*) environment variables
-        and C(clouds.yaml) (located by C(OS_CLIENT_CONFIG_FILE) or the standard paths).
-    type: raw
   description:
     description:
       - The credential's description.
@@ -94,12 +64,6 @@ options:
     description: Add the key C(user_info.yaml) with C(project_id), C(project_name), C(username) and C(user_id).
     type: bool
     default: false
-  interface:
-    description: The endpoint interface to use.
-    type: str
-    default: public
-    choices: [admin, internal, public]
-    aliases: [endpoint_type]
   kubernetes:
     description:
       - The Kubernetes connection for the Secret. The keys are those of the collection's Kubernetes modules,
@@ -141,9 +105,6 @@ options:
     description: The credential's name (see the description for the names of its generations).
     type: str
     required: true
-  region_name:
-    description: The region to use.
-    type: str
   roles:
     description:
       - Names or IDs of the roles the credential has; the user must hold each in the project.
@@ -186,11 +147,6 @@ options:
         unless the consumer needs that. A change means a new credential.
     type: bool
     default: false
-  validate_certs:
-    description:
-      - Whether to verify the OpenStack endpoints' TLS certificates. Defaults to what O(cloud) says, else V(true).
-      - Unlike the other OpenStack modules, this one has no alias C(verify) (that is O(verify) here).
-    type: bool
   verify:
     description:
       - Authenticate with the credential the Secret holds, and rotate when Keystone refuses it (for example
@@ -198,15 +154,11 @@ options:
       - An unreachable Keystone is an error, not a refusal.
     type: bool
     default: false
+extends_documentation_fragment:
+  - azimuth.ops.openstack
 requirements:
-  - python >= 3.9
-  - openstacksdk >= 1.0
   - kubernetes >= 24.2
 notes:
-  - The OpenStack connection options are those of the collection's other OpenStack modules (the
-    C(azimuth.ops.openstack) documentation fragment), except that O(validate_certs) has no alias C(verify).
-  - Bad credentials, an unreachable endpoint or a refused request end the task with one message that
-    includes the server's response.
   - Needs, in Kubernetes, C(get), C(create), C(patch) and C(delete) on the Secret.
   - Authenticating with an application credential that is not O(unrestricted), Keystone does not allow
     creating another one; use the user's password or token.
@@ -391,15 +343,7 @@ from ansible_collections.azimuth.ops.plugins.module_utils import _openstack as o
 from ansible_collections.azimuth.ops.plugins.module_utils._app_credential import AppCredential
 
 
-def _without_verify_alias(spec):
-    """The OpenStack options, with C(verify) freed for this module's own option."""
-    spec = dict(spec)
-    spec["validate_certs"] = dict(type="bool")
-    return spec
-
-
 class AppCredentialModule(openstack.OpenStackModule):
-    base_argument_spec = _without_verify_alias(openstack.OPENSTACK_ARGUMENT_SPEC)
     argument_spec = dict(
         description=dict(type="str"),
         expires_at=dict(type="str"),

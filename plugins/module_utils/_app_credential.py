@@ -221,24 +221,27 @@ class AppCredential:
             return self.absent(result, secret, data, ours, stored_id)
         return self.present(result, context, secret, data, everything, ours, stored_id, stored_secret)
 
+    def rotation_reason(self, context, secret, stored_id, stored_secret, current, desired):
+        """Why the credential the Secret holds must be replaced, or None to keep it."""
+        if secret is None:
+            return "the Secret %s/%s does not exist" % (self.namespace, self.secret_name)
+        if not stored_id or not stored_secret:
+            return "the Secret %s/%s holds no application credential" % (self.namespace, self.secret_name)
+        if current is None:
+            return "the application credential %s that the Secret holds no longer exists" % stored_id
+        changed_attributes = differences(current, desired)
+        if changed_attributes:
+            return "the application credential %s differs in %s" % (stored_id, ", ".join(changed_attributes))
+        if self.params["verify"] and not self.authenticates(context, stored_id, stored_secret):
+            return "Keystone refused the application credential %s that the Secret holds" % stored_id
+        return None
+
     def present(self, result, context, secret, data, everything, ours, stored_id, stored_secret):
         desired = dict(description=self.params["description"], roles=desired_roles(self.params["roles"], context["roles"]),
                        unrestricted=self.params["unrestricted"], expires_at=normalise_expiry(self.params["expires_at"]))
         cacert = self.cacert(context)
         current = next((c for c in ours if c.get("id") == stored_id), None) if stored_id else None
-        reason = None
-        if secret is None:
-            reason = "the Secret %s/%s does not exist" % (self.namespace, self.secret_name)
-        elif not stored_id or not stored_secret:
-            reason = "the Secret %s/%s holds no application credential" % (self.namespace, self.secret_name)
-        elif current is None:
-            reason = "the application credential %s that the Secret holds no longer exists" % stored_id
-        else:
-            changed_attributes = differences(current, desired)
-            if changed_attributes:
-                reason = "the application credential %s differs in %s" % (stored_id, ", ".join(changed_attributes))
-            elif self.params["verify"] and not self.authenticates(context, stored_id, stored_secret):
-                reason = "Keystone refused the application credential %s that the Secret holds" % stored_id
+        reason = self.rotation_reason(context, secret, stored_id, stored_secret, current, desired)
         keep = None if reason else current
         replaced = [c for c in ours if keep is None or c.get("id") != keep.get("id")]
         new_name = next_name(self.params["name"], set(c.get("name") for c in everything)) if reason else None

@@ -184,6 +184,100 @@ def _ns_view(metadata):
     return {"labels": dict(metadata.get("labels") or {}), "annotations": dict(metadata.get("annotations") or {})}
 
 
+class _Plan:
+    """What ``plan()`` decides, gathered as it goes."""
+
+    def __init__(self):
+        self.actions, self.results, self.pruned, self.warnings = [], [], [], []
+        self.before = {"namespaces": {}, "secrets": {}}
+        self.after = {"namespaces": {}, "secrets": {}}
+
+    def add(self, kind, section, key, before, after, **action):
+        """An action of ``kind``, and its diff under ``section``/``key``."""
+        self.actions.append(dict(kind=kind, **action))
+        self.before[section][key] = before
+        self.after[section][key] = after
+
+    def as_dict(self):
+        results = self.results
+        totals = dict(
+            tenancies=len(results),
+            created=sum(1 for r in results if r["created"]),
+            updated=sum(1 for r in results if r["changed"] and not r["created"] and not r["deleted"]),
+            deleted=sum(1 for r in results if r["deleted"]),
+            unchanged=sum(1 for r in results if not r["changed"]),
+            pruned=len(self.pruned),
+        )
+        return dict(actions=self.actions, results=results, pruned=self.pruned, totals=totals,
+                    diff=dict(before=self.before, after=self.after), warnings=self.warnings)
+
+
+def _plan_absent(todo, item, owners, result):
+    """Delete the tenancy's namespace; only one labelled with its ID is its namespace (az-<name> alone is not)."""
+    existing = owned_namespace(item, owners, {})
+    if existing is None:
+        return
+    name = existing["metadata"]["name"]
+    result["namespace"] = name
+    if not _is_managed(existing):
+        todo.warnings.append("namespace %s carries the ID of tenancy %s but is not managed by %s; left alone"
+                             % (name, item["name"], MANAGED_BY))
+    elif not _is_terminating(existing):
+        todo.add("delete_namespace", "namespaces", name, _ns_view(existing["metadata"]), None,
+                 name=name, uid=existing["metadata"].get("uid"), tenancy=item)
+        result.update(changed=True, deleted=True)
+
+
+def _plan_namespace(todo, item, existing, result):
+    """Create the tenancy's namespace, or patch what differs; returns its name."""
+    if existing is None:
+        body = _namespace_body(item)
+        todo.add("create_namespace", "namespaces", item["namespace"], None, _ns_view(body["metadata"]), body=body, tenancy=item)
+        result.update(changed=True, created=True)
+        return item["namespace"]
+    name = existing["metadata"]["name"]
+    result["namespace"] = name
+    patch = namespace_patch(item, existing)
+    if patch:
+        todo.add("patch_namespace", "namespaces", name, _ns_view(existing["metadata"]),
+                 cc.apply_metadata(existing["metadata"], patch), name=name, current=existing, tenancy=item)
+        result["changed"] = True
+    return name
+
+
+def _plan_secret(todo, item, namespace_name, secret, result):
+    """Create the tenancy's credential Secret, or patch what differs."""
+    key = "%s/%s" % (namespace_name, cc.SECRET_NAME)
+    desired_data = secret_desired_data(item)
+    if secret is None:
+        todo.add("create_secret", "secrets", key, None, cc.secret_view({"labels": cc.secret_labels()}, desired_data),
+                 namespace=namespace_name, body=_secret_body(item, namespace_name), tenancy=item)
+        result["changed"] = True
+        return
+    patch = secret_patch(item, secret)
+    if patch:
+        current_data = cc.decode_data(secret)
+        after_meta = cc.apply_metadata(secret["metadata"], patch.get("metadata") or {})
+        todo.add("patch_secret", "secrets", key, cc.secret_view(secret["metadata"], current_data),
+                 cc.secret_view(after_meta, desired_data, previous=current_data),
+                 namespace=namespace_name, current=secret, tenancy=item)
+        result["changed"] = True
+
+
+def _plan_prune(todo, desired, namespaces):
+    """Delete the managed namespaces whose tenancy is not listed."""
+    wanted = set(item["id_label"] for item in desired)
+    for namespace in namespaces:
+        id_label = (namespace["metadata"].get("labels") or {}).get(TENANCY_ID_LABEL)
+        name = namespace["metadata"]["name"]
+        if (not id_label or id_label in wanted or not _is_managed(namespace) or _is_terminating(namespace)
+                or any(action.get("name") == name for action in todo.actions)):
+            continue
+        todo.add("delete_namespace", "namespaces", name, _ns_view(namespace["metadata"]), None,
+                 name=name, uid=namespace["metadata"].get("uid"), tenancy=None)
+        todo.pruned.append(dict(namespace=name, id=id_label))
+
+
 def plan(desired, namespaces, secrets, state="present", prune=False):
     """What to do, as a dict: ``actions`` (in order), ``results`` per tenancy, ``pruned``, ``diff``.
 
@@ -194,98 +288,27 @@ def plan(desired, namespaces, secrets, state="present", prune=False):
     owners = _by_id_label(namespaces)
     by_name = dict((n["metadata"]["name"], n) for n in namespaces)
     secret_by_ns = dict((s["metadata"]["namespace"], s) for s in secrets if s["metadata"].get("name") == cc.SECRET_NAME)
-    actions, results, pruned = [], [], []
-    before = {"namespaces": {}, "secrets": {}}
-    after = {"namespaces": {}, "secrets": {}}
-    warnings = []
-
+    todo = _Plan()
     for item in desired:
         result = dict(id=item["id"], name=item["name"], namespace=item["namespace"], changed=False, created=False, deleted=False)
+        todo.results.append(result)
         if state == "absent":
-            # Only a namespace labelled with the tenancy's ID is its namespace; az-<name> alone is not.
-            existing = owned_namespace(item, owners, {})
-            if existing is not None:
-                name = existing["metadata"]["name"]
-                result["namespace"] = name
-                if not _is_managed(existing):
-                    warnings.append("namespace %s carries the ID of tenancy %s but is not managed by %s; left alone"
-                                    % (name, item["name"], MANAGED_BY))
-                elif not _is_terminating(existing):
-                    actions.append(dict(kind="delete_namespace", name=name, uid=existing["metadata"].get("uid"), tenancy=item))
-                    before["namespaces"][name] = _ns_view(existing["metadata"])
-                    after["namespaces"][name] = None
-                    result.update(changed=True, deleted=True)
-            results.append(result)
+            _plan_absent(todo, item, owners, result)
             continue
-
         existing = owned_namespace(item, owners, by_name)
-        if existing is None:
-            body = _namespace_body(item)
-            actions.append(dict(kind="create_namespace", body=body, tenancy=item))
-            before["namespaces"][item["namespace"]] = None
-            after["namespaces"][item["namespace"]] = _ns_view(body["metadata"])
-            result.update(changed=True, created=True)
-            namespace_name, secret = item["namespace"], None
-        else:
-            namespace_name = existing["metadata"]["name"]
-            result["namespace"] = namespace_name
-            patch = namespace_patch(item, existing)
-            if patch:
-                actions.append(dict(kind="patch_namespace", name=namespace_name, current=existing, tenancy=item))
-                before["namespaces"][namespace_name] = _ns_view(existing["metadata"])
-                after["namespaces"][namespace_name] = cc.apply_metadata(existing["metadata"], patch)
-                result["changed"] = True
-            secret = secret_by_ns.get(namespace_name)
-
+        namespace_name = _plan_namespace(todo, item, existing, result)
         if item["cloud"] is not None:
-            key = "%s/%s" % (namespace_name, cc.SECRET_NAME)
-            desired_data = secret_desired_data(item)
-            if secret is None:
-                actions.append(dict(kind="create_secret", namespace=namespace_name, body=_secret_body(item, namespace_name), tenancy=item))
-                before["secrets"][key] = None
-                after["secrets"][key] = cc.secret_view({"labels": cc.secret_labels()}, desired_data)
-                result["changed"] = True
-            else:
-                patch = secret_patch(item, secret)
-                if patch:
-                    current_data = cc.decode_data(secret)
-                    actions.append(dict(kind="patch_secret", namespace=namespace_name, current=secret, tenancy=item))
-                    before["secrets"][key] = cc.secret_view(secret["metadata"], current_data)
-                    after_meta = cc.apply_metadata(secret["metadata"], patch.get("metadata") or {})
-                    after["secrets"][key] = cc.secret_view(after_meta, desired_data, previous=current_data)
-                    result["changed"] = True
-        results.append(result)
-
+            secret = secret_by_ns.get(namespace_name) if existing is not None else None
+            _plan_secret(todo, item, namespace_name, secret, result)
     if prune:
-        wanted = set(item["id_label"] for item in desired)
-        for namespace in namespaces:
-            labels = namespace["metadata"].get("labels") or {}
-            id_label = labels.get(TENANCY_ID_LABEL)
-            name = namespace["metadata"]["name"]
-            if (not id_label or id_label in wanted or not _is_managed(namespace) or _is_terminating(namespace)
-                    or any(a.get("name") == name for a in actions)):
-                continue
-            actions.append(dict(kind="delete_namespace", name=name, uid=namespace["metadata"].get("uid"), tenancy=None))
-            before["namespaces"][name] = _ns_view(namespace["metadata"])
-            after["namespaces"][name] = None
-            pruned.append(dict(namespace=name, id=id_label))
-
-    totals = dict(
-        tenancies=len(results),
-        created=sum(1 for r in results if r["created"]),
-        updated=sum(1 for r in results if r["changed"] and not r["created"] and not r["deleted"]),
-        deleted=sum(1 for r in results if r["deleted"]),
-        unchanged=sum(1 for r in results if not r["changed"]),
-        pruned=len(pruned),
-    )
-    return dict(actions=actions, results=results, pruned=pruned, totals=totals,
-                diff=dict(before=before, after=after), warnings=warnings)
+        _plan_prune(todo, desired, namespaces)
+    return todo.as_dict()
 
 
 class Reconciler:
     """Reads the cluster once per kind, plans, and (unless checking) writes what differs.
 
-    ``kube`` is a small adapter (see ``KubeCalls`` in the module) with ``list_namespaces``,
+    ``kube`` is a small adapter (``_kubernetes.CoreCalls``) with ``list_namespaces``,
     ``read_namespace``, ``list_secrets``, ``create_namespace``, ``patch_namespace``,
     ``delete_namespace``, ``create_secret``, ``patch_secret``, ``read_secret``; reads return plain
     dicts (None when not found).

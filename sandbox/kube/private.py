@@ -41,7 +41,9 @@ class PrivateEmulator:
     def start(self, timeout=20):
         argv = [sys.executable, "-m", "sandbox.kube", "--state-dir", str(self.state_dir),
                 "--port", str(self.port), "--quiet"]
-        self.proc = subprocess.Popen(argv, cwd=REPO_ROOT)  # pylint: disable=consider-using-with
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.state_dir / "emulator.log", "ab") as log:
+            self.proc = subprocess.Popen(argv, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)  # pylint: disable=consider-using-with
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -50,7 +52,7 @@ class PrivateEmulator:
                     return self
             except (OSError, ssl.SSLError):
                 if self.proc.poll() is not None:
-                    raise RuntimeError(f"the emulator exited with {self.proc.returncode}") from None
+                    raise RuntimeError(f"the emulator exited with {self.proc.returncode}; see {self.state_dir}/emulator.log") from None
                 time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"the emulator did not answer within {timeout}s")

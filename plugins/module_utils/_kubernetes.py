@@ -135,10 +135,6 @@ def is_not_found(exc):
     return isinstance(exc, ApiException) and exc.status == 404
 
 
-def is_already_exists(exc):
-    return isinstance(exc, ApiException) and exc.status == 409 and status_of(exc)[1] == "AlreadyExists"
-
-
 def translate_error(exc):
     """The module message for a Kubernetes client exception, or None for any other exception."""
     if isinstance(exc, (ApiException, urllib3.exceptions.HTTPError, KubernetesError)):
@@ -190,16 +186,19 @@ class CoreCalls:
     def patch_namespace(self, name, patch):
         return request_json(self.core.patch_namespace, name, patch, _content_type=MERGE_PATCH)
 
-    def delete_namespace(self, name, uid=None):
+    def _delete(self, method, *args, uid=None):
         """Delete (only the object with ``uid`` when given); False when it was already gone."""
         body = {"preconditions": {"uid": uid}} if uid else None
         try:
-            request_json(self.core.delete_namespace, name, body=body)
+            request_json(method, *args, body=body)
         except ApiException as exc:
             if is_not_found(exc):
                 return False
             raise
         return True
+
+    def delete_namespace(self, name, uid=None):
+        return self._delete(self.core.delete_namespace, name, uid=uid)
 
     def list_secrets(self, name, label_selector=None):
         """Secrets called ``name`` in every namespace, in one request."""
@@ -218,14 +217,7 @@ class CoreCalls:
         return request_json(self.core.patch_namespaced_secret, name, namespace, patch, _content_type=MERGE_PATCH)
 
     def delete_secret(self, namespace, name, uid=None):
-        body = {"preconditions": {"uid": uid}} if uid else None
-        try:
-            request_json(self.core.delete_namespaced_secret, name, namespace, body=body)
-        except ApiException as exc:
-            if is_not_found(exc):
-                return False
-            raise
-        return True
+        return self._delete(self.core.delete_namespaced_secret, name, namespace, uid=uid)
 
 
 class KubernetesModule(BaseModule):

@@ -54,21 +54,19 @@ class BaseModule:
         return None
 
     def sensitive_values(self):
-        """Strings that must not appear in a failure message (beyond the ``no_log`` option values).
+        """Strings that must not appear in the module's output (beyond the ``no_log`` option values).
 
         A module that derives secrets (for example the base64 of a Secret's data) returns them here;
-        ``fail()`` replaces each with ``********``.
+        they join Ansible's no-log values, so every output shows ``********`` instead.
         """
         return ()
 
-    def scrub(self, text):
-        for value in self.sensitive_values():
-            if value and len(value) >= 4:
-                text = text.replace(value, "********")
-        return text
+    def _hide_sensitive_values(self):
+        self.module.no_log_values.update(value for value in self.sensitive_values() if value and len(value) >= 4)
 
     def fail(self, msg, **details):
-        self.module.fail_json(msg=self.scrub(msg), **details)
+        self._hide_sensitive_values()
+        self.module.fail_json(msg=msg, **details)
 
     def execute(self):
         try:
@@ -80,4 +78,5 @@ class BaseModule:
             if message is None:
                 raise
             self.fail(message)
+        self._hide_sensitive_values()
         self.module.exit_json(**result)

@@ -21,7 +21,7 @@ from ansible_collections.azimuth.ops.plugins.module_utils._naming import (
     TENANCY_ID_LABEL,
     TENANCY_NAME_ANNOTATION,
     NamingError,
-    sanitise,
+    tenancy_id_label,
     tenancy_namespace,
 )
 
@@ -69,7 +69,7 @@ def desired_tenancies(tenancies):
         except NamingError as exc:
             raise ModuleError("%s: the name cannot name a namespace: %s" % (_describe(tenancy), exc))
         try:
-            id_label = sanitise(tenancy["id"])
+            id_label = tenancy_id_label(tenancy["id"])
         except NamingError as exc:
             raise ModuleError("%s: the ID cannot be a label value: %s" % (_describe(tenancy), exc))
         labels = _string_values(tenancy.get("labels"), "label", tenancy, RESERVED_LABELS)

@@ -15,3 +15,13 @@ def answers(url, timeout=2, insecure=False):
         return err.code < 500
     except (OSError, ValueError):
         return False
+
+
+def ready(url, ca_file=None, timeout=2):
+    """True when ``url`` (verified against ``ca_file`` when given) answers 200."""
+    try:
+        context = ssl.create_default_context(cafile=ca_file) if ca_file else None
+        with urllib.request.urlopen(url, timeout=timeout, context=context) as resp:
+            return resp.status == 200
+    except (OSError, ValueError, ssl.SSLError):
+        return False

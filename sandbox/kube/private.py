@@ -8,14 +8,12 @@ exact counters and objects of its own.  It starts in well under a second.
 import contextlib
 import signal
 import socket
-import ssl
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
-from sandbox import control
+from sandbox import control, probe
 from sandbox.paths import REPO_ROOT
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -46,14 +44,11 @@ class PrivateEmulator:
             self.proc = subprocess.Popen(argv, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)  # pylint: disable=consider-using-with
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            try:
-                context = ssl.create_default_context(cafile=self.ca_file)
-                with urllib.request.urlopen(self.url + "/readyz", context=context, timeout=1):
-                    return self
-            except (OSError, ssl.SSLError):
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"the emulator exited with {self.proc.returncode}; see {self.state_dir}/emulator.log") from None
-                time.sleep(0.05)
+            if probe.ready(self.url + "/readyz", ca_file=self.ca_file, timeout=1):
+                return self
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the emulator exited with {self.proc.returncode}; see {self.state_dir}/emulator.log")
+            time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"the emulator did not answer within {timeout}s")
 

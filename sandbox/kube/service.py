@@ -2,10 +2,8 @@
 
 import os
 import shutil
-import ssl
-import urllib.request
 
-from sandbox import apt
+from sandbox import apt, probe
 from sandbox.kube import tls
 from sandbox.paths import REPO_ROOT
 from sandbox.service import Process, Service, python_module
@@ -57,12 +55,7 @@ class KubeService(Service):
         self.process.start()
 
     def is_up(self):
-        try:
-            context = ssl.create_default_context(cafile=self.ca_file)
-            with urllib.request.urlopen(f"{self.address()}/readyz", context=context, timeout=2) as resp:
-                return resp.status == 200
-        except (OSError, ssl.SSLError):
-            return False
+        return probe.ready(f"{self.address()}/readyz", ca_file=self.ca_file)
 
     def stop(self):
         self.process.stop()

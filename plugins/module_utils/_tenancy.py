@@ -278,12 +278,13 @@ def _plan_prune(todo, desired, namespaces):
         todo.pruned.append(dict(namespace=name, id=id_label))
 
 
-def plan(desired, namespaces, secrets, state="present", prune=False):
+def plan(desired, namespaces, secrets, state="present", prune=False, prunable=None):
     """What to do, as a dict: ``actions`` (in order), ``results`` per tenancy, ``pruned``, ``diff``.
 
     ``namespaces`` are those labelled with a tenancy ID plus any ``az-<name>`` read by name;
-    ``secrets`` the credential Secrets (any namespace).  Raises ModuleError on an ownership
-    conflict, before anything is written.
+    ``secrets`` the credential Secrets (any namespace); ``prunable`` the namespaces ``prune`` may
+    delete (default: all of ``namespaces``).  Raises ModuleError on an ownership conflict, before
+    anything is written.
     """
     owners = _by_id_label(namespaces)
     by_name = dict((n["metadata"]["name"], n) for n in namespaces)
@@ -301,7 +302,7 @@ def plan(desired, namespaces, secrets, state="present", prune=False):
             secret = secret_by_ns.get(namespace_name) if existing is not None else None
             _plan_secret(todo, item, namespace_name, secret, result)
     if prune:
-        _plan_prune(todo, desired, namespaces)
+        _plan_prune(todo, desired, namespaces if prunable is None else prunable)
     return todo.as_dict()
 
 
@@ -327,11 +328,14 @@ class Reconciler:
         secrets = self.kube.list_secrets(cc.SECRET_NAME) if with_secrets else []
         return namespaces, secrets
 
-    def run(self, tenancies, state, prune, check_mode):
+    def run(self, tenancies, state, prune, check_mode, prune_selector=None):
         desired = desired_tenancies(tenancies)
         with_secrets = state == "present" and any(item["cloud"] is not None for item in desired)
         namespaces, secrets = self.read(desired, state, with_secrets)
-        result = plan(desired, namespaces, secrets, state, prune)
+        prunable = None
+        if prune and prune_selector:
+            prunable = self.kube.list_namespaces("%s,%s" % (TENANCY_ID_LABEL, prune_selector))
+        result = plan(desired, namespaces, secrets, state, prune, prunable)
         if not check_mode:
             for action in result["actions"]:
                 getattr(self, "_" + action["kind"])(action)

@@ -52,6 +52,14 @@ options:
       - Without it, no namespace of an unlisted tenancy is touched.
     type: bool
     default: false
+  prune_selector:
+    description:
+      - A label selector (Kubernetes syntax, for example C(portal.example.org/instance=staging)) that limits
+        O(prune) to the managed namespaces it matches; the others are never pruned.
+      - For several portals (or environments) sharing one cluster, each giving its tenancies its own label
+        with O(tenancies[].labels).
+      - Costs one more list request when O(prune) is true. Without it, O(prune) considers every managed namespace.
+    type: str
   state:
     description:
       - V(present) creates or updates the namespaces (and Secrets) of the listed tenancies.
@@ -167,6 +175,16 @@ EXAMPLES = r"""
   azimuth.ops.tenancy:
     tenancies: "{{ portal_tenancies }}"
     prune: true
+
+- name: Keep exactly these tenancies among this portal's namespaces; other portals' namespaces are left alone
+  azimuth.ops.tenancy:
+    tenancies:
+      - id: 6b2f0c1e9a7d4f0e8c3b5a1d2e4f6a7b
+        name: physics
+        labels:
+          portal.example.org/instance: staging
+    prune: true
+    prune_selector: portal.example.org/instance=staging
 
 - name: Remove a tenancy's namespace
   azimuth.ops.tenancy:
@@ -297,6 +315,7 @@ TENANCY_OPTIONS = dict(
 class TenancyModule(KubernetesModule):
     argument_spec = dict(
         prune=dict(type="bool", default=False),
+        prune_selector=dict(type="str"),
         state=dict(type="str", default="present", choices=["absent", "present"]),
         tenancies=dict(type="list", elements="dict", required=True, options=TENANCY_OPTIONS),
     )
@@ -306,7 +325,8 @@ class TenancyModule(KubernetesModule):
 
     def run(self):
         outcome = Reconciler(CoreCalls(self.api), retry_on_conflict).run(
-            self.params["tenancies"], self.params["state"], self.params["prune"], self.check_mode)
+            self.params["tenancies"], self.params["state"], self.params["prune"], self.check_mode,
+            self.params["prune_selector"])
         for warning in outcome["warnings"]:
             self.module.warn(warning)
         result = dict(changed=bool(outcome["actions"]), tenancies=outcome["results"], pruned=outcome["pruned"], totals=outcome["totals"])

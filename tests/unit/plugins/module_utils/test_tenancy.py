@@ -146,6 +146,13 @@ def test_prune_deletes_managed_namespaces_of_unlisted_tenancies_only():
     assert result["pruned"] == [{"namespace": "az-old", "id": "z"}] and result["totals"]["pruned"] == 1
 
 
+def test_prune_deletes_only_prunable_namespaces():
+    desired = t.desired_tenancies([{"id": "a", "name": "alpha"}])
+    namespaces = [managed("az-alpha", "a"), managed("az-old", "z"), managed("az-other-portal", "o")]
+    result = t.plan(desired, namespaces, [], prune=True, prunable=namespaces[:2])
+    assert result["pruned"] == [{"namespace": "az-old", "id": "z"}]
+
+
 def test_secret_changes_are_masked_in_the_diff():
     desired = t.desired_tenancies([{"id": "a", "name": "alpha", "credential": dict(CREDENTIAL, application_credential_secret="NEWSECRET")}])
     old = yaml.safe_dump(t.desired_tenancies([{"id": "a", "name": "alpha", "credential": CREDENTIAL}])[0]["cloud"])
@@ -182,8 +189,12 @@ class FakeKube:
         self.conflicts = 0
 
     def list_namespaces(self, selector):
+        """Namespaces matching ``selector`` (``key`` and ``key=value`` terms, comma-separated)."""
         self.calls.append("list_namespaces")
-        return [n for n in self.namespaces.values() if selector in n["metadata"]["labels"]]
+        terms = [term.partition("=") for term in selector.split(",")]
+        return [n for n in self.namespaces.values()
+                if all(key in n["metadata"]["labels"] and (not eq or n["metadata"]["labels"][key] == value)
+                       for key, eq, value in terms)]
 
     def read_namespace(self, name):
         self.calls.append("read_namespace")
@@ -253,3 +264,14 @@ def test_a_conflict_is_retried_after_re_reading():
     t.Reconciler(kube, retry).run([{"id": "id0", "name": "t0", "oidc_group": "/g"}], "present", False, check_mode=False)
     assert kube.calls == ["list_namespaces", "patch_namespace", "read_namespace", "patch_namespace", "read_namespace", "patch_namespace"]
     assert kube.namespaces["az-t0"]["metadata"]["annotations"]["tenant.azimuth-cloud.io/oidc-group"] == "/g"
+
+
+def test_reconciler_prunes_only_what_prune_selector_matches():
+    portal = {"example.org/portal": "a"}
+    kube = FakeKube([managed("az-t0", "id0"), managed("az-old", "old"), managed("az-other", "other")])
+    kube.namespaces["az-old"]["metadata"]["labels"].update(portal)
+    result = t.Reconciler(kube, retry).run([{"id": "id0", "name": "t0"}], "present", True, check_mode=False,
+                                           prune_selector="example.org/portal=a")
+    assert result["pruned"] == [{"namespace": "az-old", "id": "old"}]
+    assert sorted(kube.namespaces) == ["az-other", "az-t0"]
+    assert kube.calls == ["list_namespaces", "list_namespaces", "delete_namespace"]

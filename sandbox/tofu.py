@@ -59,7 +59,8 @@ def build_provider():
     print(f"tofu: building terraform-provider-{PROVIDER_TYPE} v{PROVIDER_VERSION} with go install"
           " (minutes, once per machine)", file=sys.stderr, flush=True)
     with tempfile.TemporaryDirectory(dir=cache_dir("tofu")) as gobin:
-        subprocess.run(["go", "install", "-trimpath", "-ldflags=-s -w",
+        go = shutil.which("go") or "/usr/local/go/bin/go"
+        subprocess.run([go, "install", "-trimpath", "-ldflags=-s -w",
                         f"{PROVIDER_MODULE}@v{PROVIDER_VERSION}"],
                        env=dict(os.environ, GOBIN=gobin), check=True)
         built = os.path.join(gobin, f"terraform-provider-{PROVIDER_TYPE}")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sandbox.kube.private import PrivateEmulator
+from sandbox import proxies
 
 REPO = Path(__file__).resolve().parents[2]
 COLLECTIONS_PATH = REPO / ".build" / "collections"
@@ -74,27 +74,63 @@ def save_results(expression):
     return {"name": "Save results", "ansible.builtin.copy": {"content": "{{ %s | to_json }}" % expression, "dest": "{{ results_file }}", "mode": "0600"}}
 
 
-# --- A private Kubernetes emulator per test ----------------------------------------------------
+# --- A recording proxy per test in front of the shared servers ---------------------------------
+#
+# Tests share one kube-apiserver: each keeps to namespaces named after its ``unique_name`` (and
+# labels carrying it), and the ``kube_requests`` fixture deletes those namespaces afterwards.
+
+
+def _kube_client(kubeconfig):
+    from kubernetes import client, config  # pylint: disable=import-outside-toplevel
+    configuration = client.Configuration()
+    config.load_kube_config(config_file=kubeconfig, client_configuration=configuration)
+    return client.ApiClient(configuration)
+
+
+def _delete_namespaces(kubeconfig, prefix):
+    """Delete the namespaces whose names start with ``prefix`` (the server finishes the job)."""
+    from kubernetes import client  # pylint: disable=import-outside-toplevel
+    with _kube_client(kubeconfig) as api:
+        core = client.CoreV1Api(api)
+        for namespace in core.list_namespace().items:
+            if namespace.metadata.name.startswith(prefix) and not namespace.metadata.deletion_timestamp:
+                core.delete_namespace(namespace.metadata.name)
 
 
 @pytest.fixture
-def kube_requests(tmp_path):
-    """This test's own Kubernetes emulator (sandbox.kube.private): exact request counts, its own objects."""
-    with PrivateEmulator(tmp_path / "kube") as cluster:
-        yield cluster
+def kube_requests(tmp_path, sandbox_env, unique_name):
+    """A recording proxy (sandbox.proxy) of this test's own in front of the sandbox's kube-apiserver.
+
+    ``counts()``/``measure()`` see this test's requests only; ``inject_fault()`` affects them only.
+    Afterwards the namespaces named ``az-<unique_name>...`` are deleted.
+    """
+    with proxies.kube(sandbox_env["KUBECONFIG"], tmp_path) as proxy:
+        yield proxy
+    _delete_namespaces(sandbox_env["KUBECONFIG"], "az-" + unique_name)
 
 
 @pytest.fixture
 def kube_env(sandbox_env, kube_requests):
-    """The sandbox's environment, with KUBECONFIG pointing at this test's own emulator."""
+    """The sandbox's environment, with KUBECONFIG naming this test's proxy."""
     return dict(sandbox_env, KUBECONFIG=kube_requests.kubeconfig)
 
 
 @pytest.fixture
-def kube_core(kube_env):
-    """A kubernetes CoreV1Api client for this test's emulator (for setting up and checking state)."""
-    from kubernetes import client, config  # pylint: disable=import-outside-toplevel
-    configuration = client.Configuration()
-    config.load_kube_config(config_file=kube_env["KUBECONFIG"], client_configuration=configuration)
-    with client.ApiClient(configuration) as api:
+def kube_core(sandbox_env):
+    """A kubernetes CoreV1Api client straight to the kube-apiserver (set-up and checks, not counted)."""
+    from kubernetes import client  # pylint: disable=import-outside-toplevel
+    with _kube_client(sandbox_env["KUBECONFIG"]) as api:
         yield client.CoreV1Api(api)
+
+
+@pytest.fixture
+def openstack_requests(tmp_path, sandbox_env):
+    """Recording proxies of this test's own in front of Keystone and Neutron (``.keystone``, ``.neutron``)."""
+    with proxies.OpenStack(sandbox_env["OS_CLIENT_CONFIG_FILE"], tmp_path) as pair:
+        yield pair
+
+
+@pytest.fixture
+def openstack_env(sandbox_env, openstack_requests):
+    """The sandbox's environment, with a clouds.yaml whose clouds go through ``openstack_requests``."""
+    return dict(sandbox_env, OS_CLIENT_CONFIG_FILE=openstack_requests.clouds_yaml)

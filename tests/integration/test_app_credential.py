@@ -1,4 +1,4 @@
-"""azimuth.ops.app_credential through real ansible-playbook runs: real Keystone, the Kubernetes emulator.
+"""azimuth.ops.app_credential through real ansible-playbook runs: real Keystone, the real kube-apiserver.
 
 Each test gets its own project and user (created as the cloud admin), so the user's application
 credentials are the test's alone, and its own namespace.
@@ -11,7 +11,7 @@ import socket
 import pytest
 import yaml
 
-from sandbox.kube.private import writes
+from sandbox.proxy import writes
 
 from .conftest import localhost_play, save_results
 
@@ -136,7 +136,7 @@ def test_second_run_writes_nothing(run_playbook, kube_env, kube_requests, openst
     assert run.ok, run.output
     assert result["credential"]["expires_at"] == "2031-01-31T12:00:00" and result["credential"]["description"] == "the portal"
     before = credentials(openstack_admin, tenant)
-    expected = {"GET /api/v1/namespaces/{namespace}/secrets/{name}": 1}
+    expected = {"GET /api/v1/namespaces/%s/secrets/%s" % (tenant["namespace"], SECRET): 1}
     with kube_requests.measure() as served:
         run, result = app_credential(run_playbook, kube_env, tenant, "--diff", **options)
     assert run.ok, run.output

@@ -1,11 +1,15 @@
-"""azimuth.ops.tenancy through real ansible-playbook runs against the sandbox's Kubernetes emulator."""
+"""azimuth.ops.tenancy through real ansible-playbook runs against the sandbox's kube-apiserver.
+
+The module goes through this test's recording proxy (``kube_env``, ``kube_requests``); every
+namespace is named after the test's ``unique_name``, and prune is scoped by a label carrying it.
+"""
 
 import base64
 import socket
 
 import pytest
 
-from sandbox.kube.private import writes
+from sandbox.proxy import writes
 
 from .conftest import localhost_play, save_results
 
@@ -31,6 +35,12 @@ def namespace(kube_core, name):
         if exc.status == 404:
             return None
         raise
+
+
+def gone(kube_core, name):
+    """Whether the namespace is deleted or being deleted (the namespace controller empties it first)."""
+    found = namespace(kube_core, name)
+    return found is None or found.metadata.deletion_timestamp is not None
 
 
 def secret_data(kube_core, ns):
@@ -94,7 +104,7 @@ def test_create_recreate_modify_delete_with_and_without_check_mode(run_playbook,
     assert namespace(kube_core, ns_one) is not None
     result = step([changed, two], state="absent")
     assert result["changed"] and [r["deleted"] for r in result["tenancies"]] == [True, True]
-    assert namespace(kube_core, ns_one) is None
+    assert gone(kube_core, ns_one)
     result = step([changed, two], "--check", state="absent")
     assert not result["changed"]
     result = step([changed, two], state="absent")
@@ -220,22 +230,28 @@ def test_a_name_without_letters_or_digits(run_playbook, kube_env):
     assert "tenancy !!! --- (x1): the name cannot name a namespace" in run.output
 
 
-def test_prune_deletes_only_managed_namespaces_of_unlisted_tenancies(run_playbook, kube_env, kube_requests, kube_core, names):
-    one, two, foreign = names("one"), names("two"), names("foreign")
-    run = tenancy(run_playbook, kube_env, [one, two])[0]
+def test_prune_deletes_only_managed_namespaces_of_unlisted_tenancies(run_playbook, kube_env, kube_requests, kube_core, names, unique_name):
+    # The cluster is shared: this test's tenancies carry a label of their own, and prune_selector
+    # keeps prune to them (other tests' namespaces are managed tenancies too).
+    mine = {"test.azimuth-ops.io/run": unique_name}
+    one, two, three, foreign = names("one"), names("two"), names("three"), names("foreign")
+    one["labels"] = two["labels"] = mine
+    run = tenancy(run_playbook, kube_env, [one, two, three])[0]
     assert run.ok, run.output
-    kube_core.create_namespace({"metadata": {"name": "az-" + foreign["name"], "labels": {ID_LABEL: foreign["id"]}}})
-    run, result = tenancy(run_playbook, kube_env, [one], "--check", prune=True)
+    kube_core.create_namespace({"metadata": {"name": "az-" + foreign["name"], "labels": dict(mine, **{ID_LABEL: foreign["id"]})}})
+    selector = "test.azimuth-ops.io/run=" + unique_name
+    run, result = tenancy(run_playbook, kube_env, [one], "--check", prune=True, prune_selector=selector)
     assert run.ok, run.output
-    assert {"namespace": "az-" + two["name"], "id": two["id"]} in result["pruned"]
+    assert result["pruned"] == [{"namespace": "az-" + two["name"], "id": two["id"]}]
     assert namespace(kube_core, "az-" + two["name"]) is not None
-    run, result = tenancy(run_playbook, kube_env, [one], prune=True)
+    run, result = tenancy(run_playbook, kube_env, [one], prune=True, prune_selector=selector)
     assert run.ok, run.output
-    assert {"namespace": "az-" + two["name"], "id": two["id"]} in result["pruned"]
-    assert namespace(kube_core, "az-" + two["name"]) is None
-    assert namespace(kube_core, "az-" + one["name"]) is not None
-    assert namespace(kube_core, "az-" + foreign["name"]) is not None  # not managed: never pruned
-    run, result = tenancy(run_playbook, kube_env, [one], prune=True)
+    assert result["pruned"] == [{"namespace": "az-" + two["name"], "id": two["id"]}]
+    assert gone(kube_core, "az-" + two["name"])
+    assert not gone(kube_core, "az-" + one["name"])
+    assert not gone(kube_core, "az-" + three["name"])  # not matched by the selector
+    assert not gone(kube_core, "az-" + foreign["name"])  # not managed: never pruned
+    run, result = tenancy(run_playbook, kube_env, [one], prune=True, prune_selector=selector)
     assert run.ok and not result["changed"]
 
 

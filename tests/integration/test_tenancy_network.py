@@ -154,10 +154,11 @@ def cloud(openstack_admin, openstack_demo, names):
 def module(run_playbook, sandbox_env):
     """Run azimuth.ops.tenancy_network once with ``options``; returns (run, result)."""
 
-    def run(options, *args):
+    def run(options, *args, env=None):
         task = {"name": "Tenancy networks", "azimuth.ops.tenancy_network": options, "register": "result",
                 "ignore_errors": True}
-        playbook_run = run_playbook([localhost_play([task, dict(save_results("result"), check_mode=False)])], *args, env=sandbox_env)
+        playbook_run = run_playbook([localhost_play([task, dict(save_results("result"), check_mode=False)])], *args,
+                                    env=env or sandbox_env)
         assert playbook_run.ok, playbook_run.output
         assert "Traceback" not in playbook_run.output
         return playbook_run, playbook_run.results
@@ -169,8 +170,8 @@ def module(run_playbook, sandbox_env):
 def module_result(module):
     """Like ``module``, returning only the module's result."""
 
-    def run(options, *args):
-        return module(options, *args)[1]
+    def run(options, *args, env=None):
+        return module(options, *args, env=env)[1]
 
     return run
 
@@ -463,6 +464,27 @@ def test_an_operator_tagged_network_is_never_modified(module_result, cloud, name
     assert result["subnet"] is None and result["router"] is None
     assert list(cloud.admin.network.subnets(network_id=network.id)) == []
     assert cloud.admin.network.get_network(network.id).revision_number == network.revision_number
+
+
+# --- requests and faults, through this test's proxies ------------------------------------------
+
+
+def test_a_no_op_run_only_reads_and_a_failed_write_is_completed_later(module, module_result, cloud, names, openstack_requests, openstack_env):
+    options = names.options(external_net_template=EXTERNAL)
+    openstack_requests.neutron.inject_fault(count=1, status=500, method="POST", path_regex="^/v2.0/routers$")
+    msg = _failed(module(options, env=openstack_env)[1])
+    assert msg.startswith("Could not create router %s for project demo (%s): HTTP 500 from %s/v2.0/routers: "
+                          % (names.router, cloud.demo_project, openstack_requests.neutron.url)), msg
+    assert "injected fault: 500 Internal Server Error" in msg
+    completed = module_result(options, env=openstack_env)
+    assert [c["type"] for c in completed["created"]] == ["router"]
+
+    with openstack_requests.measure() as served:
+        again = module_result(options, env=openstack_env)
+    assert not again["changed"]
+    # Keystone: version discovery and a token; Neutron: reads only (the figures of bench/RESULTS.md)
+    assert served == {"keystone": {"GET /v3": 1, "POST /v3/auth/tokens": 1},
+                      "neutron": {"GET /v2.0/networks": 2, "GET /v2.0/subnets": 1, "GET /v2.0/routers": 1, "GET /v2.0/ports": 1}}, served
 
 
 # --- concurrency -------------------------------------------------------------------------------

@@ -210,4 +210,5 @@ def test_keycloak_location_names_the_proxy(sandbox_env, unique_name):
             assert requests.get(created.headers["Location"], headers=headers, timeout=30).json()["realm"] == unique_name
         finally:
             requests.delete("%s/admin/realms/%s" % (proxy.url, unique_name), headers=headers, timeout=60)
-        assert writes(proxy.counts()) == {"POST /admin/realms": 1, "DELETE /admin/realms/" + unique_name: 1}
+        assert writes(proxy.counts()) == {"POST /realms/master/protocol/openid-connect/token": 1, "POST /admin/realms": 1,
+                                          "DELETE /admin/realms/" + unique_name: 1}

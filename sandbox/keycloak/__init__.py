@@ -1,5 +1,6 @@
-"""A Keycloak Admin REST API emulator for the sandbox (plain HTTP, state in one JSON file).
+"""Real Keycloak for the sandbox: the ``keycloak-quarkus-dist`` distribution from Maven Central.
 
-Run it with ``python -m sandbox.keycloak --port 8180 --state-dir DIR``; ``KeycloakService``
-(``sandbox.keycloak.service``) starts it as a background process for ``python -m sandbox up``.
+``KeycloakService`` (``sandbox.keycloak.service``) fetches it with Maven, unpacks and builds it
+once under ``.sandbox/keycloak/`` (``sandbox.keycloak.distribution``) and runs
+``kc.sh start --optimized`` on loopback over plain HTTP.
 """

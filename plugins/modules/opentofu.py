@@ -1,0 +1,279 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: azimuth.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: opentofu
+short_description: Plan and apply one OpenTofu workspace
+version_added: 1.0.0
+author: azimuth.ops contributors (@azimuth-cloud)
+description:
+  - Runs OpenTofu (C(tofu), else C(terraform)) in O(project_path) to bring the infrastructure to the
+    configuration (O(state=present)) or to destroy it (O(state=absent)).
+  - C(init) runs only when needed, that is on the first run and when the backend configuration, the
+    provider requirements (the C(terraform) blocks, the providers and modules used) or the dependency lock
+    file changed since the last C(init). The module records a fingerprint of those in the working
+    directory's C(.terraform). A run with nothing to do costs one C(plan) and one C(show -json) of it.
+  - The module plans to a file and reads it as JSON. It decides C(changed) from that JSON, never from the
+    engine's text. When something changes it applies exactly the saved plan. When another run changed the
+    state in between (the plan is stale), it plans again, up to three times.
+  - O(variables) are written to a JSON variables file in a private temporary directory (with the plan),
+    never on the command line, and the directory is removed after the run. The engine runs with the
+    module's environment minus C(TF_VAR_*), C(TF_CLI_ARGS*), C(TF_LOG*), C(TF_WORKSPACE), C(TF_DATA_DIR) and C(TF_INPUT),
+    and never prompts.
+  - Errors are cut down to the failing resource, the engine's summary and the provider's words.
+  - A SIGINT or SIGTERM during a run is passed on to the engine, which stops, saves its state and
+    releases the state lock. A later run continues from that state.
+attributes:
+  check_mode:
+    description:
+      - Plans (without taking the state lock) and reports what would change, without applying or writing any state.
+      - C(init) still runs when needed, preparing the working directory (C(.terraform) and the dependency lock file).
+      - A O(workspace) that does not exist yet is an error in check mode.
+    support: full
+  diff_mode:
+    description:
+      - One diff per resource that changes, headed by its address and action (C(create), C(update), C(replace),
+        C(delete), C(forget)). Sensitive values are C(********), values known only after apply C((known after apply)).
+    support: full
+options:
+  backend_config:
+    description:
+      - Backend settings added to the C(backend) block of the configuration, as C(-backend-config) does.
+      - Written to a file in a private directory, never on the command line. Not shown in the invocation.
+        Values under keys that name secrets (C(token), C(password), C(key), C(secret), C(credentials)) are
+        masked in all output.
+    type: dict
+    default: {}
+  backend_config_files:
+    description: Files of backend settings (HCL or JSON), passed to C(init) after O(backend_config).
+    type: list
+    elements: path
+    default: []
+  binary_path:
+    description:
+      - The engine's executable, as a path or a name on C(PATH).
+      - Defaults to C(tofu), then C(terraform), on C(PATH).
+    type: path
+  lock:
+    description: Whether to take the state lock while planning and applying.
+    type: bool
+    default: true
+  lock_timeout:
+    description:
+      - Seconds to wait for a state lock held by another run before failing.
+      - The failure names who holds the lock and since when.
+    type: int
+    default: 0
+  parallelism:
+    description: How many resource operations run at once (the engine's default is 10).
+    type: int
+  project_path:
+    description: The directory with the configuration (the root module).
+    type: path
+    required: true
+  reconfigure:
+    description:
+      - Pass C(-reconfigure) when C(init) runs, so that a changed backend configuration is used as it is,
+        without migrating state from the previous backend.
+      - Without it, C(init) fails when the backend configuration changed and says so.
+    type: bool
+    default: false
+  reveal_sensitive_outputs:
+    description:
+      - Return the values of outputs marked sensitive. By default they are C(********).
+      - Use C(no_log) on the task when you set this.
+    type: bool
+    default: false
+  state:
+    description:
+      - V(present) plans and applies the configuration.
+      - V(absent) plans a destroy (C(plan -destroy)) and applies it.
+    type: str
+    default: present
+    choices: [absent, present]
+  targets:
+    description: Resource addresses to limit the plan to (C(-target)).
+    type: list
+    elements: str
+    default: []
+  variables:
+    description:
+      - Values of the configuration's input variables, typed as YAML gives them (strings, numbers, booleans,
+        lists, dicts).
+      - A variable the configuration does not declare is an error.
+      - Never on the command line and not shown in the invocation. Values of variables the configuration
+        declares C(sensitive) are masked in all output.
+    type: dict
+    default: {}
+  workspace:
+    description: The workspace, created when missing.
+    type: str
+    default: default
+requirements:
+  - OpenTofu (C(tofu)) or Terraform (C(terraform)) 1.4 or later on the host that runs the module
+notes:
+  - The plan file and the variables file hold variable values and state; they live in a directory only
+    the user can read and are deleted after the run.
+  - Two runs of one working directory at once are safe. C(init) is serialised by a file lock in C(.terraform),
+    and the state lock of the backend serialises plans and applies. Set O(lock_timeout) so that the later
+    run waits rather than fails.
+  - After a run was killed outright (not stopped by a signal it could handle), a backend may keep the lock.
+    The error then names the lock ID to release with C(force-unlock) once no run holds it.
+seealso:
+  - module: community.general.terraform
+  - role: azimuth.ops.cluster_infra
+"""
+
+EXAMPLES = r"""
+- name: Create the infrastructure of a configuration
+  azimuth.ops.opentofu:
+    project_path: /srv/infra/demo
+    variables:
+      network_name: demo
+      cidr: 10.10.0.0/24
+      tags: [portal]
+  register: infra
+
+- name: Use an output
+  ansible.builtin.debug:
+    msg: "network {{ infra.outputs.network_id }}"
+
+- name: Keep the state in Kubernetes (Secret tfstate-default-demo), waiting for another run's lock
+  azimuth.ops.opentofu:
+    project_path: /srv/infra/demo
+    backend_config:
+      secret_suffix: demo
+      namespace: az-demo
+      config_path: /etc/azimuth/kubeconfig
+    lock_timeout: 300
+    variables:
+      network_name: demo
+
+- name: Read a sensitive output (hide the task's result)
+  azimuth.ops.opentofu:
+    project_path: /srv/infra/demo
+    reveal_sensitive_outputs: true
+  no_log: true
+  register: secret_outputs
+
+- name: Destroy it
+  azimuth.ops.opentofu:
+    project_path: /srv/infra/demo
+    state: absent
+"""
+
+RETURN = r"""
+changes:
+  description: The resources that change (or would, in check mode), with their action.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    action:
+      description: C(create), C(update), C(replace), C(delete), C(read) or C(forget).
+      type: str
+    address:
+      description: The resource's address.
+      type: str
+  sample: [{address: openstack_networking_network_v2.this, action: create}]
+commands:
+  description: The engine's subcommands this run used, in order.
+  returned: always
+  type: list
+  elements: str
+  sample: [plan, show]
+diff:
+  description: In diff mode, one entry per changed resource (C(before_header), C(after_header), C(before), C(after)).
+  returned: when diff mode is on
+  type: list
+  elements: dict
+  sample:
+    - before_header: openstack_networking_network_v2.this
+      after_header: openstack_networking_network_v2.this (create)
+      before: {}
+      after: {name: demo, id: (known after apply)}
+initialised:
+  description: Whether this run ran C(init).
+  returned: always
+  type: bool
+  sample: false
+outputs:
+  description:
+    - The root module's outputs as C(name -> value), after the run (in check mode, as planned; a value known
+      only after apply is V(null)). Empty after O(state=absent).
+    - Sensitive outputs are C(********) unless O(reveal_sensitive_outputs).
+  returned: always
+  type: dict
+  sample: {network_id: 0c2a3c9e-5f5b-4d2a-8c1e-7f6a5b4c3d2e, admin_password: "********"}
+sensitive_outputs:
+  description: The names of the outputs marked sensitive.
+  returned: always
+  type: list
+  elements: str
+  sample: [admin_password]
+state:
+  description: O(state).
+  returned: always
+  type: str
+  sample: present
+workspace:
+  description: O(workspace).
+  returned: always
+  type: str
+  sample: default
+"""
+
+import re
+
+from ansible_collections.azimuth.ops.plugins.module_utils._hidden_options import HiddenOptions, values_under_keys
+from ansible_collections.azimuth.ops.plugins.module_utils._tofu import TofuModule
+from ansible_collections.azimuth.ops.plugins.module_utils._tofu_workspace import Workspace
+
+BACKEND_SECRET_KEY = re.compile(r"token|password|key|secret|credentials", re.IGNORECASE)
+
+
+class OpenTofuModule(HiddenOptions, TofuModule):
+    argument_spec = dict(
+        backend_config=dict(type="dict", default={}, no_log=True),
+        backend_config_files=dict(type="list", elements="path", default=[]),
+        lock=dict(type="bool", default=True),
+        lock_timeout=dict(type="int", default=0),
+        parallelism=dict(type="int"),
+        project_path=dict(type="path", required=True),
+        reconfigure=dict(type="bool", default=False),
+        reveal_sensitive_outputs=dict(type="bool", default=False),
+        state=dict(type="str", default="present", choices=["absent", "present"]),
+        targets=dict(type="list", elements="str", default=[]),
+        variables=dict(type="dict", default={}, no_log=True),
+        workspace=dict(type="str", default="default"),
+    )
+    hidden_options = ("backend_config", "variables")
+
+    def __init__(self):
+        super(OpenTofuModule, self).__init__()
+        self.unmask_hidden_options()
+        self.job = None
+
+    def sensitive_values(self):
+        found = set(values_under_keys(self.params["backend_config"], BACKEND_SECRET_KEY))
+        return found | (self.job.sensitive if self.job else set())
+
+    def run(self):
+        self.job = Workspace(self.binary, self.params, self.check_mode)
+        result = self.job.run(self.diff_mode)
+        result.update(self.invocation())
+        return result
+
+
+def main():
+    OpenTofuModule().execute()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,291 @@
+# -*- coding: utf-8 -*-
+# Copyright: azimuth.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The platforms of one realm: a group per platform with a subgroup per service, an OIDC client per
+service, and per service the discovery Secret through which Zenith finds that client.
+
+``desired_platforms`` validates the input; ``plan_platforms`` compares the realm (its export and its
+clients) and the discovery Secrets with what the platforms need; ``PlatformIdentity`` reads
+(one export, one client list, one Secret list), plans, and (unless checking) writes.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import secrets
+
+from ansible_collections.azimuth.ops.plugins.module_utils import _keycloak_realm as kr
+from ansible_collections.azimuth.ops.plugins.module_utils import _oidc_secret as oidc
+from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import KeycloakApiError, realm_path
+from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils._naming import (
+    MANAGED_BY,
+    MANAGED_BY_LABEL,
+    NamingError,
+    check_dns_label,
+)
+
+PLATFORM_ATTRIBUTE = "azimuth-ops.platform"
+SERVICE_ATTRIBUTE = "azimuth-ops.service"
+PLATFORM_USERS_PATH = "/platform-users"
+LABEL_PREFIX = "identity.azimuth-cloud.io/"
+REALM_LABEL = LABEL_PREFIX + "realm"
+PLATFORM_LABEL = LABEL_PREFIX + "platform"
+SERVICE_LABEL = LABEL_PREFIX + "service"
+SUBDOMAIN_LABEL = LABEL_PREFIX + "subdomain"
+SECRET_PREFIX = "oidc-discovery-"
+
+
+def new_client_secret():
+    return secrets.token_urlsafe(32)
+
+
+def _check(value, what):
+    try:
+        check_dns_label(value, what)
+    except NamingError as exc:
+        raise ModuleError(str(exc))
+
+
+def client_representation(platform, service, scheme):
+    base = "%s://%s" % (scheme, service["fqdn"])
+    return {
+        "clientId": "%s.%s" % (platform, service["name"]),
+        "enabled": True,
+        "protocol": "openid-connect",
+        "publicClient": False,
+        "clientAuthenticatorType": "client-secret",
+        "baseUrl": base,
+        "redirectUris": [base + "/_oidc/callback"],
+        "standardFlowEnabled": True,
+        "implicitFlowEnabled": False,
+        "directAccessGrantsEnabled": False,
+        "serviceAccountsEnabled": False,
+        "attributes": {kr.MANAGED_BY_ATTRIBUTE: MANAGED_BY, PLATFORM_ATTRIBUTE: platform, SERVICE_ATTRIBUTE: service["name"]},
+    }
+
+
+def group_attributes(platform, service=None):
+    attributes = {kr.MANAGED_BY_ATTRIBUTE: [MANAGED_BY], PLATFORM_ATTRIBUTE: [platform]}
+    if service:
+        attributes[SERVICE_ATTRIBUTE] = [service]
+    return attributes
+
+
+def desired_platforms(platforms, scheme):
+    """Validate the platforms; per platform its group and, per service, its group, client and Secret name.
+
+    Names, service names and subdomains must be DNS labels (they name groups, clients, labels and
+    Secrets); service names unique in a platform, subdomains unique in the call.
+    """
+    desired, subdomains = [], {}
+    for platform in platforms or []:
+        _check(platform["name"], "platform")
+        if any(item["name"] == platform["name"] for item in desired):
+            raise ModuleError("platform %s is listed twice" % platform["name"])
+        services = []
+        for service in platform.get("services") or []:
+            _check(service["name"], "platform %s: service" % platform["name"])
+            _check(service["subdomain"], "platform %s: service %s: subdomain" % (platform["name"], service["name"]))
+            if any(item["name"] == service["name"] for item in services):
+                raise ModuleError("platform %s: service %s is listed twice" % (platform["name"], service["name"]))
+            if service["subdomain"] in subdomains:
+                raise ModuleError("platform %s: service %s has the subdomain %s of %s"
+                                  % (platform["name"], service["name"], service["subdomain"], subdomains[service["subdomain"]]))
+            subdomains[service["subdomain"]] = "%s/%s" % (platform["name"], service["name"])
+            services.append(dict(service, group={"name": service["name"], "attributes": group_attributes(platform["name"], service["name"])},
+                                 client=client_representation(platform["name"], service, scheme)))
+        desired.append(dict(name=platform["name"], services=services,
+                            group={"name": platform["name"], "attributes": group_attributes(platform["name"])}))
+    return desired
+
+
+def _attribute(obj, key):
+    value = (obj.get("attributes") or {}).get(key)
+    return value[0] if isinstance(value, list) and value else value
+
+
+def _is_ours(obj):
+    return _attribute(obj, kr.MANAGED_BY_ATTRIBUTE) == MANAGED_BY
+
+
+def secret_labels(realm, platform, service):
+    return {MANAGED_BY_LABEL: MANAGED_BY, REALM_LABEL: realm, PLATFORM_LABEL: platform,
+            SERVICE_LABEL: service["name"], SUBDOMAIN_LABEL: service["subdomain"]}
+
+
+def allowed_groups(platform, service, tenancy_realm):
+    groups = [PLATFORM_USERS_PATH] if tenancy_realm else []
+    return json.dumps(groups + ["/" + platform, "/%s/%s" % (platform, service)])
+
+
+class _Views:
+    """The before/after views of the platforms' groups (by path) and clients (by client ID)."""
+
+    def __init__(self):
+        self.groups, self.clients = ({}, {}), ({}, {})
+
+    @staticmethod
+    def remove(views, key, before):
+        views[0][key], views[1][key] = before, None
+
+    @staticmethod
+    def changed(views):
+        """(before, after) of the keys whose view changes."""
+        keys = [key for key in set(views[0]) | set(views[1]) if views[0].get(key) != views[1].get(key)]
+        return dict((k, views[0].get(k)) for k in keys), dict((k, views[1].get(k)) for k in keys)
+
+
+def _client_view(client):
+    return {"baseUrl": client.get("baseUrl"), "redirectUris": client.get("redirectUris")}
+
+
+def _plan_client(plan, views, current, desired):
+    """Create or update one client; returns its secret (the current one, or a new one it will get)."""
+    cid = desired["clientId"]
+    before = kr.project(current, desired)
+    views.clients[0][cid], views.clients[1][cid] = before, desired
+    secret = (current or {}).get("secret") or new_client_secret()
+    if current is None:
+        plan.request("create the client %s" % cid, "POST", plan.in_realm("clients"), body=dict(desired, secret=secret))
+    elif before != desired:
+        body = kr.overlay(current, desired)
+        body["secret"] = secret
+        plan.request("update the client %s" % cid, "PUT", plan.in_realm("clients", current["id"]), body=body)
+    return secret
+
+
+def _delete_client(plan, views, client):
+    views.remove(views.clients, client["clientId"], _client_view(client))
+    plan.request("delete the client %s" % client["clientId"], "DELETE", plan.in_realm("clients", client["id"]))
+
+
+def _delete_group(plan, views, group, path):
+    views.remove(views.groups, path, kr.group_view(group, {"attributes": group_attributes("")}))
+    plan.request("delete the group %s" % path, "DELETE", plan.in_realm("groups", group["id"]))
+
+
+def _plan_platform(plan, views, platform, export, clients):
+    """The platform's groups and clients; returns {service name: client secret}."""
+    group = kr.find(export.get("groups"), "name", platform["name"])
+    path = "/" + platform["name"]
+    ref = kr.plan_group(plan, views.groups, group, platform["group"], path)
+    wanted = set(service["name"] for service in platform["services"])
+    client_secrets = {}
+    for service in platform["services"]:
+        current = kr.find((group or {}).get("subGroups"), "name", service["name"])
+        kr.plan_group(plan, views.groups, current, service["group"], "%s/%s" % (path, service["name"]), parent=ref)
+        client = kr.find(clients, "clientId", service["client"]["clientId"])
+        client_secrets[service["name"]] = _plan_client(plan, views, client, service["client"])
+    for sub in (group or {}).get("subGroups") or []:
+        if _is_ours(sub) and sub["name"] not in wanted:
+            _delete_group(plan, views, sub, "%s/%s" % (path, sub["name"]))
+    for client in clients:
+        if _is_ours(client) and _attribute(client, PLATFORM_ATTRIBUTE) == platform["name"] \
+                and _attribute(client, SERVICE_ATTRIBUTE) not in wanted:
+            _delete_client(plan, views, client)
+    return client_secrets
+
+
+def _remove_platform(plan, views, name, export, clients):
+    """Delete the platform's clients and group (those the module made)."""
+    for client in clients:
+        if _is_ours(client) and _attribute(client, PLATFORM_ATTRIBUTE) == name:
+            _delete_client(plan, views, client)
+    group = kr.find(export.get("groups"), "name", name)
+    if group is not None and _is_ours(group):
+        _delete_group(plan, views, group, "/" + name)
+
+
+def _managed_platforms(export, clients):
+    names = set(_attribute(c, PLATFORM_ATTRIBUTE) for c in clients if _is_ours(c))
+    names |= set(_attribute(g, PLATFORM_ATTRIBUTE) for g in export.get("groups") or [] if _is_ours(g))
+    names.discard(None)
+    return names
+
+
+def plan_platforms(params, desired, export, clients, found_secrets, issuer_url):
+    """(RealmPlan, Secret actions, diff) for the platforms; ``export`` None when the realm is missing."""
+    realm, state = params["realm"], params["state"]
+    plan, views, wanted_secrets = kr.RealmPlan(realm, export or {}), _Views(), []
+    tenancy_realm = bool(((export or {}).get("attributes") or {}).get(kr.TENANCY_ID_ATTRIBUTE))
+    listed = set(p["name"] for p in desired)
+    for platform in desired if export is not None else []:
+        if state == "absent":
+            _remove_platform(plan, views, platform["name"], export, clients)
+            continue
+        client_secrets = _plan_platform(plan, views, platform, export, clients)
+        for service in platform["services"]:
+            wanted_secrets.append(dict(
+                namespace=params["discovery"]["namespace"], name=SECRET_PREFIX + service["subdomain"],
+                labels=secret_labels(realm, platform["name"], service),
+                data={"issuer-url": issuer_url, "client-id": service["client"]["clientId"],
+                      "client-secret": client_secrets[service["name"]],
+                      "allowed-groups": allowed_groups(platform["name"], service["name"], tenancy_realm)}))
+    if params["prune"] and export is not None:
+        for name in sorted(_managed_platforms(export, clients) - listed):
+            _remove_platform(plan, views, name, export, clients)
+    keep = set((s["namespace"], s["name"]) for s in wanted_secrets)
+    unwanted = [s for s in found_secrets if (s["metadata"]["namespace"], s["metadata"]["name"]) not in keep
+                and ((s["metadata"].get("labels") or {}).get(PLATFORM_LABEL) in listed or params["prune"])]
+    secret_actions, before, after = oidc.plan_secrets(wanted_secrets, found_secrets, unwanted)
+    groups, clients_diff = views.changed(views.groups), views.changed(views.clients)
+    diff = dict(before=dict(groups=groups[0], clients=clients_diff[0], secrets=before),
+                after=dict(groups=groups[1], clients=clients_diff[1], secrets=after))
+    return plan, secret_actions, diff, wanted_secrets
+
+
+class PlatformIdentity:
+    """Reads the realm, its clients and the discovery Secrets once each, plans, and (unless checking) writes.
+
+    ``calls`` is a ``_keycloak.KeycloakCalls``; ``secret_calls`` an ``_oidc_secret.SecretCalls``.
+    """
+
+    def __init__(self, calls, secret_calls, server_url):
+        self.calls = calls
+        self.secret_calls = secret_calls
+        self.server_url = server_url
+        self.sensitive = []
+
+    def read_realm(self, realm, state):
+        """The realm's export and clients; (None, []) when an absent run finds no realm."""
+        try:
+            export = kr.read_export(self.calls, realm)
+        except KeycloakApiError as exc:
+            if exc.status != 404:
+                raise
+            if state == "absent":
+                return None, []
+            raise ModuleError("realm %s does not exist; create it first (azimuth.ops.tenancy_realm)" % realm)
+        if not kr.is_managed(export):
+            raise kr.foreign_realm(realm)
+        return export, self.calls.get(realm_path(realm, "clients")) or []
+
+    def run(self, params, check_mode):
+        desired = desired_platforms(params["platforms"], params["redirect_uri_scheme"])
+        realm = params["realm"]
+        export, clients = self.read_realm(realm, params["state"])
+        selector = "%s=%s,%s=%s" % (MANAGED_BY_LABEL, MANAGED_BY, REALM_LABEL, realm)
+        found = self.secret_calls.list_namespaced_secrets(params["discovery"]["namespace"], selector)
+        issuer_url = "%s/realms/%s" % ((params.get("public_url") or self.server_url).rstrip("/"), realm)
+        plan, secret_actions, diff, wanted = plan_platforms(params, desired, export, clients, found, issuer_url)
+        self.sensitive = oidc.sensitive_strings(wanted) + [c["secret"] for c in clients if c.get("secret")]
+        if not check_mode:
+            kr.Executor(self.calls).run(plan)
+            oidc.SecretWriter(self.secret_calls).run(secret_actions)
+        return dict(
+            changed=plan.changed or bool(secret_actions),
+            realm=realm,
+            issuer_url=issuer_url,
+            platforms=[_platform_result(p, realm, params) for p in desired],
+            diff=diff,
+        )
+
+
+def _platform_result(platform, realm, params):
+    services = [dict(name=s["name"], client_id=s["client"]["clientId"], group="/%s/%s" % (platform["name"], s["name"]),
+                     subdomain=s["subdomain"], secret="%s/%s%s" % (params["discovery"]["namespace"], SECRET_PREFIX, s["subdomain"]))
+                for s in platform["services"]]
+    return dict(name=platform["name"], group="/" + platform["name"], services=services)

@@ -1,0 +1,330 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: azimuth.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: platform_identity
+short_description: Keycloak groups and clients for the platforms of one realm, and Zenith's discovery Secrets
+version_added: 1.0.0
+description:
+  - Ensures, for each platform listed, what Azimuth's identity operator sets up for it in a tenancy realm
+    (made by M(azimuth.ops.tenancy_realm)), in one call.
+  - The group C(/<platform>) with a subgroup per service (C(/<platform>/<service>)).
+  - Per service a confidential OpenID Connect client C(<platform>.<service>), standard flow only, with the base
+    URL C(<scheme>://<fqdn>) and the redirect URI C(<base URL>/_oidc/callback).
+  - Per service the Kubernetes Secret C(oidc-discovery-<subdomain>) in the namespace O(discovery.namespace),
+    with the keys C(issuer-url), C(client-id), C(client-secret) and C(allowed-groups) (a JSON list:
+    C(/platform-users), C(/<platform>) and C(/<platform>/<service>)), from which Zenith protects the service.
+  - A service removed from a platform loses its client, its subgroup and its Secret.
+  - Groups and clients carry the attributes C(azimuth-ops.managed-by=azimuth-ops), C(azimuth-ops.platform) and
+    C(azimuth-ops.service); Secrets the labels C(app.kubernetes.io/managed-by=azimuth-ops) and
+    C(identity.azimuth-cloud.io/realm), C(platform), C(service), C(subdomain), by which the module finds its own.
+    Other groups, clients and Secrets, and client settings the module does not set, are left alone.
+  - The realm must exist and be managed by the collection.
+attributes:
+  action_group:
+    description: Use C(group/azimuth.ops.keycloak) in C(module_defaults) to set the Keycloak connection options.
+    support: full
+    membership:
+      - azimuth.ops.keycloak
+  check_mode:
+    description: Reads Keycloak and Kubernetes and predicts every change, writing nothing.
+    support: full
+  diff_mode:
+    description:
+      - Returns the groups, clients and Secrets that change, before and after.
+      - The C(client-secret) of a Secret shows as C(********) (C(******** (changed)) when it changes); clients
+        show without their secret.
+    support: full
+options:
+  discovery:
+    description: Where the discovery Secrets go.
+    type: dict
+    default: {}
+    suboptions:
+      kubernetes:
+        description:
+          - The Kubernetes connection. The keys are those of the collection's Kubernetes modules (see
+            M(azimuth.ops.tenancy)), with the same defaults from the environment.
+        type: dict
+        default: {}
+        suboptions:
+          api_key:
+            description: A bearer token; overrides the kubeconfig's. Defaults to C(K8S_AUTH_API_KEY).
+            type: str
+          ca_cert:
+            description: A CA bundle to verify the API server with. Defaults to C(K8S_AUTH_SSL_CA_CERT), then the kubeconfig.
+            type: path
+            aliases: [ssl_ca_cert]
+          client_cert:
+            description: A client certificate. Defaults to C(K8S_AUTH_CERT_FILE), then the kubeconfig.
+            type: path
+            aliases: [cert_file]
+          client_key:
+            description: The key of O(discovery.kubernetes.client_cert). Defaults to C(K8S_AUTH_KEY_FILE), then the kubeconfig.
+            type: path
+            aliases: [key_file]
+          context:
+            description: The kubeconfig context to use; defaults to its current context, or C(K8S_AUTH_CONTEXT).
+            type: str
+          host:
+            description: The API server URL; overrides the kubeconfig's. Defaults to C(K8S_AUTH_HOST).
+            type: str
+          kubeconfig:
+            description:
+              - A kubeconfig file, or its content as a dict.
+              - Defaults to C(K8S_AUTH_KUBECONFIG), then C(KUBECONFIG), then C(~/.kube/config), unless
+                O(discovery.kubernetes.host) is set.
+            type: raw
+          validate_certs:
+            description: Whether to verify the API server's certificate. Defaults to C(K8S_AUTH_VERIFY_SSL), then the kubeconfig.
+            type: bool
+            aliases: [verify_ssl]
+      namespace:
+        description: The namespace of the Secrets (Zenith's); it must exist.
+        type: str
+        default: zenith-services
+  platforms:
+    description: The platforms.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: The platform's name (for a CaaS cluster, C(caas-<cluster name>)); a DNS label.
+        type: str
+        required: true
+      services:
+        description: The platform's Zenith services.
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          fqdn:
+            description: The service's host name.
+            type: str
+            required: true
+          name:
+            description: The service's name; a DNS label.
+            type: str
+            required: true
+          subdomain:
+            description: The service's Zenith subdomain; a DNS label, unique among the services.
+            type: str
+            required: true
+  prune:
+    description:
+      - Also remove the platforms (their clients, group and Secrets) that the module made in this realm and
+        that are not in O(platforms).
+    type: bool
+    default: false
+  public_url:
+    description:
+      - The Keycloak URL that platforms see, for C(issuer-url) (C(<public_url>/realms/<realm>)).
+      - Defaults to O(auth_keycloak_url).
+    type: str
+  realm:
+    description: The realm (a tenancy realm, C(az-<tenancy>)).
+    type: str
+    required: true
+  redirect_uri_scheme:
+    description: The scheme of the services' base URLs and redirect URIs.
+    type: str
+    default: https
+    choices: [http, https]
+  state:
+    description:
+      - V(present) creates or repairs the listed platforms.
+      - V(absent) removes the listed platforms' clients, group and Secrets; nothing when the realm is gone
+        except the Secrets.
+    type: str
+    default: present
+    choices: [absent, present]
+extends_documentation_fragment:
+  - azimuth.ops.keycloak
+notes:
+  - A run reads the realm with one partial export (a C(POST) that reads and writes nothing), its clients with
+    one request, and the Secrets with one list request; with nothing to change it sends nothing else.
+  - Needs Kubernetes permission to C(list), C(create), C(patch) and C(delete) Secrets in O(discovery.namespace).
+seealso:
+  - module: azimuth.ops.tenancy_realm
+"""
+
+EXAMPLES = r"""
+- name: The identity of a CaaS workstation and a Kubernetes cluster in a tenancy realm
+  azimuth.ops.platform_identity:
+    realm: az-physics
+    platforms:
+      - name: caas-mywork
+        services:
+          - name: webconsole
+            subdomain: ab12cd34
+            fqdn: ab12cd34.apps.example.org
+          - name: monitoring
+            subdomain: ef56gh78
+            fqdn: ef56gh78.apps.example.org
+      - name: kube-prod
+        services:
+          - name: dashboard
+            subdomain: ij90kl12
+            fqdn: ij90kl12.apps.example.org
+    discovery:
+      namespace: zenith-services
+      kubernetes:
+        kubeconfig: /etc/azimuth/kubeconfig
+
+- name: Drop a service (its client, subgroup and Secret go)
+  azimuth.ops.platform_identity:
+    realm: az-physics
+    platforms:
+      - name: caas-mywork
+        services:
+          - name: webconsole
+            subdomain: ab12cd34
+            fqdn: ab12cd34.apps.example.org
+
+- name: Keep exactly these platforms in the realm
+  azimuth.ops.platform_identity:
+    realm: az-physics
+    platforms: "{{ physics_platforms }}"
+    prune: true
+
+- name: Remove a platform
+  azimuth.ops.platform_identity:
+    realm: az-physics
+    platforms:
+      - name: kube-prod
+    state: absent
+
+- name: Set the Keycloak connection once for the collection's Keycloak modules
+  module_defaults:
+    group/azimuth.ops.keycloak:
+      auth_keycloak_url: https://keycloak.example.org
+      auth_username: admin
+      auth_password: "{{ keycloak_admin_password }}"
+  block:
+    - name: The platforms of a tenancy
+      azimuth.ops.platform_identity:
+        realm: az-physics
+        platforms: "{{ physics_platforms }}"
+"""
+
+RETURN = r"""
+diff:
+  description: In diff mode, the groups (by path), clients (by client ID) and Secrets (C(namespace/name)) that change.
+  returned: when diff mode is on
+  type: dict
+  contains:
+    before:
+      description: C(groups), C(clients) and C(secrets) before (V(null) for one that does not exist).
+      type: dict
+    after:
+      description: The same after the change (V(null) for one deleted).
+      type: dict
+  sample:
+    before: {groups: {/caas-mywork: null}, clients: {}, secrets: {}}
+    after:
+      groups:
+        /caas-mywork: {attributes: {azimuth-ops.platform: [caas-mywork]}, clientRoles: {}}
+      clients: {}
+      secrets: {}
+issuer_url:
+  description: The realm's issuer URL, as the Secrets hold it.
+  returned: always
+  type: str
+  sample: https://keycloak.example.org/realms/az-physics
+platforms:
+  description: One entry per listed platform.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    group:
+      description: The platform's group path.
+      type: str
+    name:
+      description: The platform's name.
+      type: str
+    services:
+      description: Per service its C(name), C(client_id), C(group) path, C(subdomain) and C(secret) (C(namespace/name)).
+      type: list
+      elements: dict
+  sample:
+    - name: caas-mywork
+      group: /caas-mywork
+      services:
+        - {name: webconsole, client_id: caas-mywork.webconsole, group: /caas-mywork/webconsole, subdomain: ab12cd34,
+           secret: zenith-services/oidc-discovery-ab12cd34}
+realm:
+  description: The realm.
+  returned: always
+  type: str
+  sample: az-physics
+"""
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
+from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import KeycloakModule, translate_error
+from ansible_collections.azimuth.ops.plugins.module_utils._oidc_secret import SecretCalls
+from ansible_collections.azimuth.ops.plugins.module_utils._platform_identity import PlatformIdentity
+
+
+class PlatformIdentityModule(KeycloakModule):
+    argument_spec = dict(
+        discovery=dict(type="dict", default={}, options=dict(
+            kubernetes=dict(type="dict", default={}, options=kube.KUBERNETES_ARGUMENT_SPEC),
+            namespace=dict(type="str", default="zenith-services"),
+        )),
+        platforms=dict(type="list", elements="dict", required=True, options=dict(
+            name=dict(type="str", required=True),
+            services=dict(type="list", elements="dict", default=[], options=dict(
+                fqdn=dict(type="str", required=True),
+                name=dict(type="str", required=True),
+                subdomain=dict(type="str", required=True),
+            )),
+        )),
+        prune=dict(type="bool", default=False),
+        public_url=dict(type="str"),
+        realm=dict(type="str", required=True),
+        redirect_uri_scheme=dict(type="str", default="https", choices=["http", "https"]),
+        state=dict(type="str", default="present", choices=["absent", "present"]),
+    )
+    secret_carriers = (("discovery", "kubernetes", "kubeconfig"),)
+
+    def __init__(self):
+        super(PlatformIdentityModule, self).__init__()
+        if kube.KUBERNETES_IMPORT_ERROR:
+            self.module.fail_json(msg=missing_required_lib("kubernetes"), exception=kube.KUBERNETES_IMPORT_ERROR)
+        self.job = None
+
+    def translate(self, exc):
+        return translate_error(exc) or kube.translate_error(exc)
+
+    def sensitive_values(self):
+        return self.job.sensitive if self.job else ()
+
+    def run(self):
+        try:
+            api = kube.api_client(self.params["discovery"]["kubernetes"])
+        except kube.KubernetesError as exc:
+            self.fail("Could not configure the Kubernetes client: %s" % exc)
+        self.job = PlatformIdentity(self.keycloak, SecretCalls(api), self.server_url)
+        result = self.job.run(self.params, self.check_mode)
+        diff = result.pop("diff")
+        if self.diff_mode:
+            result["diff"] = diff
+        return result
+
+
+def main():
+    PlatformIdentityModule().execute()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,303 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: azimuth.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: users_realm
+short_description: The Keycloak realm portal users sign in to (OIDC authentication mode), with a group per tenancy
+version_added: 1.0.0
+description:
+  - Ensures the realm O(realm) through which, in Azimuth's OIDC authentication mode, users sign in to the portal.
+  - The realm is enabled, requires TLS as O(ssl_required) says, and holds the client scope C(groups) (as in
+    M(azimuth.ops.tenancy_realm): a group-membership mapper with full paths) as a realm default scope.
+  - The portal's confidential client (O(portal)) uses the authorization-code flow, redirecting to
+    C(https://<portal host>/auth/oidc/complete/).
+  - One group per tenancy in O(tenancies), named like the tenancy's namespace (C(az-<sanitised name>)) and
+    marked with the group attribute C(azimuth-ops.tenancy-id). Its members may use the
+    tenancy: its path (for example C(/az-physics)) is what the tenancy namespace's annotation
+    C(tenant.azimuth-cloud.io/oidc-group) must hold (O(azimuth.ops.tenancy#module:tenancies[].oidc_group)).
+    A group marked with a tenancy's ID stays that tenancy's group whatever its name.
+  - With O(credentials_secret), the client's credentials go to a Kubernetes Secret (keys C(issuer-url),
+    C(client-id), C(client-secret)) for the portal.
+  - The realm carries the attribute C(azimuth-ops.managed-by=azimuth-ops); a realm of that name without it is
+    not the collection's, and the module stops. What realm admins add (users, groups, clients, settings) is left alone.
+attributes:
+  action_group:
+    description: Use C(group/azimuth.ops.keycloak) in C(module_defaults) to set the Keycloak connection options.
+    support: full
+    membership:
+      - azimuth.ops.keycloak
+  check_mode:
+    description: Reads Keycloak (and the Secret) and predicts every change, writing nothing.
+    support: full
+  diff_mode:
+    description:
+      - Returns the parts of the realm the module owns and the Secret, before and after, when they change.
+      - The client secret never shows; in the Secret it is C(********) (C(******** (changed)) when it changes).
+    support: full
+options:
+  credentials_secret:
+    description: A Kubernetes Secret to write the portal client's credentials to.
+    type: dict
+    suboptions:
+      kubernetes:
+        description:
+          - The Kubernetes connection. The keys are those of the collection's Kubernetes modules (see
+            M(azimuth.ops.tenancy)), with the same defaults from the environment.
+        type: dict
+        default: {}
+        suboptions:
+          api_key:
+            description: A bearer token; overrides the kubeconfig's. Defaults to C(K8S_AUTH_API_KEY).
+            type: str
+          ca_cert:
+            description: A CA bundle to verify the API server with. Defaults to C(K8S_AUTH_SSL_CA_CERT), then the kubeconfig.
+            type: path
+            aliases: [ssl_ca_cert]
+          client_cert:
+            description: A client certificate. Defaults to C(K8S_AUTH_CERT_FILE), then the kubeconfig.
+            type: path
+            aliases: [cert_file]
+          client_key:
+            description: The key of O(credentials_secret.kubernetes.client_cert). Defaults to C(K8S_AUTH_KEY_FILE), then the kubeconfig.
+            type: path
+            aliases: [key_file]
+          context:
+            description: The kubeconfig context to use; defaults to its current context, or C(K8S_AUTH_CONTEXT).
+            type: str
+          host:
+            description: The API server URL; overrides the kubeconfig's. Defaults to C(K8S_AUTH_HOST).
+            type: str
+          kubeconfig:
+            description:
+              - A kubeconfig file, or its content as a dict.
+              - Defaults to C(K8S_AUTH_KUBECONFIG), then C(KUBECONFIG), then C(~/.kube/config), unless
+                O(credentials_secret.kubernetes.host) is set.
+            type: raw
+          validate_certs:
+            description: Whether to verify the API server's certificate. Defaults to C(K8S_AUTH_VERIFY_SSL), then the kubeconfig.
+            type: bool
+            aliases: [verify_ssl]
+      name:
+        description: The Secret's name.
+        type: str
+        required: true
+      namespace:
+        description: The Secret's namespace; it must exist.
+        type: str
+        required: true
+  portal:
+    description: The portal's client. Required with O(state=present).
+    type: dict
+    suboptions:
+      client_id:
+        description: The client ID.
+        type: str
+        default: azimuth-portal
+      host:
+        description: The portal's host name; the redirect URI is C(https://<host>/auth/oidc/complete/).
+        type: str
+      redirect_uris:
+        description: The redirect URIs, instead of the one O(portal.host) gives.
+        type: list
+        elements: str
+  prune:
+    description: Also delete the tenancy groups (marked with a tenancy ID) of tenancies not in O(tenancies).
+    type: bool
+    default: false
+  public_url:
+    description:
+      - The Keycloak URL the portal sees, for the issuer URL (C(<public_url>/realms/<realm>)).
+      - Defaults to O(auth_keycloak_url).
+    type: str
+  realm:
+    description: The realm.
+    type: str
+    default: azimuth-users
+  return_client_secret:
+    description: Return the client secret as RV(client_secret). Otherwise it is never returned.
+    type: bool
+    default: false
+  ssl_required:
+    description: Which requests the realm requires TLS for.
+    type: str
+    default: external
+    choices: [all, external, none]
+  state:
+    description:
+      - V(present) creates or repairs the realm, its client and the tenancy groups.
+      - V(absent) deletes the realm (when the collection manages it) and the credentials Secret.
+    type: str
+    default: present
+    choices: [absent, present]
+  tenancies:
+    description: The tenancies that get a group.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      id:
+        description: The tenancy ID.
+        type: str
+        required: true
+      name:
+        description: The tenancy name; it names the group (C(az-) and the name sanitised).
+        type: str
+        required: true
+extends_documentation_fragment:
+  - azimuth.ops.keycloak
+notes:
+  - A run reads the realm with one partial export (a C(POST) that reads and writes nothing), the client with one
+    request and the Secret with one; with nothing to change it sends nothing else.
+seealso:
+  - module: azimuth.ops.tenancy_realm
+  - module: azimuth.ops.tenancy
+"""
+
+EXAMPLES = r"""
+- name: The users realm, a group per tenancy, and the portal's credentials in a Secret
+  azimuth.ops.users_realm:
+    portal:
+      host: portal.example.org
+    tenancies:
+      - id: 6b2f0c1e9a7d4f0e8c3b5a1d2e4f6a7b
+        name: physics
+    credentials_secret:
+      namespace: azimuth
+      name: azimuth-portal-oidc
+  register: users_realm
+
+- name: Annotate the tenancy's namespace with its group (the group's path, as returned in users_realm.groups)
+  azimuth.ops.tenancy:
+    tenancies:
+      - id: 6b2f0c1e9a7d4f0e8c3b5a1d2e4f6a7b
+        name: physics
+        oidc_group: "/{{ 'physics' | azimuth.ops.tenancy_namespace }}"
+
+- name: Keep exactly these tenancies' groups
+  azimuth.ops.users_realm:
+    portal:
+      host: portal.example.org
+    tenancies: "{{ portal_tenancies }}"
+    prune: true
+
+- name: Remove the users realm
+  azimuth.ops.users_realm:
+    state: absent
+"""
+
+RETURN = r"""
+client_id:
+  description: The portal client's ID.
+  returned: with O(state=present)
+  type: str
+  sample: azimuth-portal
+client_secret:
+  description: The portal client's secret.
+  returned: when O(return_client_secret) is true and O(state=present)
+  type: str
+  sample: 0YQ1b7...
+diff:
+  description: In diff mode, the realm's parts the module owns (V(null) when it changes nothing) and the Secret.
+  returned: when diff mode is on
+  type: dict
+  contains:
+    before:
+      description: C(realm) (the parts, V(null) when the realm does not exist) and C(secrets).
+      type: dict
+    after:
+      description: The same after the change.
+      type: dict
+  sample:
+    before: {realm: null, secrets: {}}
+    after: {realm: {groups: {/az-physics: {attributes: {azimuth-ops.tenancy-id: [6b2f0c1e]}, clientRoles: {}}}}, secrets: {}}
+groups:
+  description: Per listed tenancy its C(id), C(name), C(group) (path), and whether the group was C(created) or C(changed).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{id: 6b2f0c1e9a7d4f0e8c3b5a1d2e4f6a7b, name: physics, group: /az-physics, created: true, changed: true}]
+issuer_url:
+  description: The realm's issuer URL.
+  returned: always
+  type: str
+  sample: https://keycloak.example.org/realms/azimuth-users
+realm:
+  description: The realm.
+  returned: always
+  type: str
+  sample: azimuth-users
+"""
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
+from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import KeycloakModule, translate_error
+from ansible_collections.azimuth.ops.plugins.module_utils._oidc_secret import SecretCalls
+from ansible_collections.azimuth.ops.plugins.module_utils._users_realm import UsersRealm
+
+
+class UsersRealmModule(KeycloakModule):
+    argument_spec = dict(
+        credentials_secret=dict(type="dict", no_log=False, options=dict(
+            kubernetes=dict(type="dict", default={}, options=kube.KUBERNETES_ARGUMENT_SPEC),
+            name=dict(type="str", required=True),
+            namespace=dict(type="str", required=True),
+        )),
+        portal=dict(type="dict", options=dict(
+            client_id=dict(type="str", default="azimuth-portal"),
+            host=dict(type="str"),
+            redirect_uris=dict(type="list", elements="str"),
+        ), required_one_of=[("host", "redirect_uris")]),
+        prune=dict(type="bool", default=False),
+        public_url=dict(type="str"),
+        realm=dict(type="str", default="azimuth-users"),
+        return_client_secret=dict(type="bool", default=False),
+        ssl_required=dict(type="str", default="external", choices=["all", "external", "none"]),
+        state=dict(type="str", default="present", choices=["absent", "present"]),
+        tenancies=dict(type="list", elements="dict", default=[], options=dict(
+            id=dict(type="str", required=True),
+            name=dict(type="str", required=True),
+        )),
+    )
+    module_kwargs = dict(required_if=[("state", "present", ["portal"])])
+    secret_carriers = (("credentials_secret", "kubernetes", "kubeconfig"),)
+
+    def __init__(self):
+        super(UsersRealmModule, self).__init__()
+        if self.params.get("credentials_secret") and kube.KUBERNETES_IMPORT_ERROR:
+            self.module.fail_json(msg=missing_required_lib("kubernetes"), exception=kube.KUBERNETES_IMPORT_ERROR)
+        self.job = None
+
+    def translate(self, exc):
+        return translate_error(exc) or kube.translate_error(exc)
+
+    def sensitive_values(self):
+        return self.job.sensitive if self.job else ()
+
+    def run(self):
+        secret_calls = None
+        if self.params.get("credentials_secret"):
+            try:
+                secret_calls = SecretCalls(kube.api_client(self.params["credentials_secret"]["kubernetes"]))
+            except kube.KubernetesError as exc:
+                self.fail("Could not configure the Kubernetes client: %s" % exc)
+        self.job = UsersRealm(self.keycloak, secret_calls, self.server_url)
+        result = self.job.run(self.params, self.check_mode)
+        diff = result.pop("diff")
+        if self.diff_mode:
+            result["diff"] = diff
+        return result
+
+
+def main():
+    UsersRealmModule().execute()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,314 @@
+# -*- coding: utf-8 -*-
+# Copyright: azimuth.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One run of azimuth.ops.caas_cluster: a CaaS appliance run for a cluster, as azimuth-caas-operator does it.
+
+The run's credential is the application credential ``az-caas-<name>`` of the connection's user,
+kept by the shared application-credential code (``_app_credential``) in the Secret
+``<name>-caas-credential`` of the tenancy's namespace, as Azimuth keeps it.  The appliance gets
+it as the cloud ``openstack`` of a ``clouds.yaml`` (``OS_CLOUD=openstack``).  Where no credential
+exists and none may be made (check mode, or ``state: absent`` after the credential went), the
+appliance gets a token of the connection instead, scoped to the same project.
+
+With ``record``, the run is recorded on the ``Cluster`` object (``caas.azimuth.stackhpc.com/v1alpha1``)
+of the same name in that namespace, in its status: phase, applied extra variables, outputs, error.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import os
+import sys
+
+from ansible_collections.azimuth.ops.plugins.module_utils import _caas_run as caas_run
+from ansible_collections.azimuth.ops.plugins.module_utils import _cloud_credential as cc
+from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
+from ansible_collections.azimuth.ops.plugins.module_utils._app_credential import AppCredential
+from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
+
+GROUP, VERSION, PLURAL = "caas.azimuth.stackhpc.com", "v1alpha1", "clusters"
+CLUSTER_LABEL = "caas.azimuth.stackhpc.com/cluster-name"
+# The CaaS operator's messages for a failed run (its reason follows).
+FAILURE_MESSAGES = dict(
+    Creating="Failed to create platform. To retry please click patch.",
+    Configuring="Failed to update the platform. To retry please click patch.",
+    Deleting="Failure when trying to delete platform.",
+)
+
+
+def credential_name(name):
+    return "az-caas-%s" % name
+
+
+def credential_secret_name(name):
+    return "%s-caas-credential" % name
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def token_cloud(conn):
+    """A ``clouds.yaml`` (text) with a token of the connection, scoped to its project."""
+    access = conn.session.auth.get_access(conn.session)
+    cloud = dict(auth_type="v3token", auth=dict(auth_url=conn.config.get_auth_args().get("auth_url"),
+                                                token=conn.session.get_token(), project_id=access.project_id),
+                 interface=conn.config.get_interface() or "public", identity_api_version=3)
+    if conn.config.get_region_name():
+        cloud["region_name"] = conn.config.get_region_name()
+    verify, _cert = conn.config.get_requests_verify_args()
+    if verify is False:
+        cloud["verify"] = False
+    return cc.dump_yaml({"clouds": {cc.CLOUD_NAME: cloud}}), cloud["auth"]["token"]
+
+
+def cloud_with_cacert(clouds_text, has_cacert, run_dir_path):
+    """The stored ``clouds.yaml`` pointing at the CA file beside it in the run directory, when there is one."""
+    if not has_cacert:
+        return clouds_text
+    clouds = cc.load_yaml(clouds_text)
+    clouds["clouds"][cc.CLOUD_NAME]["cacert"] = os.path.join(run_dir_path, "cacert")
+    return cc.dump_yaml(clouds)
+
+
+class ClusterObjects:
+    """``Cluster`` objects as plain dicts; reads return None on 404."""
+
+    def __init__(self, api, namespace):
+        self.custom = kube.kube_client.CustomObjectsApi(api)
+        self.namespace = namespace
+
+    def read(self, name):
+        try:
+            return kube.request_json(self.custom.get_namespaced_custom_object, GROUP, VERSION, self.namespace, PLURAL, name)
+        except kube.ApiException as exc:
+            if kube.is_not_found(exc):
+                return None
+            raise
+
+    def create(self, body):
+        return kube.request_json(self.custom.create_namespaced_custom_object, GROUP, VERSION, self.namespace, PLURAL, body)
+
+    def patch_spec(self, name, operations):
+        return kube.request_json(self.custom.patch_namespaced_custom_object, GROUP, VERSION, self.namespace, PLURAL, name,
+                                 operations, _content_type="application/json-patch+json")
+
+    def patch_status(self, name, status):
+        return kube.request_json(self.custom.patch_namespaced_custom_object_status, GROUP, VERSION, self.namespace, PLURAL,
+                                 name, dict(status=status), _content_type=kube.MERGE_PATCH)
+
+    def delete(self, name, uid):
+        try:
+            kube.request_json(self.custom.delete_namespaced_custom_object, GROUP, VERSION, self.namespace, PLURAL, name,
+                              body=dict(preconditions=dict(uid=uid)))
+        except kube.ApiException as exc:
+            if not kube.is_not_found(exc):
+                raise
+
+
+class ClusterRecord:
+    """The ``Cluster`` object a run is recorded on (nothing is written in check mode)."""
+
+    def __init__(self, objects, params, check_mode):
+        self.objects = objects
+        self.params = params
+        self.check_mode = check_mode
+        self.current = objects.read(params["name"])
+        self.written = False
+
+    def desired_spec(self):
+        return dict(clusterTypeName=self.params["type"], cloudCredentialsSecretName=credential_secret_name(self.params["name"]),
+                    extraVars=self.params["cluster_extravars"] or {}, extraVarOverrides=self.params["extravar_overrides"] or {})
+
+    def ensure(self):
+        """Create the Cluster, or bring its spec to the run's; the phase the run starts in."""
+        spec = self.desired_spec()
+        status = self.status()
+        if self.current is None:
+            phase = "Creating"
+        elif status.get("phase") in ("Ready", "Configuring") or (status.get("phase") == "Failed" and status.get("appliedExtraVars")):
+            phase = "Configuring"
+        else:
+            phase = "Creating"
+        if self.check_mode:
+            return phase
+        if self.current is None:
+            self.current = self.objects.create(dict(
+                apiVersion="%s/%s" % (GROUP, VERSION), kind="Cluster",
+                metadata=dict(name=self.params["name"], namespace=self.objects.namespace, labels={CLUSTER_LABEL: self.params["name"]}),
+                spec=spec))
+            self.written = True
+        else:
+            operations = [dict(op="add", path="/spec/" + key, value=value)
+                          for key, value in spec.items() if self.current.get("spec", {}).get(key) != value]
+            if operations:
+                self.current = self.objects.patch_spec(self.params["name"], operations)
+                self.written = True
+        return phase
+
+    def status(self):
+        return (self.current or {}).get("status") or {}
+
+    def set_status(self, **changes):
+        """Merge ``changes`` into the status; written only when something differs (None removes a field)."""
+        if self.check_mode or self.current is None:
+            return
+        if all(self.status().get(key) == value for key, value in changes.items()):
+            return
+        changes["updatedTimestamp"] = now()
+        self.current = self.objects.patch_status(self.params["name"], changes)
+        self.written = True
+
+    def delete(self):
+        if self.current is not None and not self.check_mode:
+            self.objects.delete(self.params["name"], self.current["metadata"].get("uid"))
+            self.written = True
+
+
+class CaasCluster:
+    """One run of the module; ``conn`` is an openstacksdk connection, ``api`` a Kubernetes ApiClient."""
+
+    def __init__(self, conn, api, params, check_mode, describe_error):
+        self.conn = conn
+        self.api = api
+        self.params = params
+        self.check_mode = check_mode
+        self.describe_error = describe_error
+        self.kube = kube.CoreCalls(api)
+        self.sensitive = set()
+
+    def validate(self):
+        project = self.params["project_path"]
+        if not os.path.isdir(project):
+            raise ModuleError("project_path %s does not exist or is not a directory" % project)
+        if not os.path.isfile(os.path.join(project, self.params["playbook"])):
+            raise ModuleError("the appliance in %s has no playbook %s" % (project, self.params["playbook"]))
+        if caas_run.RUNNER_IMPORT_ERROR:
+            raise ModuleError("ansible-runner is needed to run the appliance: install it beside the modules' Python")
+
+    # --- the credential ----------------------------------------------------------------------
+
+    def credential(self, state):
+        """Ensure (or remove) the run's application credential with the shared code; its result."""
+        params = dict(
+            name=credential_name(self.params["name"]), description="Azimuth CaaS cluster %s" % self.params["name"],
+            roles=None, unrestricted=self.params["unrestricted_credential"], expires_at=None, include_user_info=True,
+            include_cacert=True, verify=False, state=state,
+            secret=dict(namespace=self.params["namespace"], name=credential_secret_name(self.params["name"]),
+                        labels={CLUSTER_LABEL: self.params["name"]}, annotations=None),
+        )
+        job = AppCredential(self.conn, self.kube, params, self.check_mode, kube.retry_on_conflict, self.describe_error)
+        try:
+            return job.run()
+        finally:
+            self.sensitive |= set(job.sensitive)
+
+    def stored_cloud(self):
+        """(clouds.yaml text, cacert) of the credential Secret, or None when it holds no credential."""
+        secret = self.kube.read_secret(self.params["namespace"], credential_secret_name(self.params["name"]))
+        data = cc.decode_data(secret) if secret else {}
+        credential_id, credential_secret = cc.stored_credential(data.get(cc.CLOUDS_KEY))
+        if not credential_id or not credential_secret:
+            return None
+        self.sensitive |= set(cc.sensitive_strings(credential_secret, data))
+        return data[cc.CLOUDS_KEY], data.get("cacert")
+
+    def run_cloud(self):
+        """The cloud for the appliance: the stored credential, else a token of the connection."""
+        stored = self.stored_cloud()
+        if stored is not None:
+            return stored
+        text, token = token_cloud(self.conn)
+        self.sensitive.add(token)
+        return text, None
+
+    # --- the appliance -----------------------------------------------------------------------
+
+    def run_appliance(self, cloud):
+        clouds_yaml, cacert = cloud
+        with caas_run.RunDirectory(self.params["run_dir"]) as run_dir:
+            params = dict(self.params)
+            if not params["deploy_ssh_public_key"] or not params["ssh_private_key_file"]:
+                params["deploy_ssh_public_key"], params["ssh_private_key_file"] = run_dir.deploy_key()
+            extravars = caas_run.merge_extravars(params)
+            envvars = self.params["envvars"] or {}
+            inventory = None if "ANSIBLE_INVENTORY" in envvars else caas_run.default_inventory()
+            run_dir.write_inputs(extravars, cloud_with_cacert(clouds_yaml, bool(cacert), run_dir.path), cacert, inventory)
+            env = caas_run.appliance_environment(os.environ, envvars, run_dir.path, os.path.dirname(sys.executable))
+            status, rc, events, error_line = caas_run.run_appliance(
+                run_dir, self.params["project_path"], self.params["playbook"], env, self.params["timeout"], self.check_mode,
+                inventory is not None)
+        return dict(status=status, rc=rc, error_line=error_line, outputs=caas_run.outputs_from_events(events),
+                    failure=caas_run.failure_from_events(events), changed=caas_run.changed_from_events(events))
+
+    def failure_reason(self, run):
+        if run["failure"]:
+            return caas_run.describe_failure(run["failure"])
+        if run["status"] == "timeout":
+            return "the appliance did not finish within %d seconds" % self.params["timeout"]
+        return "ansible-playbook ended with status %s (rc %s)%s" % (run["status"], run["rc"], ": " + run["error_line"] if run["error_line"] else "")
+
+    # --- the run -----------------------------------------------------------------------------
+
+    def run(self):
+        self.validate()
+        record = ClusterRecord(ClusterObjects(self.api, self.params["namespace"]), self.params, self.check_mode) if self.params["record"] else None
+        if self.params["state"] == "absent":
+            return self.absent(record)
+        return self.present(record)
+
+    def present(self, record):
+        credential = self.credential("present")
+        phase = record.ensure() if record else "Creating"
+        if record and (phase == "Creating" or record.status().get("appliedExtraVars") != (self.params["cluster_extravars"] or {})):
+            record.set_status(phase=phase, clusterID=self.params["id"])
+        run = self.run_appliance(self.run_cloud())
+        result = self.result(run, credential, record)
+        if run["status"] != "successful":
+            reason = self.failure_reason(run)
+            if record:
+                record.set_status(phase="Failed", error="%s Possible reason for the failure was: %s" % (FAILURE_MESSAGES[phase], reason))
+            raise ModuleError("The appliance %s failed for cluster %s: %s" % (self.params["playbook"], self.params["name"], reason),
+                              **self.failure_details(result, record))
+        if record:
+            record.set_status(phase="Ready", clusterID=self.params["id"], appliedExtraVars=self.params["cluster_extravars"] or {},
+                              outputs=run["outputs"] or record.status().get("outputs"), error=None)
+        result["changed"] = result["changed"] or bool(record and record.written)
+        result["phase"] = "Ready"
+        return result
+
+    def absent(self, record):
+        if record and record.current is not None and not self.check_mode:
+            record.set_status(phase="Deleting")
+        run = self.run_appliance(self.run_cloud())
+        if run["status"] != "successful":
+            reason = self.failure_reason(run)
+            if record:
+                record.set_status(error="%s Possible reason for the failure was: %s" % (FAILURE_MESSAGES["Deleting"], reason))
+            raise ModuleError("The appliance %s failed to remove cluster %s: %s" % (self.params["playbook"], self.params["name"], reason),
+                              **self.failure_details(self.result(run, None, record), record))
+        credential = self.credential("absent")
+        if record:
+            record.delete()
+        result = self.result(run, credential, record)
+        result.update(outputs={}, phase=None)
+        return result
+
+    def result(self, run, credential, record):
+        credential_changed = bool(credential and credential["changed"])
+        return dict(
+            changed=bool(run["changed"] or credential_changed or (record and record.written)),
+            outputs=run["outputs"], status=run["status"],
+            credential=dict(name=credential_name(self.params["name"]), changed=credential_changed,
+                            id=((credential or {}).get("credential") or {}).get("id"),
+                            secret=dict(namespace=self.params["namespace"], name=credential_secret_name(self.params["name"]))),
+        )
+
+    @staticmethod
+    def failure_details(result, record):
+        result = dict(result)
+        result["changed"] = bool(result["changed"] or (record and record.written))
+        result.pop("failed", None)
+        return result

@@ -1,0 +1,207 @@
+# -*- coding: utf-8 -*-
+# Copyright: azimuth.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One run of a CaaS appliance with ansible-runner, as azimuth-caas-operator builds it.
+
+The extra variables come in four layers, later winning (global < cluster type < cluster <
+overrides), then the fixed ones the operator sets.  The run happens in a private directory
+(mode 0700) that holds the extra variables, the ``clouds.yaml`` of the run's credential and the
+runner's artifacts, and is deleted afterwards.  What the run produced is read from its events:
+the outputs from the last ``debug`` task whose result has a dict ``outputs``, a failure from the
+last failed task (its message hidden when the task was ``no_log``).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import traceback
+
+from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
+
+try:
+    import ansible_runner
+except ImportError:
+    RUNNER_IMPORT_ERROR = traceback.format_exc()
+    ansible_runner = None
+else:
+    RUNNER_IMPORT_ERROR = None
+
+CLOUD_NAME = "openstack"
+HIDDEN_MESSAGE = "<message hidden: the task is no_log>"
+DEBUG_ACTIONS = ("debug", "ansible.builtin.debug", "ansible.legacy.debug")
+LAYERS = ("global_extravars", "type_extravars", "cluster_extravars", "extravar_overrides")
+# The caller's environment variables that must not reach the appliance: its own cloud credentials.
+_DROPPED_ENV_PREFIXES = ("OS_",)
+
+
+def merge_extravars(params):
+    """The extra variables of the run: the four layers, later winning, then the fixed ones."""
+    merged = {}
+    for layer in LAYERS:
+        merged.update(copy.deepcopy(params.get(layer) or {}))
+    merged.update(fixed_extravars(params))
+    return merged
+
+
+def fixed_extravars(params):
+    """The variables the operator always sets, whatever the layers say."""
+    fixed = dict(
+        cluster_name=params["name"],
+        cluster_id=params["id"],
+        cluster_type=params["type"],
+        cluster_deploy_ssh_public_key=params["deploy_ssh_public_key"],
+        cluster_ssh_private_key_file=params["ssh_private_key_file"],
+    )
+    if params["state"] == "absent":
+        fixed["cluster_state"] = "absent"
+    return fixed
+
+
+def appliance_environment(base, envvars, run_dir, python_bin_dir):
+    """The appliance's environment: the caller's without OpenStack credentials, ``envvars``, the run's cloud."""
+    env = dict((name, value) for name, value in base.items() if not name.startswith(_DROPPED_ENV_PREFIXES))
+    env["PATH"] = os.pathsep.join(filter(None, [python_bin_dir, env.get("PATH")]))
+    env.update(dict((str(name), str(value)) for name, value in (envvars or {}).items()))
+    env.update(OS_CLOUD=CLOUD_NAME, OS_CLIENT_CONFIG_FILE=os.path.join(run_dir, "clouds.yaml"))
+    if os.path.exists(os.path.join(run_dir, "cacert")):
+        env["OS_CACERT"] = os.path.join(run_dir, "cacert")
+    return env
+
+
+# --- events ----------------------------------------------------------------------------------
+
+def _result(event):
+    return (event.get("event_data") or {}).get("res") or {}
+
+
+def outputs_from_events(events):
+    """The ``outputs`` of the last ``debug`` task whose result has a dict ``outputs`` ({} when none)."""
+    for event in reversed(list(events)):
+        data = event.get("event_data") or {}
+        if event.get("event") == "runner_on_ok" and data.get("task_action") in DEBUG_ACTIONS:
+            outputs = _result(event).get("outputs")
+            if isinstance(outputs, dict):
+                return outputs
+    return {}
+
+
+def is_no_log(result):
+    return str(result.get("_ansible_no_log")).lower() == "true" or "censored" in result
+
+
+def failure_from_events(events):
+    """The last failed task (not ignored) as {task, message}, or None."""
+    for event in reversed(list(events)):
+        data = event.get("event_data") or {}
+        if event.get("event") not in ("runner_on_failed", "runner_on_unreachable") or data.get("ignore_errors"):
+            continue
+        result = _result(event)
+        message = HIDDEN_MESSAGE if is_no_log(result) else (result.get("msg") or HIDDEN_MESSAGE)
+        return dict(task=data.get("task") or data.get("task_action") or "unknown task", message=str(message).strip())
+    return None
+
+
+def changed_from_events(events):
+    """Whether the run changed anything (the play recap counts), else any task reported changed."""
+    for event in reversed(list(events)):
+        if event.get("event") == "playbook_on_stats":
+            return any((event.get("event_data") or {}).get("changed") or {})
+    return any(event.get("event") == "runner_on_ok" and _result(event).get("changed") for event in events)
+
+
+def describe_failure(failure):
+    return "Task:'%s' Error:\n%s" % (failure["task"], failure["message"])
+
+
+# --- the private directory -------------------------------------------------------------------
+
+def _write(path, text, mode=0o600):
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+
+
+class RunDirectory:
+    """The private directory of one run; removed whole on exit, so that no secret stays behind."""
+
+    def __init__(self, parent=None):
+        self.path = tempfile.mkdtemp(prefix="azimuth-ops-caas-", dir=parent)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    def write(self, relative, text):
+        path = os.path.join(self.path, relative)
+        if not os.path.isdir(os.path.dirname(path)):
+            os.makedirs(os.path.dirname(path), mode=0o700)
+        _write(path, text)
+        return path
+
+    def write_inputs(self, extravars, clouds_yaml, cacert, inventory):
+        self.write("env/extravars", json.dumps(extravars))
+        self.write("clouds.yaml", clouds_yaml)
+        if cacert:
+            self.write("cacert", cacert)
+        if inventory:
+            self.write("inventory/hosts", inventory)
+
+    def deploy_key(self):
+        """A throwaway ed25519 key pair for the run: (public key, private key file)."""
+        private = os.path.join(self.path, "ssh", "id_ed25519")
+        os.makedirs(os.path.dirname(private), mode=0o700)
+        try:
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "azimuth-ops-caas", "-f", private],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            raise ModuleError("Could not make a deploy key with ssh-keygen (%s); give deploy_ssh_public_key and ssh_private_key_file" % exc)
+        with open(private + ".pub") as handle:
+            return handle.read().strip(), private
+
+
+def default_inventory():
+    """The operator's inventory: localhost in group ``openstack``, with the Python that runs the module."""
+    return "[openstack]\nlocalhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable
+
+
+def run_appliance(run_dir, project_path, playbook, env, timeout, check_mode, use_inventory=True):
+    """Run the playbook with ansible-runner in exactly ``env``; (status, rc, events, error line)."""
+    if ansible_runner is None:  # pragma: no cover - the module checks this first
+        raise ModuleError("ansible-runner is not installed")
+    saved = dict(os.environ)
+    # ansible-runner starts from this process's environment: make it the appliance's for the run.
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        runner = ansible_runner.run(
+            private_data_dir=run_dir.path, project_dir=project_path, playbook=playbook,
+            inventory=os.path.join(run_dir.path, "inventory") if use_inventory else None, quiet=True, timeout=timeout,
+            cmdline="--check" if check_mode else None,
+        )
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    events = list(runner.events)
+    return runner.status, runner.rc, events, _error_line(runner)
+
+
+def _error_line(runner):
+    """The ansible-playbook error line (``ERROR! ...`` / ``[ERROR]: ...``) of a run that failed before any task."""
+    try:
+        text = runner.stdout.read()
+    except (AttributeError, OSError, ValueError):
+        return None
+    for line in text.splitlines():
+        if line.startswith("ERROR!") or line.startswith("[ERROR]"):
+            return line.strip()
+    return None

@@ -1,0 +1,372 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: azimuth.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: caas_cluster
+short_description: Run a Cluster-as-a-Service appliance for a cluster, as the CaaS operator does
+version_added: 1.0.0
+author: azimuth.ops contributors (@azimuth-cloud)
+description:
+  - Runs the playbook O(playbook) of a checked-out appliance (O(project_path)) with ansible-runner for the
+    cluster O(name), the way azimuth-caas-operator runs it in a Kubernetes Job.
+  - The extra variables are four layers, each winning over the one before it, O(global_extravars),
+    O(type_extravars), O(cluster_extravars) and O(extravar_overrides). After them come the fixed
+    C(cluster_name), C(cluster_id), C(cluster_type), C(cluster_deploy_ssh_public_key) and
+    C(cluster_ssh_private_key_file), and C(cluster_state=absent) when O(state=absent).
+  - The run's OpenStack credential is the application credential C(az-caas-<name>) of the connection's user in
+    its project, kept in the Secret C(<name>-caas-credential) in O(namespace) by the same code as
+    M(azimuth.ops.app_credential). The appliance gets it as the cloud C(openstack) of a C(clouds.yaml), with
+    C(OS_CLOUD=openstack) and C(OS_CLIENT_CONFIG_FILE). The caller's own C(OS_*) variables do not reach the appliance.
+  - Each run happens in a private directory (mode 0700) holding the extra variables, the C(clouds.yaml), the
+    inventory and ansible-runner's artifacts. The directory is deleted after the run, so no secret stays on disk.
+  - The inventory is that of the operator, C(localhost) in the group C(openstack), using the Python that runs this
+    module, unless O(envvars) sets C(ANSIBLE_INVENTORY).
+  - O(state=absent) runs the appliance with C(cluster_state=absent) and, when that succeeded, deletes the
+    credential and its Secret (and the C(Cluster) object with O(record)).
+  - The appliance's outputs are read from the run's events, from the last C(debug) task whose result has a dict
+    C(outputs). When the run fails, the message names the failed task and gives its message, or says it is
+    hidden when the task was C(no_log).
+  - With O(record), the run is recorded on the C(Cluster) object (C(caas.azimuth.stackhpc.com/v1alpha1)) called
+    O(name) in O(namespace), as the CaaS operator records it. The module creates the object when it is missing and
+    keeps its spec in step. Its status gets the phase (C(Creating) or C(Configuring) while the run goes, then
+    C(Ready) or C(Failed)), C(clusterID), C(appliedExtraVars) (O(cluster_extravars)), C(outputs) and C(error).
+attributes:
+  action_group:
+    description: Use C(group/azimuth.ops.openstack) in C(module_defaults) to set the OpenStack connection options.
+    support: full
+    membership:
+      - azimuth.ops.openstack
+  check_mode:
+    description:
+      - Runs the appliance in check mode (C(ansible-playbook --check)), so that its OpenTofu step only plans.
+        Writes no credential, Secret or C(Cluster) object.
+      - When the credential does not exist yet, the appliance gets a token of the connection instead.
+    support: full
+  diff_mode:
+    description: Not supported. The appliance's own tasks report their changes.
+    support: none
+options:
+  cluster_extravars:
+    description: The cluster's extra variables (a C(Cluster)'s C(spec.extraVars)); win over O(type_extravars).
+    type: dict
+    default: {}
+  deploy_ssh_public_key:
+    description:
+      - The public key the appliance deploys to its machines (C(cluster_deploy_ssh_public_key)).
+      - With O(ssh_private_key_file). When neither is given, each run gets a throwaway ed25519 key pair
+        (made with C(ssh-keygen)) in its private directory.
+    type: str
+  envvars:
+    description: Environment variables for the appliance (a C(ClusterType)'s C(envVars)).
+    type: dict
+    default: {}
+  extravar_overrides:
+    description: Extra variables that win over every other layer (a C(Cluster)'s C(spec.extraVarOverrides)).
+    type: dict
+    default: {}
+  global_extravars:
+    description: Extra variables for every appliance run (the operator's global extra variables); the lowest layer.
+    type: dict
+    default: {}
+  id:
+    description: The cluster's ID (C(cluster_id)); a C(Cluster) object's C(metadata.uid) in Azimuth.
+    type: str
+    required: true
+  kubernetes:
+    description:
+      - The Kubernetes connection for the credential Secret and the C(Cluster) object, with the keys and
+        environment defaults of the collection's Kubernetes modules.
+    type: dict
+    default: {}
+    suboptions:
+      api_key:
+        description: A bearer token; overrides the kubeconfig's. Defaults to C(K8S_AUTH_API_KEY).
+        type: str
+      ca_cert:
+        description: A CA bundle to verify the API server with. Defaults to C(K8S_AUTH_SSL_CA_CERT), then the kubeconfig.
+        type: path
+        aliases: [ssl_ca_cert]
+      client_cert:
+        description: A client certificate. Defaults to C(K8S_AUTH_CERT_FILE), then the kubeconfig.
+        type: path
+        aliases: [cert_file]
+      client_key:
+        description: The key of O(kubernetes.client_cert). Defaults to C(K8S_AUTH_KEY_FILE), then the kubeconfig.
+        type: path
+        aliases: [key_file]
+      context:
+        description: The kubeconfig context to use; defaults to its current context, or C(K8S_AUTH_CONTEXT).
+        type: str
+      host:
+        description: The API server URL. Defaults to C(K8S_AUTH_HOST).
+        type: str
+      kubeconfig:
+        description:
+          - A kubeconfig file, or its content as a dict.
+          - Defaults to C(K8S_AUTH_KUBECONFIG), then C(KUBECONFIG), then C(~/.kube/config), unless O(kubernetes.host) is set.
+        type: raw
+      validate_certs:
+        description: Whether to verify the API server's certificate. Defaults to C(K8S_AUTH_VERIFY_SSL), then the kubeconfig.
+        type: bool
+        aliases: [verify_ssl]
+  name:
+    description: The cluster's name (C(cluster_name)).
+    type: str
+    required: true
+  namespace:
+    description: The tenancy's namespace, which holds the credential Secret (and the C(Cluster) object). It must exist.
+    type: str
+    required: true
+  playbook:
+    description: The appliance's playbook, relative to O(project_path).
+    type: str
+    required: true
+  project_path:
+    description:
+      - The checked-out appliance. Its playbook runs with this directory as the project (the current directory).
+      - The collections the appliance needs must be installed where the module's C(ansible-playbook) finds them.
+    type: path
+    required: true
+  record:
+    description: Record the run on the C(Cluster) object called O(name) in O(namespace).
+    type: bool
+    default: false
+  ssh_private_key_file:
+    description: The private key of O(deploy_ssh_public_key) (C(cluster_ssh_private_key_file)).
+    type: path
+  state:
+    description:
+      - V(present) creates or updates the cluster.
+      - V(absent) runs the appliance with C(cluster_state=absent), then deletes the credential.
+    type: str
+    default: present
+    choices: [absent, present]
+  timeout:
+    description: Seconds the appliance may run before it is stopped and the run fails.
+    type: int
+    default: 3600
+  tmp_dir:
+    description: The directory in which each run makes its private directory. Defaults to the system's temporary directory.
+    type: path
+  type:
+    description: The cluster type's name (C(cluster_type)), a C(ClusterType)'s name in Azimuth.
+    type: str
+    required: true
+  type_extravars:
+    description: The cluster type's extra variables (a C(ClusterType)'s C(spec.extraVars)); win over O(global_extravars).
+    type: dict
+    default: {}
+  unrestricted_credential:
+    description:
+      - Make the credential unrestricted, so that the appliance may create application credentials and trusts
+        itself. Azimuth does this for every CaaS cluster; keep it V(false) unless the appliance needs it.
+      - A change means a new credential.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - azimuth.ops.openstack
+requirements:
+  - ansible-runner >= 2.3
+  - kubernetes >= 24.2
+notes:
+  - The extra variables, O(envvars) and their values are not shown in the invocation. Values under keys that name
+    secrets (C(password), C(secret), C(token)) are masked in all output.
+  - Needs, in Kubernetes, C(get), C(create), C(patch) and C(delete) on Secrets in O(namespace), and with O(record) on
+    C(clusters) and C(clusters/status) of C(caas.azimuth.stackhpc.com).
+  - C(changed) is true when the appliance changed something (its play recap), or the credential, its Secret or
+    the C(Cluster) object was written.
+seealso:
+  - module: azimuth.ops.app_credential
+  - module: azimuth.ops.opentofu
+  - role: azimuth.ops.cluster_infra
+"""
+
+EXAMPLES = r"""
+- name: Create a workstation for a tenancy
+  azimuth.ops.caas_cluster:
+    cloud: demo
+    namespace: az-demo
+    project_path: /srv/appliances/caas-workstation
+    playbook: workstation.yml
+    name: ws1
+    id: 6f1c4c2e-2f4b-4c4e-9a53-3f1e8a7e2d10
+    type: workstation
+    global_extravars:
+      terraform_backend_config:
+        namespace: az-demo
+    type_extravars:
+      cluster_image: 0c2a3c9e-5f5b-4d2a-8c1e-7f6a5b4c3d2e
+    cluster_extravars:
+      cluster_flavor: m1.small
+    record: true
+  register: ws1
+
+- name: Show its outputs
+  ansible.builtin.debug:
+    var: ws1.outputs
+
+- name: Change a variable (the appliance runs again)
+  azimuth.ops.caas_cluster:
+    cloud: demo
+    namespace: az-demo
+    project_path: /srv/appliances/caas-workstation
+    playbook: workstation.yml
+    name: ws1
+    id: 6f1c4c2e-2f4b-4c4e-9a53-3f1e8a7e2d10
+    type: workstation
+    cluster_extravars:
+      cluster_flavor: m1.medium
+    record: true
+
+- name: Delete it (the appliance runs with cluster_state=absent, then the credential goes)
+  azimuth.ops.caas_cluster:
+    cloud: demo
+    namespace: az-demo
+    project_path: /srv/appliances/caas-workstation
+    playbook: workstation.yml
+    name: ws1
+    id: 6f1c4c2e-2f4b-4c4e-9a53-3f1e8a7e2d10
+    type: workstation
+    record: true
+    state: absent
+
+- name: Set the OpenStack connection once
+  module_defaults:
+    group/azimuth.ops.openstack:
+      cloud: demo
+  block:
+    - name: Create a cluster
+      azimuth.ops.caas_cluster:
+        namespace: az-demo
+        project_path: /srv/appliances/caas-workstation
+        playbook: workstation.yml
+        name: ws2
+        id: 0d7f9a8e-1c2b-4e3d-8f5a-6b7c8d9e0f1a
+        type: workstation
+"""
+
+RETURN = r"""
+credential:
+  description: The run's application credential (without its secret) and the Secret that holds it.
+  returned: always
+  type: dict
+  contains:
+    changed:
+      description: Whether the credential or its Secret was (or would be) created, rotated or deleted.
+      type: bool
+    id:
+      description: The credential's ID (V(null) after O(state=absent), and in check mode before it exists).
+      type: str
+    name:
+      description: Its name, C(az-caas-<name>).
+      type: str
+    secret:
+      description: The Secret's namespace and name.
+      type: dict
+  sample:
+    name: az-caas-ws1
+    id: 3be8be35db4c4328b72d019372c8f523
+    changed: false
+    secret: {namespace: az-demo, name: ws1-caas-credential}
+outputs:
+  description: The appliance's outputs (the C(outputs) of its last C(debug) task that had them); empty after O(state=absent).
+  returned: always
+  type: dict
+  sample: {cluster_access_ip: 172.24.4.20}
+phase:
+  description: The cluster's phase after a successful run (C(Ready)), V(null) after O(state=absent).
+  returned: success
+  type: str
+  sample: Ready
+status:
+  description: ansible-runner's status of the appliance run (C(successful), C(failed), C(timeout)).
+  returned: always
+  type: str
+  sample: successful
+"""
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
+from ansible_collections.azimuth.ops.plugins.module_utils import _openstack as openstack
+from ansible_collections.azimuth.ops.plugins.module_utils._caas_cluster import CaasCluster
+from ansible_collections.azimuth.ops.plugins.module_utils._caas_run import RUNNER_IMPORT_ERROR
+from ansible_collections.azimuth.ops.plugins.module_utils._hidden_options import HiddenOptions
+from ansible_collections.azimuth.ops.plugins.module_utils._module import secret_values
+
+EXTRAVAR_LAYERS = ("global_extravars", "type_extravars", "cluster_extravars", "extravar_overrides")
+
+
+class CaasClusterModule(HiddenOptions, openstack.OpenStackModule):
+    argument_spec = dict(
+        cluster_extravars=dict(type="dict", default={}, no_log=True),
+        deploy_ssh_public_key=dict(type="str"),
+        envvars=dict(type="dict", default={}, no_log=True),
+        extravar_overrides=dict(type="dict", default={}, no_log=True),
+        global_extravars=dict(type="dict", default={}, no_log=True),
+        id=dict(type="str", required=True),
+        kubernetes=dict(type="dict", default={}, options=kube.KUBERNETES_ARGUMENT_SPEC),
+        name=dict(type="str", required=True),
+        namespace=dict(type="str", required=True),
+        playbook=dict(type="str", required=True),
+        project_path=dict(type="path", required=True),
+        record=dict(type="bool", default=False),
+        ssh_private_key_file=dict(type="path", no_log=False),
+        state=dict(type="str", default="present", choices=["absent", "present"]),
+        timeout=dict(type="int", default=3600),
+        tmp_dir=dict(type="path"),
+        type=dict(type="str", required=True),
+        type_extravars=dict(type="dict", default={}, no_log=True),
+        unrestricted_credential=dict(type="bool", default=False),
+    )
+    module_kwargs = dict(required_together=[("deploy_ssh_public_key", "ssh_private_key_file")])
+    secret_carriers = openstack.OpenStackModule.secret_carriers + (("kubernetes", "kubeconfig"),) + tuple(
+        (name,) for name in EXTRAVAR_LAYERS + ("envvars",))
+    hidden_options = EXTRAVAR_LAYERS + ("envvars",)
+
+    def __init__(self):
+        super(CaasClusterModule, self).__init__()
+        self.unmask_hidden_options()
+        if kube.KUBERNETES_IMPORT_ERROR:
+            self.module.fail_json(msg=missing_required_lib("kubernetes"), exception=kube.KUBERNETES_IMPORT_ERROR)
+        if RUNNER_IMPORT_ERROR:
+            self.module.fail_json(msg=missing_required_lib("ansible-runner"), exception=RUNNER_IMPORT_ERROR)
+        try:
+            self.api = kube.api_client(self.params["kubernetes"])
+        except kube.KubernetesError as exc:
+            self.fail("Could not configure the Kubernetes client: %s" % exc)
+        self.job = None
+
+    def translate(self, exc):
+        return openstack.translate_error(exc) or kube.translate_error(exc)
+
+    @staticmethod
+    def describe(exc):
+        """One line for a failed request, without the module-level prefix."""
+        if openstack.translate_error(exc):
+            return openstack.describe_sdk_error(exc)
+        return kube.describe_error(exc)
+
+    def sensitive_values(self):
+        found = set().union(*(secret_values(self.params[name]) for name in self.hidden_options))
+        return found | (self.job.sensitive if self.job else set())
+
+    def run(self):
+        self.job = CaasCluster(self.conn, self.api, self.params, self.check_mode, self.describe)
+        result = self.job.run()
+        result.update(self.invocation())
+        return result
+
+
+def main():
+    CaasClusterModule().execute()
+
+
+if __name__ == "__main__":
+    main()

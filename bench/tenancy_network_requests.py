@@ -1,14 +1,10 @@
 """API requests of an azimuth.ops.tenancy_network run that changes nothing, and whether they grow with the cloud.
 
 For a fresh project (with a member user) in the sandbox, the module runs once through
-ansible-playbook to create the internal network, subnet and router; then no-op runs are
-measured two ways:
-
-- *server*: the lines neutron-server logs for the project during an ansible-playbook run (every
-  Neutron request the module process made, as Neutron saw them);
-- *client*: the module's code (``TenancyNetworks.run``) called in-process with an openstacksdk
-  connection whose requests are counted, split into Keystone and Neutron (a fresh connection:
-  version discovery and token included).
+ansible-playbook to create the internal network, subnet and router; then a no-op run is
+measured: every request it sends to Keystone and to Neutron, counted by a pair of recording
+proxies of the bench's own (``sandbox.proxies.OpenStack``: the module authenticates at the
+Keystone proxy, whose catalog sends it to the Neutron proxy).
 
 The external network is named by ``external_net_template`` so that the figures do not depend on
 other runs adding router:external networks meanwhile; discovery by ``router:external`` costs the
@@ -35,8 +31,9 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / ".build" / "collections"))
-NEUTRON_LOG = REPO / ".sandbox" / "openstack" / "neutron.log"
+sys.path.insert(0, str(REPO))
+from sandbox import proxies  # noqa: E402
+
 EXTERNAL = "sandbox-external"
 
 
@@ -50,14 +47,12 @@ def sandbox_env():
     return env
 
 
-def connect(config_file, **auth):
+def connect(config_file, cloud):
     import openstack.config  # pylint: disable=import-outside-toplevel
     import openstack.connection  # pylint: disable=import-outside-toplevel
 
     config = openstack.config.OpenStackConfig(config_files=[config_file], load_envvars=False)
-    if "cloud" in auth:
-        return openstack.connection.Connection(config=config.get_one(cloud=auth["cloud"]))
-    return openstack.connection.Connection(config=config.get_one(auth=auth, region_name="RegionOne", identity_api_version="3"))
+    return openstack.connection.Connection(config=config.get_one(cloud=cloud))
 
 
 class Bench:
@@ -65,11 +60,12 @@ class Bench:
         self.env = dict(os.environ, **env, ANSIBLE_COLLECTIONS_PATH=str(REPO / ".build" / "collections"),
                         ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
         self.config_file = env["OS_CLIENT_CONFIG_FILE"]
-        self.admin = connect(self.config_file, cloud="sandbox-admin")
+        self.admin = connect(self.config_file, "sandbox-admin")
         self.name = "bench-" + secrets.token_hex(3)
         self.extra_networks = extra_networks
         self.noise = []
         self.tmp = Path(tempfile.mkdtemp(prefix="tenancy-network-bench-"))
+        self.proxies = proxies.OpenStack(self.config_file, self.tmp)
 
     def setup(self):
         identity = self.admin.identity
@@ -77,9 +73,8 @@ class Bench:
         self.user = identity.create_user(name=self.name, password=self.name + "-pass", domain_id="default",
                                          default_project_id=self.project.id)
         identity.assign_project_role_to_user(self.project, self.user, identity.find_role("member"))
-        auth_url = self.admin.config.get_auth_args()["auth_url"]
-        self.auth = dict(auth_url=auth_url, username=self.name, password=self.name + "-pass", project_name=self.name,
-                         user_domain_name="Default", project_domain_name="Default")
+        self.auth = dict(auth_url=self.proxies.keystone.url + "/v3", username=self.name, password=self.name + "-pass",
+                         project_name=self.name, user_domain_name="Default", project_domain_name="Default")
 
     def playbook(self, check=False):
         options = {"cloud": {"auth": self.auth, "region_name": "RegionOne", "identity_api_version": "3"},
@@ -97,39 +92,18 @@ class Bench:
             sys.exit("ansible-playbook failed:\n%s%s" % (completed.stdout, completed.stderr))
         return json.loads((self.tmp / "result.json").read_text())
 
-    def server_count(self):
-        """Neutron requests of one no-op ansible-playbook run, from neutron-server's log."""
-        start = NEUTRON_LOG.stat().st_size
-        result = self.playbook()
+    def count(self):
+        """Requests of one no-op ansible-playbook run, per service: (total, by method)."""
+        with self.proxies.measure() as served:
+            result = self.playbook()
         assert not result["changed"], result
-        time.sleep(0.5)
-        with open(NEUTRON_LOG, "rb") as log:
-            log.seek(start)
-            lines = [line.decode(errors="replace") for line in log if self.project.id.encode() in line]
-        requests = [line for line in lines if '"' in line and "neutron.wsgi" in line]
-        methods = Counter(line.split('"')[1].split(" ")[0] for line in requests)
-        return len(requests), dict(methods)
-
-    def client_count(self):
-        """Requests of the module's code in-process, by service and method."""
-        from ansible_collections.azimuth.ops.plugins.module_utils._network import (  # pylint: disable=import-outside-toplevel
-            Options, TenancyNetworks)
-
-        conn = connect(self.config_file, **self.auth)
-        counts = Counter()
-        request = conn.session.request
-
-        def counted(url, method, *args, **kwargs):
-            service = "keystone" if ":5000" in url else "neutron"
-            counts["%s %s" % (service, method)] += 1
-            return request(url, method, *args, **kwargs)
-
-        conn.session.request = counted
-        conn.authorize()
-        result = TenancyNetworks(conn, Options(external_net_template=EXTERNAL)).run()
-        assert not result["changed"], result
-        conn.close()
-        return sum(counts.values()), dict(sorted(counts.items()))
+        counts = {}
+        for service, routes in served.items():
+            methods = Counter()
+            for route, number in routes.items():
+                methods[route.split(" ", 1)[0]] += number
+            counts[service] = (sum(methods.values()), dict(sorted(methods.items())))
+        return counts
 
     def add_noise(self):
         """Untagged networks owned by the measured project itself (its quota lifted for this)."""
@@ -150,22 +124,21 @@ class Bench:
         self.admin.identity.delete_project(self.project)
 
     def run(self):
-        self.setup()
-        try:
-            started = time.time()
-            created = self.playbook()
-            print("first run: created %s in %.1f s" % (", ".join(c["type"] for c in created["created"]), time.time() - started))
-            visible = len(list(self.admin.network.networks()))
-            rows = [("%d networks in the cloud" % visible, self.server_count(), self.client_count())]
-            self.add_noise()
-            visible = len(list(self.admin.network.networks()))
-            rows.append(("%d networks in the cloud" % visible, self.server_count(), self.client_count()))
-        finally:
-            self.cleanup()
+        with self.proxies:
+            self.setup()
+            try:
+                started = time.time()
+                created = self.playbook()
+                print("first run: created %s in %.1f s" % (", ".join(c["type"] for c in created["created"]), time.time() - started))
+                rows = [("%d networks in the cloud" % len(list(self.admin.network.networks())), self.count())]
+                self.add_noise()
+                rows.append(("%d networks in the cloud" % len(list(self.admin.network.networks())), self.count()))
+            finally:
+                self.cleanup()
         print("no-op run of azimuth.ops.tenancy_network (defaults, external_net_template: %s)" % EXTERNAL)
-        print("%-28s %-40s %s" % ("cloud", "server: neutron requests (ansible-playbook)", "client: requests in-process"))
-        for label, (server, server_methods), (client, client_methods) in rows:
-            print("%-28s %-40s %s" % (label, "%d %s" % (server, server_methods), "%d %s" % (client, client_methods)))
+        print("%-28s %-24s %s" % ("cloud", "keystone requests", "neutron requests"))
+        for label, counts in rows:
+            print("%-28s %-24s %s" % (label, "%d %s" % counts["keystone"], "%d %s" % counts["neutron"]))
 
 
 def main():

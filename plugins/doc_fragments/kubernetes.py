@@ -16,12 +16,16 @@ options:
     description:
       - A kubeconfig file, or its content as a dict.
       - Defaults to C(K8S_AUTH_KUBECONFIG), then C(KUBECONFIG), then C(~/.kube/config), unless O(host) is set.
+      - The secrets in a dict (tokens, passwords, client keys) are never logged or printed.
     type: raw
   context:
     description: The kubeconfig context to use; defaults to its current context, or C(K8S_AUTH_CONTEXT).
     type: str
   host:
-    description: The API server URL; overrides the kubeconfig's. Defaults to C(K8S_AUTH_HOST).
+    description:
+      - The API server URL. Defaults to C(K8S_AUTH_HOST).
+      - When it is not the kubeconfig's server, nothing of the kubeconfig is used, so its credentials never
+        go to another server; give O(api_key) (or O(client_cert) and O(client_key)) for this one.
     type: str
   api_key:
     description: A bearer token; overrides the kubeconfig's. Defaults to C(K8S_AUTH_API_KEY).

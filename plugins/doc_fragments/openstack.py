@@ -14,15 +14,18 @@ class ModuleDocFragment:
 options:
   cloud:
     description:
-      - The name of a cloud in C(clouds.yaml), or a dict of connection settings.
+      - The name of a cloud in C(clouds.yaml), or a dict of connection settings (the keys of a C(clouds.yaml) cloud).
+      - The other options, when given, win over what it says; O(auth) is merged into its C(auth) key by key.
       - Without it (and without O(auth)), openstacksdk reads C(OS_CLOUD), C(OS_*) environment variables
         and C(clouds.yaml) (located by C(OS_CLIENT_CONFIG_FILE) or the standard paths).
+      - Secrets in a dict (keys such as C(password), C(application_credential_secret), C(token)) are never logged or printed.
     type: raw
   auth:
     description:
       - Authentication settings such as C(auth_url), C(username), C(password), C(project_name),
         C(user_domain_name), C(project_domain_name), or C(application_credential_id) and
-        C(application_credential_secret). Overrides what O(cloud) gives.
+        C(application_credential_secret). Each key overrides the same key of O(cloud)'s C(auth).
+      - Never logged; in output, the values of its secret keys are masked.
     type: dict
   auth_type:
     description: The keystoneauth plugin, for example C(password) or C(v3applicationcredential).
@@ -31,9 +34,8 @@ options:
     description: The region to use.
     type: str
   interface:
-    description: The endpoint interface to use.
+    description: The endpoint interface to use. Defaults to what O(cloud) says, else V(public).
     type: str
-    default: public
     choices: [admin, internal, public]
     aliases: [endpoint_type]
   validate_certs:

@@ -7,25 +7,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.azimuth.ops.plugins.module_utils._acl import AclError, Evaluator, annotations_for
+from ansible_collections.azimuth.ops.plugins.plugin_utils._filter import reporting
 
 # One evaluator per process, so each distinct regex is compiled once however many objects,
 # tenancies and tasks use it.
 _EVALUATOR = Evaluator()
-
-
-def _reporting(name, function):
-    def wrapper(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except AclError as exc:
-            raise AnsibleFilterError("azimuth.ops.%s: %s" % (name, exc))
-
-    wrapper.__name__ = name
-    wrapper.__doc__ = function.__doc__
-    return wrapper
+_TENANCY = "{'id': ..., 'name': ...}"
 
 
 class FilterModule:
@@ -33,8 +21,12 @@ class FilterModule:
 
     def filters(self):
         return {
-            "acl_allowed": _reporting("acl_allowed", _EVALUATOR.allowed),
-            "acl_filter": _reporting("acl_filter", _EVALUATOR.filter),
-            "acl_actions": _reporting("acl_actions", _EVALUATOR.actions),
-            "acl_annotations": _reporting("acl_annotations", annotations_for),
+            "acl_allowed": reporting("acl_allowed", _EVALUATOR.allowed,
+                                     "platform_type | azimuth.ops.acl_allowed(%s)" % _TENANCY, AclError),
+            "acl_filter": reporting("acl_filter", _EVALUATOR.filter,
+                                    "platform_types | azimuth.ops.acl_filter(%s)" % _TENANCY, AclError),
+            "acl_actions": reporting("acl_actions", _EVALUATOR.actions,
+                                     "platform_type | azimuth.ops.acl_actions(%s)" % _TENANCY, AclError),
+            "acl_annotations": reporting("acl_annotations", annotations_for,
+                                         "{'allow_list': [...], 'deny_regex': '...'} | azimuth.ops.acl_annotations", AclError),
         }

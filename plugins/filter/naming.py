@@ -7,9 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.azimuth.ops.plugins.module_utils._naming import NamingError, tenancy_namespace
+from ansible_collections.azimuth.ops.plugins.plugin_utils._filter import reporting
 
 
 def tenancy_namespace_filter(name):
@@ -17,11 +16,12 @@ def tenancy_namespace_filter(name):
     try:
         return tenancy_namespace(name)
     except NamingError as exc:
-        raise AnsibleFilterError("azimuth.ops.tenancy_namespace: the tenancy name %s" % exc)
+        raise NamingError("the tenancy name %s" % exc)
 
 
 class FilterModule:
     """Tenancy naming filters."""
 
     def filters(self):
-        return {"tenancy_namespace": tenancy_namespace_filter}
+        return {"tenancy_namespace": reporting("tenancy_namespace", tenancy_namespace_filter,
+                                               "tenancy_name | azimuth.ops.tenancy_namespace", NamingError)}

@@ -102,8 +102,11 @@ def check_tenancy(tenancy):
         raise AclError("the tenancy must be a dict with 'id' and 'name', got %s" % type(tenancy).__name__)
     for key in ("id", "name"):
         value = tenancy.get(key)
-        if not isinstance(value, str) or not value:
+        if value is None or value == "":
             raise AclError("the tenancy %r has no '%s' (a non-empty string is required)" % (tenancy, key))
+        if not isinstance(value, str):
+            raise AclError("the tenancy %r: its '%s' is %r (%s), not a string; give it as %r"
+                           % (tenancy, key, value, type(value).__name__, str(value)))
 
 
 class Evaluator:

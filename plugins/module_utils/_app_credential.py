@@ -56,9 +56,12 @@ def desired_roles(requested, user_roles):
     """The roles (a list of {id, name}, by name) for the credential.
 
     ``user_roles`` are the user's roles in the project, as the token lists them.  Without
-    ``requested``, all of them except ``admin``; otherwise each requested name or ID, which the
+    ``requested``, all of them except ``admin``; an empty list means all of them (what Keystone
+    gives a credential created without roles); otherwise each requested name or ID, which the
     user must hold.
     """
+    if requested is not None and not requested:
+        return sorted(user_roles, key=lambda role: role["name"])
     if requested is None:
         chosen = [role for role in user_roles if role["name"] not in EXCLUDED_DEFAULT_ROLES]
         if not chosen:
@@ -134,18 +137,6 @@ def secret_data(context, credential_id, credential_secret, include_user_info, ca
     return data
 
 
-def secret_patch(current, data, labels, annotations):
-    """The merge patch that makes the Secret ``current`` hold ``data``, ``labels`` and ``annotations`` (None if none)."""
-    body = {}
-    metadata = cc.metadata_patch(current["metadata"], labels, annotations)
-    if metadata:
-        body["metadata"] = metadata
-    patch = cc.data_patch(cc.decode_data(current), data)
-    if patch:
-        body["data"] = patch
-    return body or None
-
-
 class AppCredential:
     """One run of azimuth.ops.app_credential; ``conn`` is an openstacksdk connection, ``kube`` CoreCalls."""
 
@@ -159,8 +150,14 @@ class AppCredential:
         self.sensitive = []
         secret = params["secret"]
         self.namespace, self.secret_name = secret["namespace"], secret["name"]
-        self.labels = cc.secret_labels(dict((k, None if v is None else str(v)) for k, v in (secret.get("labels") or {}).items()))
-        self.annotations = dict((k, None if v is None else str(v)) for k, v in (secret.get("annotations") or {}).items())
+        self.key = "%s/%s" % (self.namespace, self.secret_name)
+        # Checked here, before anything is read or written: the names, labels and annotations.
+        self.spec({})
+
+    def spec(self, data):
+        """The Secret as it should be, holding ``data``."""
+        secret = self.params["secret"]
+        return cc.CredentialSecret(self.namespace, self.secret_name, data, secret.get("labels"), secret.get("annotations"))
 
     # --- reading ------------------------------------------------------------------
 
@@ -224,9 +221,9 @@ class AppCredential:
     def rotation_reason(self, context, secret, stored_id, stored_secret, current, desired):
         """Why the credential the Secret holds must be replaced, or None to keep it."""
         if secret is None:
-            return "the Secret %s/%s does not exist" % (self.namespace, self.secret_name)
+            return "the Secret %s does not exist" % self.key
         if not stored_id or not stored_secret:
-            return "the Secret %s/%s holds no application credential" % (self.namespace, self.secret_name)
+            return "the Secret %s holds no application credential" % self.key
         if current is None:
             return "the application credential %s that the Secret holds no longer exists" % stored_id
         changed_attributes = differences(current, desired)
@@ -246,10 +243,10 @@ class AppCredential:
         replaced = [c for c in ours if keep is None or c.get("id") != keep.get("id")]
         new_name = next_name(self.params["name"], set(c.get("name") for c in everything)) if reason else None
 
-        predicted_id = keep["id"] if keep else NEW
-        predicted_secret = stored_secret if keep else NEW
-        new_data = secret_data(context, predicted_id, predicted_secret, self.params["include_user_info"], cacert)
-        patch = secret_patch(secret, new_data, self.labels, self.annotations) if secret is not None else None
+        spec = self.spec(secret_data(context, keep["id"] if keep else NEW, stored_secret if keep else NEW,
+                                     self.params["include_user_info"], cacert))
+        # The ownership rule, before anything is written (in check mode too).
+        patch = spec.patch(secret) if secret is not None else None
         after_credential = credential_view(keep) if keep else dict(
             id=None, name=new_name, description=desired["description"], project_id=context["project_id"],
             roles=[r["name"] for r in desired["roles"]], unrestricted=bool(desired["unrestricted"]), expires_at=desired["expires_at"])
@@ -257,32 +254,17 @@ class AppCredential:
             changed=bool(reason or replaced or patch or secret is None), rotated=bool(reason), reason=reason,
             deleted_credentials=[c["id"] for c in replaced], credential=after_credential,
         )
-        before_view = cc.secret_view(secret["metadata"], data) if secret is not None else None
-        after_meta = cc.apply_metadata(secret["metadata"], (patch or {}).get("metadata") or {}) if secret is not None else dict(
-            labels=dict((k, v) for k, v in self.labels.items() if v is not None),
-            annotations=dict((k, v) for k, v in self.annotations.items() if v is not None))
         result["diff"] = dict(
             before=dict(credential=credential_view(current) if current else None, other_credentials=[c["id"] for c in ours if c is not current],
-                        secret=before_view),
-            after=dict(credential=after_credential, other_credentials=[], secret=cc.secret_view(after_meta, new_data, previous=data)),
+                        secret=cc.secret_view(secret["metadata"], data) if secret is not None else None),
+            after=dict(credential=after_credential, other_credentials=[], secret=spec.view(secret, previous=data)),
         )
         if self.check_mode or not result["changed"]:
             return result
-
         if reason:
-            created = self.create(new_name, desired)
-            self.sensitive.append(created["secret"])
-            result["credential"] = credential_view(created)
-            result["diff"]["after"]["credential"] = result["credential"]
-            new_data = secret_data(context, created["id"], created["secret"], self.params["include_user_info"], cacert)
-            self.sensitive.extend(cc.sensitive_strings(created["secret"], new_data))
-            result["diff"]["after"]["secret"] = cc.secret_view(after_meta, new_data, previous=data)
-            try:
-                self.write_secret(secret, new_data)
-            except Exception as exc:  # pylint: disable=broad-exception-caught
-                raise ModuleError(self.undo(created, "Could not write the Secret %s/%s: %s" % (self.namespace, self.secret_name, self.describe(exc))))
+            self.rotate(result, context, secret, data, new_name, desired, cacert)
         elif patch or secret is None:
-            self.write_secret(secret, new_data)
+            spec.write(self.kube, secret, self.retry)
         self.delete_replaced(replaced, result["credential"]["id"])
         return result
 
@@ -291,10 +273,11 @@ class AppCredential:
         before = dict(credential=credential_view(held), other_credentials=[c["id"] for c in ours if c is not held],
                       secret=cc.secret_view(secret["metadata"], data) if secret else None)
         if secret is not None:
+            cc.check_ownership(secret)
             managed = (secret["metadata"].get("labels") or {}).get(MANAGED_BY_LABEL) == MANAGED_BY
             if not managed and stored_id not in [c["id"] for c in ours]:
-                raise ModuleError("the Secret %s/%s is not managed by %s (no label %s=%s) and holds none of its credentials; not deleting it"
-                                  % (self.namespace, self.secret_name, MANAGED_BY, MANAGED_BY_LABEL, MANAGED_BY))
+                raise ModuleError("the Secret %s is not managed by %s (no label %s=%s) and holds none of its credentials; not deleting it"
+                                  % (self.key, MANAGED_BY, MANAGED_BY_LABEL, MANAGED_BY))
         result.update(changed=bool(secret is not None or ours), credential=None, deleted_credentials=[c["id"] for c in ours],
                       diff=dict(before=before, after=dict(credential=None, other_credentials=[], secret=None)))
         if self.check_mode:
@@ -316,30 +299,31 @@ class AppCredential:
         credential = self.conn.identity.create_application_credential(user_id, name, **attrs)
         return credential.to_dict(computed=False)
 
-    def write_secret(self, first, data):
-        """Create or merge-patch the Secret (re-reading it when a 409 Conflict says it changed)."""
-        reads = [first]
+    def rotate(self, result, context, secret, data, new_name, desired, cacert):
+        """Create the new credential and write it to the Secret (undoing the creation when the Secret does not hold it)."""
+        created = self.create(new_name, desired)
+        new_data = secret_data(context, created["id"], created["secret"], self.params["include_user_info"], cacert)
+        self.sensitive.extend(cc.sensitive_strings(created["secret"], new_data))
+        spec = self.spec(new_data)
+        result["credential"] = credential_view(created)
+        result["diff"]["after"].update(credential=result["credential"], secret=spec.view(secret, previous=data))
+        try:
+            spec.write(self.kube, secret, self.retry)
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            self.after_failed_write(created, exc)
 
-        def attempt():
-            current = reads.pop() if reads else self.kube.read_secret(self.namespace, self.secret_name)
-            if current is None:
-                self.kube.create_secret(self.namespace, {
-                    "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-                    "metadata": {"name": self.secret_name, "namespace": self.namespace,
-                                 "labels": dict((k, v) for k, v in self.labels.items() if v is not None),
-                                 "annotations": dict((k, v) for k, v in self.annotations.items() if v is not None)},
-                    "data": dict((key, cc.encode(value)) for key, value in data.items()),
-                })
-                return
-            if current.get("type", "Opaque") != "Opaque":
-                raise ModuleError("the Secret %s/%s has type %s, not Opaque; delete it to let the module write it"
-                                  % (self.namespace, self.secret_name, current.get("type")))
-            patch = secret_patch(current, data, self.labels, self.annotations)
-            if patch:
-                patch.setdefault("metadata", {})["resourceVersion"] = current["metadata"].get("resourceVersion")
-                self.kube.patch_secret(self.namespace, self.secret_name, patch)
-
-        self.retry(attempt)
+    def after_failed_write(self, created, exc):
+        """The Secret write failed, or its reply was lost: go on when the Secret holds the new credential, else undo."""
+        message = "Could not write the Secret %s: %s" % (self.key, self.describe(exc))
+        try:
+            held = self.kube.read_secret(self.namespace, self.secret_name)
+        except Exception as read_exc:  # pylint: disable=broad-exception-caught
+            raise ModuleError("%s; reading it back failed too (%s), so the new application credential %s was kept in case "
+                              "the Secret holds it: run again, which deletes it if not" % (message, self.describe(read_exc), created["id"]),
+                              changed=True, credential=credential_view(created))
+        held_id = cc.stored_credential(cc.decode_data(held).get(cc.CLOUDS_KEY))[0] if held is not None else None
+        if held_id != created["id"]:
+            raise ModuleError(self.undo(created, message), changed=True)
 
     def undo(self, created, message):
         """Delete the credential just created after the Secret could not be written; the message to fail with."""
@@ -348,8 +332,8 @@ class AppCredential:
             self.conn.identity.delete_application_credential(user_id, created["id"])
         except Exception as exc:  # pylint: disable=broad-exception-caught
             return ("%s; the new application credential %s could not be deleted either (%s): delete it by hand. "
-                    "The Secret was left as it was." % (message, created["id"], self.describe(exc)))
-        return "%s. The new application credential was deleted again; the Secret was left as it was." % message
+                    "The Secret does not hold it." % (message, created["id"], self.describe(exc)))
+        return "%s. The new application credential %s was deleted again; the Secret does not hold it." % (message, created["id"])
 
     def delete_replaced(self, replaced, kept_id):
         user_id = self.conn.session.auth.get_access(self.conn.session).user_id
@@ -357,9 +341,9 @@ class AppCredential:
             try:
                 self.conn.identity.delete_application_credential(user_id, credential["id"], ignore_missing=True)
             except Exception as exc:  # pylint: disable=broad-exception-caught
-                held = ("the Secret %s/%s holds the new application credential %s; " % (self.namespace, self.secret_name, kept_id)) if kept_id else ""
+                held = ("the Secret %s holds the new application credential %s; " % (self.key, kept_id)) if kept_id else ""
                 raise ModuleError("%scould not delete the replaced application credential %s (%s): %s; run again to delete it"
-                                  % (held, credential["id"], credential.get("name"), self.describe(exc)))
+                                  % (held, credential["id"], credential.get("name"), self.describe(exc)), changed=True)
 
     def describe(self, exc):
         return self.describe_error(exc) or str(exc)

@@ -1,11 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: azimuth.ops contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The cloud-credential Secret: its ``clouds.yaml``, how it is compared, and how it is shown masked.
+"""The cloud-credential Secret: its ``clouds.yaml``, how it is compared, shown masked, and written.
 
 Shared by ``azimuth.ops.tenancy`` (credentials the operator created) and
-``azimuth.ops.app_credential`` (credentials the module creates).  Secret data are compared by
-meaning (YAML keys parsed), so a different but equivalent rendering is not a change.
+``azimuth.ops.app_credential`` (credentials the module creates): ``CredentialSecret`` is the one
+writer of the Secret, and holds the rule of which Secrets the collection may change.  Secret data
+are compared by meaning (YAML keys parsed), so a different but equivalent rendering is not a change.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,7 +16,17 @@ __metaclass__ = type
 import base64
 import copy
 
-from ansible_collections.azimuth.ops.plugins.module_utils._naming import MANAGED_BY, MANAGED_BY_LABEL
+from ansible_collections.azimuth.ops.plugins.module_utils._kubernetes import retry_on_conflict
+from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils._naming import (
+    MANAGED_BY,
+    MANAGED_BY_LABEL,
+    NamingError,
+    check_dns_label,
+    check_dns_subdomain,
+    check_label_value,
+    check_qualified_name,
+)
 
 try:
     import yaml
@@ -207,3 +218,113 @@ def sensitive_strings(secret_value, data):
         if text:
             values.append(encode(text))
     return values
+
+
+def string_values(mapping):
+    """Labels or annotations as strings (None kept: it removes the key)."""
+    return dict((key, None if value is None else str(value)) for key, value in (mapping or {}).items())
+
+
+def check_metadata(labels, annotations, where):
+    """Raise ModuleError for a label or annotation Kubernetes would refuse, before anything is written."""
+    try:
+        for key, value in (labels or {}).items():
+            check_qualified_name(key, "label")
+            if value is not None:
+                check_label_value(key, value)
+        for key in annotations or {}:
+            check_qualified_name(key, "annotation")
+    except NamingError as exc:
+        raise ModuleError("%s: %s" % (where, exc))
+
+
+def check_ownership(secret):
+    """Raise ModuleError unless the collection may change (or delete) ``secret``.
+
+    It may when it is an Opaque Secret that no other tool manages (label ``app.kubernetes.io/managed-by``
+    absent or ``azimuth-ops``), and not being deleted.
+    """
+    metadata = secret["metadata"]
+    where = "the Secret %s/%s" % (metadata.get("namespace"), metadata.get("name"))
+    manager = (metadata.get("labels") or {}).get(MANAGED_BY_LABEL)
+    if manager and manager != MANAGED_BY:
+        raise ModuleError("%s is managed by %s (label %s=%s), not by %s; it is not the collection's to change"
+                          % (where, manager, MANAGED_BY_LABEL, manager, MANAGED_BY))
+    if secret.get("type", "Opaque") != "Opaque":
+        raise ModuleError("%s has type %s, not Opaque; delete it to let the collection write it" % (where, secret.get("type")))
+    if metadata.get("deletionTimestamp"):
+        raise ModuleError("%s is being deleted; run again once it is gone" % where)
+
+
+class CredentialSecret:
+    """A credential Secret as it should be, and the one writer that makes it so.
+
+    ``data`` are text values (keys not in it are removed), ``labels`` and ``annotations`` are set
+    (a None value removes one; other keys are left alone), and the collection's own labels are
+    always set.  Every write goes through ``write()``, after ``check_ownership``.
+    """
+
+    def __init__(self, namespace, name, data, labels=None, annotations=None):
+        for check, value, what in ((check_dns_label, namespace, "namespace"), (check_dns_subdomain, name, "Secret name")):
+            try:
+                check(value, what)
+            except NamingError as exc:
+                raise ModuleError(str(exc))
+        self.namespace, self.name = namespace, name
+        self.data = data
+        self.labels = secret_labels(string_values(labels))
+        self.annotations = string_values(annotations)
+        check_metadata(self.labels, self.annotations, "the Secret %s" % self.key)
+
+    @property
+    def key(self):
+        return "%s/%s" % (self.namespace, self.name)
+
+    def body(self):
+        """The Secret to create."""
+        return {
+            "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+            "metadata": {"name": self.name, "namespace": self.namespace,
+                         "labels": dict((k, v) for k, v in self.labels.items() if v is not None),
+                         "annotations": dict((k, v) for k, v in self.annotations.items() if v is not None)},
+            "data": dict((key, encode(value)) for key, value in self.data.items()),
+        }
+
+    def patch(self, current):
+        """The merge patch that makes ``current`` match (None when it does), after the ownership rule."""
+        check_ownership(current)
+        body = {}
+        metadata = metadata_patch(current["metadata"], self.labels, self.annotations)
+        if metadata:
+            body["metadata"] = metadata
+        data = data_patch(decode_data(current), self.data)
+        if data:
+            body["data"] = data
+        return body or None
+
+    def view(self, current, previous=None):
+        """How the Secret shows in a diff after the write (``current``: as read, or None)."""
+        if current is None:
+            return secret_view(self.body()["metadata"], self.data, previous=previous)
+        metadata = apply_metadata(current["metadata"], (self.patch(current) or {}).get("metadata") or {})
+        return secret_view(metadata, self.data, previous=previous)
+
+    def write(self, kube, current, retry=retry_on_conflict):
+        """Create the Secret or patch what differs; ``current`` is the Secret as read (None: absent).
+
+        A 409 (it changed, or another run created it meanwhile) means: read it again and patch that
+        (``retry`` calls the attempt again on ``_kubernetes.Conflict``).
+        """
+        reads = [current]
+
+        def attempt():
+            secret = reads.pop() if reads else kube.read_secret(self.namespace, self.name)
+            if secret is None:
+                kube.create_secret(self.namespace, self.body())
+                return
+            patch = self.patch(secret)
+            if patch:
+                patch.setdefault("metadata", {})["resourceVersion"] = secret["metadata"].get("resourceVersion")
+                kube.patch_secret(self.namespace, self.name, patch)
+
+        retry(attempt)

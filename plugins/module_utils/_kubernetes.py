@@ -20,6 +20,7 @@ from ansible_collections.azimuth.ops.plugins.module_utils._module import BaseMod
 
 try:
     import urllib3
+    import yaml
     from kubernetes import client as kube_client
     from kubernetes import config as kube_config
     from kubernetes.client.rest import ApiException
@@ -48,17 +49,73 @@ class KubernetesError(Exception):
     """A Kubernetes failure, described for a person."""
 
 
+class Conflict(KubernetesError):
+    """409 Conflict: the object changed since it was read.  Re-read it and try again."""
+
+
+class AlreadyExists(Conflict):
+    """409 AlreadyExists: a create met an object of that name (made meanwhile by another run or tool)."""
+
+
+def _kubeconfig_paths(kubeconfig):
+    """The files a kubeconfig path names (``KUBECONFIG`` may list several), those that exist."""
+    paths = [os.path.expanduser(path) for path in kubeconfig.split(os.pathsep) if path]
+    found = [path for path in paths if os.path.exists(path)]
+    if not found:
+        raise KubernetesError("no kubeconfig at %s; set kubeconfig, or host and api_key" % " or ".join(paths or [kubeconfig]))
+    return found
+
+
+def _check_kubeconfig_file(path):
+    """Raise KubernetesError unless ``path`` holds a YAML mapping (the client would end in a traceback)."""
+    try:
+        with open(path, "r") as handle:
+            content = yaml.safe_load(handle)
+    except (IOError, OSError) as exc:
+        raise KubernetesError("could not read the kubeconfig %s: %s" % (path, exc))
+    except yaml.YAMLError as exc:
+        raise KubernetesError("the kubeconfig %s is not YAML: %s" % (path, " ".join(str(exc).split())))
+    if not isinstance(content, dict):
+        raise KubernetesError("the kubeconfig %s is not a kubeconfig (a mapping with clusters, users and contexts): "
+                              "it holds %s" % (path, "nothing" if content is None else "a " + type(content).__name__))
+
+
+def _same_server(one, other):
+    return (one or "").rstrip("/").lower() == (other or "").rstrip("/").lower()
+
+
 def _load_configuration(params):
-    """A client Configuration from a kubeconfig (path or dict) or from host and api_key."""
+    """A client Configuration from a kubeconfig (path or dict), unless ``host`` names another server.
+
+    A kubeconfig's credentials are for its own server: when ``host`` is another server, nothing of
+    the kubeconfig is used, and only the explicit options (``api_key``, ``client_cert``...) go there.
+    """
     configuration = kube_client.Configuration()
-    kubeconfig = params.get("kubeconfig")
+    kubeconfig, host = params.get("kubeconfig"), params.get("host")
+    if kubeconfig is not None and not isinstance(kubeconfig, (str, dict)):
+        raise KubernetesError("kubeconfig must be a path or a dict, not a %s" % type(kubeconfig).__name__)
+    if not kubeconfig and host:
+        return configuration
     if isinstance(kubeconfig, dict):
-        kube_config.load_kube_config_from_dict(kubeconfig, context=params.get("context"), client_configuration=configuration)
-    elif kubeconfig or not params.get("host"):
-        path = os.path.expanduser(kubeconfig or "~/.kube/config")
-        if not os.path.exists(path):
-            raise KubernetesError("no kubeconfig at %s; set kubeconfig, or host and api_key" % path)
-        kube_config.load_kube_config(config_file=path, context=params.get("context"), client_configuration=configuration)
+        where = "given as a dict"
+    else:
+        paths = _kubeconfig_paths(kubeconfig or "~/.kube/config")
+        for path in paths:
+            _check_kubeconfig_file(path)
+        where = os.pathsep.join(paths)
+    try:
+        if isinstance(kubeconfig, dict):
+            kube_config.load_kube_config_from_dict(kubeconfig, context=params.get("context"),
+                                                   client_configuration=configuration, persist_config=False)
+        else:
+            kube_config.load_kube_config(config_file=where, context=params.get("context"),
+                                         client_configuration=configuration, persist_config=False)
+    except ConfigException as exc:
+        raise KubernetesError("invalid kubeconfig (%s): %s" % (where, exc))
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise KubernetesError("invalid kubeconfig (%s): %s: %s" % (where, type(exc).__name__, exc))
+    if host and not _same_server(host, configuration.host):
+        return kube_client.Configuration()
     return configuration
 
 
@@ -78,10 +135,7 @@ def _apply_overrides(configuration, params):
 
 def api_client(params):
     """A kubernetes ApiClient from the module's connection options (explicit options win)."""
-    try:
-        configuration = _load_configuration(params)
-    except ConfigException as exc:
-        raise KubernetesError("invalid kubeconfig: %s" % exc)
+    configuration = _load_configuration(params)
     _apply_overrides(configuration, params)
     # The kubeconfig loader installs a hook that, before each request, refreshes the token (exec
     # and OIDC users) and copies host, certificates and token back from the kubeconfig: re-apply
@@ -142,17 +196,26 @@ def translate_error(exc):
     return None
 
 
-def is_conflict(exc):
-    return isinstance(exc, ApiException) and exc.status == 409 and status_of(exc)[1] == "Conflict"
+def describe_error(exc):
+    """One line for a Kubernetes client exception (without the module prefix), or None for any other exception."""
+    return describe_api_error(exc) if translate_error(exc) else None
+
+
+def conflict_of(exc):
+    """The ``Conflict`` (or ``AlreadyExists``) a 409 ApiException means, else None."""
+    if not isinstance(exc, ApiException) or exc.status != 409:
+        return None
+    kind = AlreadyExists if status_of(exc)[1] == "AlreadyExists" else Conflict
+    return kind(describe_api_error(exc))
 
 
 def retry_on_conflict(attempt, attempts=CONFLICT_ATTEMPTS):
-    """Call ``attempt()`` (which must re-read what it writes) until it stops raising 409 Conflict."""
+    """Call ``attempt()`` (which must re-read what it writes) until it stops raising ``Conflict``."""
     for remaining in range(attempts - 1, -1, -1):
         try:
             return attempt()
-        except ApiException as exc:
-            if not is_conflict(exc) or not remaining:
+        except Conflict:
+            if not remaining:
                 raise
     return None
 
@@ -161,10 +224,23 @@ MERGE_PATCH = "application/merge-patch+json"
 
 
 class CoreCalls:
-    """Namespaces and Secrets as plain dicts: reads return None on 404, patches are JSON merge patches."""
+    """Namespaces and Secrets as plain dicts: reads return None on 404, patches are JSON merge patches.
+
+    A write that meets a 409 raises ``Conflict`` (``AlreadyExists`` for a create).
+    """
 
     def __init__(self, api):
         self.core = kube_client.CoreV1Api(api)
+
+    @staticmethod
+    def _write(method, *args, **kwargs):
+        try:
+            return request_json(method, *args, **kwargs)
+        except ApiException as exc:
+            conflict = conflict_of(exc)
+            if conflict is not None:
+                raise conflict from exc
+            raise
 
     def _read(self, method, *args):
         try:
@@ -181,16 +257,16 @@ class CoreCalls:
         return self._read(self.core.read_namespace, name)
 
     def create_namespace(self, body):
-        return request_json(self.core.create_namespace, body)
+        return self._write(self.core.create_namespace, body)
 
     def patch_namespace(self, name, patch):
-        return request_json(self.core.patch_namespace, name, patch, _content_type=MERGE_PATCH)
+        return self._write(self.core.patch_namespace, name, patch, _content_type=MERGE_PATCH)
 
     def _delete(self, method, *args, uid=None):
         """Delete (only the object with ``uid`` when given); False when it was already gone."""
         body = {"preconditions": {"uid": uid}} if uid else None
         try:
-            request_json(method, *args, body=body)
+            self._write(method, *args, body=body)
         except ApiException as exc:
             if is_not_found(exc):
                 return False
@@ -211,10 +287,10 @@ class CoreCalls:
         return self._read(self.core.read_namespaced_secret, name, namespace)
 
     def create_secret(self, namespace, body):
-        return request_json(self.core.create_namespaced_secret, namespace, body)
+        return self._write(self.core.create_namespaced_secret, namespace, body)
 
     def patch_secret(self, namespace, name, patch):
-        return request_json(self.core.patch_namespaced_secret, name, namespace, patch, _content_type=MERGE_PATCH)
+        return self._write(self.core.patch_namespaced_secret, name, namespace, patch, _content_type=MERGE_PATCH)
 
     def delete_secret(self, namespace, name, uid=None):
         return self._delete(self.core.delete_namespaced_secret, name, namespace, uid=uid)
@@ -224,6 +300,7 @@ class KubernetesModule(BaseModule):
     """Base for modules that talk to Kubernetes; ``self.api`` is an ApiClient when ``run()`` starts."""
 
     base_argument_spec = KUBERNETES_ARGUMENT_SPEC
+    secret_carriers = (("kubeconfig",),)
 
     def __init__(self):
         super(KubernetesModule, self).__init__()

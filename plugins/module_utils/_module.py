@@ -13,15 +13,85 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible.module_utils.basic import AnsibleModule
+
+# Keys whose values are secrets, at any depth of a free-form option (an OpenStack ``auth`` or
+# ``cloud`` dict, a kubeconfig dict): passwords, application credential and client secrets,
+# tokens (bearer, OIDC id and refresh tokens), TOTP passcodes, and kubeconfig client keys.
+SECRET_KEY = re.compile(r"password|secret|token|passcode|totp|key-data", re.IGNORECASE)
+
+
+def _scalar(value):
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value) != ""
+
+
+def secret_values(value):
+    """The values under secret-looking keys of ``value``, nested dicts and lists searched.
+
+    An ``{name: ..., value: ...}`` entry whose name looks secret (a kubeconfig exec plugin's
+    ``env``) counts too.
+    """
+    found = set()
+    if isinstance(value, dict):
+        if SECRET_KEY.search(str(value.get("name", ""))) and _scalar(value.get("value")):
+            found.add(str(value["value"]))
+        for key, item in value.items():
+            if SECRET_KEY.search(str(key)) and _scalar(item):
+                found.add(str(item))
+            else:
+                found |= secret_values(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            found |= secret_values(item)
+    return found
+
+
+def leaf_values(value):
+    """Every scalar in ``value`` as Ansible's ``no_log`` collects them (booleans and empty strings left out)."""
+    if isinstance(value, dict):
+        return set().union(*(leaf_values(item) for item in value.values())) if value else set()
+    if isinstance(value, (list, tuple)):
+        return set().union(*(leaf_values(item) for item in value)) if value else set()
+    return set([str(value)]) if _scalar(value) else set()
+
+
+def option_value(params, path):
+    """The value at ``path`` (a tuple of option names) in ``params``, or None."""
+    value = params
+    for name in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(name)
+    return value
 
 
 class ModuleError(Exception):
-    """A failure to report as ``msg``; ``details`` are returned beside it."""
+    """A failure to report as ``msg``; ``details`` are returned beside it (``changed`` after a partial write)."""
 
     def __init__(self, msg, **details):
         super(ModuleError, self).__init__(msg)
         self.details = details
+
+
+class _AnsibleModule(AnsibleModule):
+    """An AnsibleModule that hides the secrets inside free-form options from the moment it reads them.
+
+    Ansible logs a module's invocation (to the journal or syslog) and may fail on a bad option
+    while it is still being built, both before the module's own code runs; ``no_log`` covers
+    only whole options.  ``find_secrets(params)`` names the secrets inside dicts such as a
+    kubeconfig or an OpenStack ``cloud``, and they join the no-log values as soon as the raw
+    parameters are read, so every output from then on shows ``********`` instead.
+    """
+
+    def __init__(self, find_secrets, **kwargs):
+        self._find_secrets = find_secrets
+        super(_AnsibleModule, self).__init__(**kwargs)
+
+    def _load_params(self):
+        super(_AnsibleModule, self)._load_params()
+        self.no_log_values.update(self._find_secrets(self.params))
 
 
 class BaseModule:
@@ -30,12 +100,22 @@ class BaseModule:
     base_argument_spec = {}
     argument_spec = {}
     module_kwargs = {}
+    # Options (paths of names) that may hold secrets at any key: a cloud or kubeconfig given as a dict.
+    secret_carriers = ()
 
     def __init__(self):
         spec = dict(self.base_argument_spec)
         spec.update(self.argument_spec)
-        self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
+        self.module = _AnsibleModule(self.secrets_in, argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
         self.params = self.module.params
+
+    @classmethod
+    def secrets_in(cls, params):
+        """The secrets inside the free-form options of ``params`` (``secret_carriers``)."""
+        found = set()
+        for path in cls.secret_carriers:
+            found |= secret_values(option_value(params, path))
+        return found
 
     @property
     def check_mode(self):

@@ -36,7 +36,11 @@ def sanitise(value, max_length=MAX_LABEL_LENGTH):
     result = _OUTSIDE_ALPHABET.sub("-", value.lower()).strip("-")
     result = result[:max_length].rstrip("-")
     if not result:
-        raise NamingError("%r has no letters or digits, so it cannot name a Kubernetes object" % value)
+        if not value:
+            raise NamingError("'' is empty, and a Kubernetes name needs ASCII letters or digits")
+        beyond_ascii = " (letters outside ASCII, such as %r, too)" % next(c for c in value if ord(c) > 127) if not value.isascii() else ""
+        raise NamingError("%r has no ASCII letters or digits, which a Kubernetes name needs: every other character "
+                          "is dropped%s, which leaves nothing" % (value, beyond_ascii))
     return result
 
 
@@ -48,3 +52,43 @@ def tenancy_namespace(name):
 def tenancy_id_label(tenancy_id):
     """The value of the ``tenant.azimuth-cloud.io/id`` label: the ID sanitised by the same rule."""
     return sanitise(tenancy_id)
+
+
+# Kubernetes' own rules for names, label keys and values (apimachinery's validation).
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_NAME_PART = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+MAX_SUBDOMAIN_LENGTH = 253
+
+
+def check_dns_label(value, what):
+    """Raise NamingError unless ``value`` is a DNS-1123 label (a namespace name)."""
+    if not isinstance(value, str) or len(value) > MAX_LABEL_LENGTH or not _DNS_LABEL.match(value):
+        raise NamingError("%s %r is not a valid name: at most %d characters of a-z, 0-9 and '-', "
+                          "starting and ending with a letter or digit" % (what, value, MAX_LABEL_LENGTH))
+
+
+def check_dns_subdomain(value, what):
+    """Raise NamingError unless ``value`` is a DNS-1123 subdomain (the name of most objects)."""
+    if not isinstance(value, str) or len(value) > MAX_SUBDOMAIN_LENGTH or not _DNS_SUBDOMAIN.match(value):
+        raise NamingError("%s %r is not a valid name: at most %d characters of a-z, 0-9, '-' and '.', "
+                          "starting and ending with a letter or digit" % (what, value, MAX_SUBDOMAIN_LENGTH))
+
+
+def check_qualified_name(key, what):
+    """Raise NamingError unless ``key`` is a valid label or annotation key (``[prefix/]name``)."""
+    prefix, _slash, name = key.rpartition("/") if isinstance(key, str) else ("", "", key)
+    valid = isinstance(name, str) and len(name) <= MAX_LABEL_LENGTH and _NAME_PART.match(name)
+    if prefix or _slash:
+        valid = valid and len(prefix) <= MAX_SUBDOMAIN_LENGTH and _DNS_SUBDOMAIN.match(prefix)
+    if not valid:
+        raise NamingError("%s key %r is not valid: an optional DNS subdomain prefix and '/', then at most %d characters "
+                          "of letters, digits, '-', '_' and '.', starting and ending with a letter or digit"
+                          % (what, key, MAX_LABEL_LENGTH))
+
+
+def check_label_value(key, value):
+    """Raise NamingError unless ``value`` may be the value of the label ``key``."""
+    if value != "" and (len(value) > MAX_LABEL_LENGTH or not _NAME_PART.match(value)):
+        raise NamingError("label %s: the value %r is not valid: at most %d characters of letters, digits, '-', '_' "
+                          "and '.', starting and ending with a letter or digit" % (key, value, MAX_LABEL_LENGTH))

@@ -126,6 +126,14 @@ def settle(candidates):
     return min(candidates, key=lambda obj: (obj.get("created_at") or "", obj["id"]))
 
 
+class _Create:
+    """One object to create: ``call()`` creates it; ``would_be`` is what check mode answers (no ID);
+    ``candidates()`` lists the objects concurrent runs may have created; ``delete(id)`` removes ours if it lost."""
+
+    def __init__(self, kind, name, call, would_be, candidates, delete):
+        self.kind, self.name, self.call, self.would_be, self.candidates, self.delete = kind, name, call, would_be, candidates, delete
+
+
 def render_template(template, project_name):
     return template.replace(TEMPLATE_PLACEHOLDER, project_name)
 
@@ -149,37 +157,40 @@ class Project:
 # Options
 
 
-class Options:
-    """The module's options, checked before any request."""
+# The module's own options: its argument spec, and (through the defaults here) ``Options``.
+# DOCUMENTATION describes them; ansible-test checks that it says what this says.
+OPTIONS_SPEC = dict(
+    allow_shared_internal_net=dict(type="bool", default=False),
+    create_internal_net=dict(type="bool", default=True),
+    external_net_required=dict(type="bool", default=True),
+    external_net_tag=dict(type="str", default="portal-external"),
+    external_net_template=dict(type="str"),
+    internal_net_cidr=dict(type="str", default="192.168.3.0/24"),
+    internal_net_dns_nameservers=dict(type="list", elements="str"),
+    internal_net_name=dict(type="str", default="portal-internal"),
+    internal_net_tag=dict(type="str", default="portal-internal"),
+    internal_net_template=dict(type="str"),
+    router_name=dict(type="str", default="portal-router"),
+    storage_net_tag=dict(type="str", default="portal-storage"),
+)
 
-    FIELDS = dict(
-        internal_net_tag="portal-internal",
-        external_net_tag="portal-external",
-        storage_net_tag="portal-storage",
-        internal_net_template=None,
-        external_net_template=None,
-        create_internal_net=True,
-        internal_net_cidr="192.168.3.0/24",
-        internal_net_dns_nameservers=None,
-        internal_net_name="portal-internal",
-        router_name="portal-router",
-        allow_shared_internal_net=False,
-        external_net_required=True,
-    )
+
+class Options:
+    """The module's options (``OPTIONS_SPEC``, defaults filled in), checked before any request."""
 
     def __init__(self, **values):
-        unknown = set(values) - set(self.FIELDS)
+        unknown = set(values) - set(OPTIONS_SPEC)
         if unknown:
             raise TypeError("unknown options: %s" % ", ".join(sorted(unknown)))
-        for field, default in self.FIELDS.items():
+        for field, spec in OPTIONS_SPEC.items():
             value = values.get(field)
-            setattr(self, field, default if value is None else value)
+            setattr(self, field, spec.get("default") if value is None else value)
         self.internal_net_dns_nameservers = list(self.internal_net_dns_nameservers or [])
         self.validate()
 
     @classmethod
     def from_params(cls, params):
-        return cls(**dict((field, params.get(field)) for field in cls.FIELDS))
+        return cls(**dict((field, params.get(field)) for field in OPTIONS_SPEC))
 
     def validate(self):
         for field in ("internal_net_tag", "external_net_tag", "storage_net_tag", "internal_net_name", "router_name"):
@@ -230,7 +241,7 @@ def select_external(project, options, tagged, by_template=None, router_external=
     prefix = "Could not determine the external network for %s: " % project
     tag = options.external_net_tag
     if len(tagged) == 1:
-        return tagged[0], None
+        return _external(prefix, tagged[0], "carries the tag '%s'" % tag, "move the tag to the external network"), None
     if len(tagged) > 1:
         raise NetworkError(
             prefix + "%d networks carry the tag '%s': %s. Remove the tag from all but the one to use."
@@ -240,7 +251,8 @@ def select_external(project, options, tagged, by_template=None, router_external=
             return None, "template"
         name = render_template(options.external_net_template, project.name)
         if len(by_template) == 1:
-            return by_template[0], None
+            return _external(prefix, by_template[0], "is named by external_net_template '%s'" % options.external_net_template,
+                             "change external_net_template or tag the external network with '%s'" % tag), None
         if not by_template:
             raise NetworkError(
                 prefix + "no network carries the tag '%s' and no network is named '%s' (external_net_template '%s')."
@@ -260,6 +272,15 @@ def select_external(project, options, tagged, by_template=None, router_external=
     raise NetworkError(
         prefix + "no network carries the tag '%s' and %d networks have router:external set: %s. "
         "Tag the one to use with '%s' (or set external_net_template)." % (tag, len(unique), describe(unique), tag))
+
+
+def _external(prefix, network, found_by, remedy):
+    """``network`` if it is external (``router:external``): a router's gateway can only be on such a network."""
+    if not network["router_external"]:
+        raise NetworkError(
+            prefix + "network %s (%s) %s but is not external (router:external is false), so no router can have its "
+            "gateway on it. Set router:external on it, or %s." % (network["name"], network["id"], found_by, remedy))
+    return network
 
 
 def owned(project, options, networks):
@@ -384,29 +405,39 @@ class TenancyNetworks:
         ports = self.conn.network.ports(device_id=router_id, network_id=network_id)
         return sorted(set(ip["subnet_id"] for port in ports for ip in (port.get("fixed_ips") or [])))
 
-    # -- writes --------------------------------------------------------------------------------
+    # -- writes: each decided where it is made; in check mode only noted ------------------------------
 
     def _write(self, what, call, *args, **kwargs):
-        self.changed = True
+        """Make one write (in check mode: note that a real run would make it, and return None)."""
+        if self.check_mode:
+            self.changed = True
+            return None
         try:
-            return call(*args, **kwargs)
+            done = call(*args, **kwargs)
         except BACKEND_ERRORS as exc:
             raise NetworkError("Could not %s for %s: %s" % (what, self.project, describe_sdk_error(exc))) from exc
+        self.changed = True
+        return done
 
-    def _create_settled(self, *specs):
+    def _create_settled(self, *creates):
         """Create objects, wait, and keep for each the one concurrent runs agree on (deleting ours if it lost).
 
-        Each spec is ``(kind, name, create, candidates, delete)``; one wait covers them all.  When
-        Neutron refuses a create (a subnet overlapping one a concurrent run just created), an
-        object that ``candidates`` returns is used instead.  Returns the winners, in order.
+        One wait covers them all.  When Neutron refuses a create (a subnet overlapping one a
+        concurrent run just created), an object that ``candidates`` returns is used instead.
+        Returns the winners, in order; in check mode, the objects a real run would create (no IDs).
         """
+        if self.check_mode:
+            for create in creates:
+                self._write("create %s %s" % (create.kind, create.name), None)
+                self.created.append(dict(type=create.kind, id=None, name=create.name))
+            return [create.would_be for create in creates]
         mine = []
         started = time.time()
-        for kind, name, create, candidates, _delete in specs:
+        for create in creates:
             try:
-                mine.append(self._write("create %s %s" % (kind, name), create))
+                mine.append(self._write("create %s %s" % (create.kind, create.name), create.call))
             except NetworkError as exc:
-                if not isinstance(exc.__cause__, CONFLICT_ERRORS) or not candidates():
+                if not isinstance(exc.__cause__, CONFLICT_ERRORS) or not create.candidates():
                     raise
                 mine.append(None)
         # Neutron's created_at has a resolution of one second: a concurrent object that would win
@@ -414,18 +445,18 @@ class TenancyNetworks:
         # takes about as long as ours did.
         self.sleep(self.settle_seconds + 2 * (time.time() - started))
         winners = []
-        for (kind, name, _create, candidates, delete), obj in zip(specs, mine):
-            seen = candidates()
+        for create, obj in zip(creates, mine):
+            seen = create.candidates()
             if obj is not None and not any(other["id"] == obj["id"] for other in seen):
                 seen.append(obj)
             winner = settle(seen)
             if obj is None:
                 pass
             elif winner["id"] == obj["id"]:
-                self.created.append(dict(type=kind, id=obj["id"], name=obj["name"]))
+                self.created.append(dict(type=create.kind, id=obj["id"], name=obj["name"]))
             else:
-                self._write("delete %s %s (%s), created by a concurrent run that lost" % (kind, name, obj["id"]),
-                            delete, obj["id"])
+                self._write("delete %s %s (%s), created by a concurrent run that lost" % (create.kind, create.name, obj["id"]),
+                            create.delete, obj["id"])
             winners.append(winner)
         return winners
 
@@ -477,81 +508,46 @@ class TenancyNetworks:
             router = router_dict(found, [s for s in attached if subnet and s == subnet["id"]])
         return network, subnet, router
 
-    def plan(self, network, subnet, router, external):
-        """The steps that complete the managed internal network."""
-        steps = []
-        if network is None:
-            steps.append("create_network")
-        elif self.options.internal_net_tag not in network["tags"]:
-            steps.append("tag_network")
-        if subnet is None:
-            steps.append("create_subnet")
-        if router is None:
-            if external is not None:
-                steps.extend(["create_router", "add_interface"])
-        else:
-            if router["external_network_id"] is None and external is not None:
-                steps.append("set_gateway")
-            if not router["interfaces"]:
-                steps.append("add_interface")
-        return steps
+    def complete(self, network, subnet, router, external):
+        """Create what the managed internal network lacks; returns the (network, subnet, router) a run ends with.
 
-    def predict(self, network, subnet, router, external, steps):
-        """The objects a real run would end with (new ones without IDs)."""
-        opts = self.options
-        if "create_network" in steps:
-            network = dict(id=None, name=opts.internal_net_name, description=network_marker(opts.internal_net_tag),
-                           project_id=self.project.id, tags=[opts.internal_net_tag], shared=False,
-                           router_external=False, created_at=None)
-        elif "tag_network" in steps:
-            network = dict(network, tags=sorted(network["tags"] + [opts.internal_net_tag]))
-        if "create_subnet" in steps:
-            subnet = dict(id=None, name=opts.internal_net_name, description=SUBNET_MARKER, project_id=self.project.id,
-                          network_id=network["id"], ip_version=4, cidr=opts.internal_net_cidr,
-                          gateway_ip=gateway_for(opts.internal_net_cidr),
-                          dns_nameservers=list(opts.internal_net_dns_nameservers), created_at=None)
-        if "create_router" in steps:
-            router = dict(id=None, name=opts.router_name, project_id=self.project.id,
-                          external_network_id=external["id"], interfaces=[], created_at=None)
-        if "set_gateway" in steps:
-            router = dict(router, external_network_id=external["id"])
-        if "add_interface" in steps:
-            router = dict(router, interfaces=[dict(subnet_id=subnet["id"])])
-        return network, subnet, router
-
-    def complete(self, network, subnet, router, external, steps):
-        """Carry out ``steps``; returns the (network, subnet, router) every concurrent run ends with."""
+        The one encoding of the plan: each step is decided here and made at once, or in check mode
+        answered with the object it would make (new objects without IDs).
+        """
         opts = self.options
         net_api = self.conn.network
-        if "create_network" in steps:
-            network, = self._create_settled((
+        if network is None:
+            network, = self._create_settled(_Create(
                 "network", opts.internal_net_name,
-                lambda: network_dict(net_api.create_network(
-                    name=opts.internal_net_name, description=network_marker(opts.internal_net_tag))),
+                lambda: network_dict(net_api.create_network(name=opts.internal_net_name, description=network_marker(opts.internal_net_tag))),
+                dict(id=None, name=opts.internal_net_name, description=network_marker(opts.internal_net_tag), project_id=self.project.id,
+                     tags=[], shared=False, router_external=False, created_at=None),
                 self._managed_networks, net_api.delete_network))
-            # A concurrent run may have got further with the winner meanwhile.
-            network, subnet, router = self.observe(network)
+            if not self.check_mode:
+                # A concurrent run may have got further with the winner meanwhile.
+                network, subnet, router = self.observe(network)
         if opts.internal_net_tag not in network["tags"]:
             tags = sorted(set(network["tags"]) | set([opts.internal_net_tag]))
             self._write("tag network %s (%s) with '%s'" % (network["name"], network["id"], opts.internal_net_tag),
-                        net_api.set_tags, net_api.get_network(network["id"]), tags)
+                        lambda: net_api.set_tags(net_api.get_network(network["id"]), tags))
             network = dict(network, tags=tags)
-
-        specs = []
+        creates = []
         if subnet is None:
-            kwargs = dict(name=opts.internal_net_name, description=SUBNET_MARKER, network_id=network["id"],
-                          ip_version=4, cidr=opts.internal_net_cidr)
+            subnet_fields = dict(name=opts.internal_net_name, description=SUBNET_MARKER, network_id=network["id"], ip_version=4, cidr=opts.internal_net_cidr)
             if opts.internal_net_dns_nameservers:
-                kwargs["dns_nameservers"] = opts.internal_net_dns_nameservers
-            specs.append(("subnet", opts.internal_net_name, lambda: subnet_dict(net_api.create_subnet(**kwargs)),
-                          lambda: self._managed_subnets(network["id"]), net_api.delete_subnet))
+                subnet_fields["dns_nameservers"] = opts.internal_net_dns_nameservers
+            creates.append(_Create(
+                "subnet", opts.internal_net_name, lambda: subnet_dict(net_api.create_subnet(**subnet_fields)),
+                dict(subnet_fields, id=None, project_id=self.project.id, gateway_ip=gateway_for(opts.internal_net_cidr),
+                     dns_nameservers=list(opts.internal_net_dns_nameservers), created_at=None),
+                lambda: self._managed_subnets(network["id"]), net_api.delete_subnet))
         if router is None and external is not None:
-            specs.append(("router", opts.router_name,
-                          lambda: dict(net_api.create_router(
-                              name=opts.router_name, description=router_marker(network["id"]),
-                              external_gateway_info=dict(network_id=external["id"]))),
-                          lambda: self._managed_routers(network["id"]), net_api.delete_router))
-        winners = dict((spec[0], winner) for spec, winner in zip(specs, self._create_settled(*specs))) if specs else {}
+            router_fields = dict(name=opts.router_name, description=router_marker(network["id"]), external_gateway_info=dict(network_id=external["id"]))
+            creates.append(_Create(
+                "router", opts.router_name, lambda: dict(net_api.create_router(**router_fields)),
+                dict(router_fields, id=None, project_id=self.project.id, created_at=None),
+                lambda: self._managed_routers(network["id"]), net_api.delete_router))
+        winners = dict((create.kind, winner) for create, winner in zip(creates, self._create_settled(*creates)))
         subnet = winners.get("subnet", subnet)
         if "router" in winners:
             router = router_dict(winners["router"], [])
@@ -568,9 +564,12 @@ class TenancyNetworks:
 
     def _add_interface(self, router, network, subnet):
         what = "attach router %s (%s) to subnet %s (%s)" % (router["name"], router["id"], subnet["name"], subnet["id"])
-        try:
+        if self.check_mode:
             self.changed = True
+            return
+        try:
             self.conn.network.add_interface_to_router(router["id"], subnet_id=subnet["id"])
+            self.changed = True
         except CONFLICT_ERRORS as exc:
             # A concurrent run attached it first: fine if the interface is there now.
             if subnet["id"] not in self._interface_subnet_ids(router["id"], network["id"]):
@@ -578,53 +577,43 @@ class TenancyNetworks:
         except BACKEND_ERRORS as exc:
             raise NetworkError("Could not %s for %s: %s" % (what, self.project, describe_sdk_error(exc))) from exc
 
-    def complete_concurrently(self, network, subnet, router, external, steps):
+    def complete_concurrently(self, network, subnet, router, external):
         """``complete()``, looking again when an object vanished under it.
 
         A concurrent run deletes the objects it created and lost with; this run may have seen such
         an object (a router whose gateway Neutron was clearing, say) just before it went.  Then the
-        managed objects are observed and planned afresh, and completion goes on from there.
+        managed objects are observed afresh, and completion goes on from there.
         """
         for attempt in range(COMPLETE_ATTEMPTS):
             try:
-                return self.complete(network, subnet, router, external, steps)
+                return self.complete(network, subnet, router, external)
             except NetworkError as exc:
                 if attempt == COMPLETE_ATTEMPTS - 1 or not isinstance(exc.__cause__, NOT_FOUND_ERRORS):
                     raise
             network, subnet, router = self.observe(None)
-            steps = self.plan(network, subnet, router, external)
-            if not steps:
-                return network, subnet, router
         return network, subnet, router
 
     # -- all together ----------------------------------------------------------------------------
 
     def run(self, diff=False):
         external, storage, internal = self.discover()
-        managed = internal is None or is_managed(self.project, self.options, internal)
         subnet = router = None
         before = after = None
-        if managed:
+        if internal is None or is_managed(self.project, self.options, internal):
             network, subnet, router = self.observe(internal)
             before = dict(internal_network=network, subnet=subnet, router=router)
-            steps = self.plan(network, subnet, router, external)
-            if steps and self.check_mode:
-                self.changed = True
-                for step, kind in (("create_network", "network"), ("create_subnet", "subnet"), ("create_router", "router")):
-                    if step in steps:
-                        name = self.options.router_name if kind == "router" else self.options.internal_net_name
-                        self.created.append(dict(type=kind, id=None, name=name))
-                network, subnet, router = self.predict(network, subnet, router, external, steps)
-            elif steps:
-                network, subnet, router = self.complete_concurrently(network, subnet, router, external, steps)
-            internal = network
-            after = dict(internal_network=network, subnet=subnet, router=router)
+            try:
+                internal, subnet, router = self.complete_concurrently(network, subnet, router, external)
+            except NetworkError as exc:
+                raise self._partial(exc)
+            after = dict(internal_network=internal, subnet=subnet, router=router)
             if router is None and external is None:
                 self.warnings.append(
                     "No router for the internal network %s of %s: there is no external network, so it has no way out."
-                    % (network["name"], self.project))
+                    % (internal["name"], self.project))
         result = dict(
             changed=self.changed,
+            project=dict(id=self.project.id, name=self.project.name),
             internal_network=internal,
             external_network=external,
             storage_network=storage,
@@ -637,3 +626,13 @@ class TenancyNetworks:
                 before = after = dict(internal_network=internal, subnet=None, router=None)
             result["diff"] = dict(before=before, after=after)
         return result
+
+    def _partial(self, exc):
+        """``exc``, saying what the run wrote before it (``changed`` and ``created`` beside the message)."""
+        if not self.changed or self.check_mode:
+            return exc
+        created = ", ".join("%s %s (%s)" % (c["type"], c["name"], c["id"]) for c in self.created) or "nothing"
+        failure = NetworkError("%s; before failing, this run wrote to Neutron and created: %s" % (str(exc).rstrip("."), created),
+                               changed=True, created=self.created, project=dict(id=self.project.id, name=self.project.name))
+        failure.__cause__ = exc.__cause__
+        return failure

@@ -10,12 +10,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
 import traceback
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.azimuth.ops.plugins.module_utils._module import BaseModule
+from ansible_collections.azimuth.ops.plugins.module_utils._module import BaseModule, ModuleError, leaf_values
 
 try:
     import openstack
@@ -28,12 +27,11 @@ else:
 
 OPENSTACK_ARGUMENT_SPEC = dict(
     cloud=dict(type="raw"),
-    # Not no_log as a whole: that would mask every value in it (the project name, the user, the
-    # URL) wherever it appears in output.  Its secret keys are masked instead (secret_values()).
-    auth=dict(type="dict", no_log=False),
+    auth=dict(type="dict", no_log=True),
     auth_type=dict(type="str"),
     region_name=dict(type="str"),
-    interface=dict(type="str", default="public", choices=["admin", "internal", "public"], aliases=["endpoint_type"]),
+    # No default here: a cloud dict's interface must not be overridden by one; openstacksdk's default is public.
+    interface=dict(type="str", choices=["admin", "internal", "public"], aliases=["endpoint_type"]),
     # No alias "verify": azimuth.ops.app_credential has an option of that name (check the stored credential).
     validate_certs=dict(type="bool"),
     ca_cert=dict(type="path", aliases=["cacert"]),
@@ -42,45 +40,33 @@ OPENSTACK_ARGUMENT_SPEC = dict(
     api_timeout=dict(type="int"),
 )
 
-
-# Keys of ``auth`` (or of a ``cloud`` dict, at any depth) whose values are secrets.
-SECRET_KEY = re.compile(r"password|secret|token|passcode|totp", re.IGNORECASE)
-
-
-def secret_values(value):
-    """The values under secret-looking keys of ``value`` (nested dicts and lists searched)."""
-    found = set()
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if SECRET_KEY.search(str(key)) and isinstance(item, (str, int)) and str(item):
-                found.add(str(item))
-            else:
-                found |= secret_values(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            found |= secret_values(item)
-    return found
+# The option -> the openstack.connect() (clouds.yaml) key it sets.
+CONNECTION_KEYS = dict(
+    auth_type="auth_type", region_name="region_name", interface="interface", validate_certs="verify",
+    ca_cert="cacert", client_cert="cert", client_key="key", api_timeout="api_timeout",
+)
 
 
 def connection_kwargs(params):
-    """openstack.connect() arguments from the module's connection options."""
-    kwargs = dict(
-        auth=params.get("auth"),
-        auth_type=params.get("auth_type"),
-        region_name=params.get("region_name"),
-        interface=params.get("interface"),
-        verify=params.get("validate_certs"),
-        cacert=params.get("ca_cert"),
-        cert=params.get("client_cert"),
-        key=params.get("client_key"),
-        api_timeout=params.get("api_timeout"),
-    )
-    kwargs = dict((key, value) for key, value in kwargs.items() if value is not None)
+    """openstack.connect() arguments: a ``cloud`` dict's settings with the explicit options over them.
+
+    ``auth`` is merged key by key, so ``cloud: {auth: {...}}`` and ``auth: {password: ...}`` combine.
+    A ``cloud`` name is passed on: openstacksdk merges the options over that clouds.yaml entry itself.
+    """
     cloud = params.get("cloud")
-    if isinstance(cloud, dict):
-        kwargs.update(cloud)
-    elif cloud is not None:
+    if cloud is not None and not isinstance(cloud, (str, dict)):
+        raise ModuleError("cloud must be the name of a cloud in clouds.yaml or a dict of connection settings, not a %s"
+                          % type(cloud).__name__)
+    kwargs = dict(cloud) if isinstance(cloud, dict) else {}
+    if isinstance(cloud, str):
         kwargs["cloud"] = cloud
+    auth = dict(kwargs.get("auth") or {})
+    auth.update(params.get("auth") or {})
+    if auth:
+        kwargs["auth"] = auth
+    for option, key in CONNECTION_KEYS.items():
+        if params.get(option) is not None:
+            kwargs[key] = params[option]
     return kwargs
 
 
@@ -120,11 +106,16 @@ class OpenStackModule(BaseModule):
     """Base for modules that talk to OpenStack; ``self.conn`` is ready when ``run()`` starts."""
 
     base_argument_spec = OPENSTACK_ARGUMENT_SPEC
+    secret_carriers = (("auth",), ("cloud",))
 
     def __init__(self):
         super(OpenStackModule, self).__init__()
-        for secret in secret_values(dict(auth=self.params.get("auth"), cloud=self.params.get("cloud"))):
-            self.module.no_log_values.add(secret)
+        # auth is no_log, so neither the invocation log nor an early failure shows it.  But no_log
+        # masks every value in it wherever it appears (a project name inside a namespace name, the
+        # 3 of identity_api_version inside a CIDR): from here on mask only its secrets.
+        auth = self.params.get("auth")
+        if auth:
+            self.module.no_log_values -= leaf_values(auth) - self.secrets_in(self.params)
         if SDK_IMPORT_ERROR:
             self.module.fail_json(msg=missing_required_lib("openstacksdk"), exception=SDK_IMPORT_ERROR)
         self.conn = None
@@ -132,6 +123,8 @@ class OpenStackModule(BaseModule):
     def execute(self):
         try:
             self.conn = connect(self.params)
+        except ModuleError as exc:
+            self.fail(str(exc))
         except (sdk_exceptions.SDKException, ksa_exceptions.ClientException) as exc:
             self.fail("Could not connect to OpenStack: %s" % describe_sdk_error(exc))
         super(OpenStackModule, self).execute()

@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.azimuth.ops.plugins.module_utils import _cloud_credential as cc
+from ansible_collections.azimuth.ops.plugins.module_utils._kubernetes import AlreadyExists, retry_on_conflict
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
 from ansible_collections.azimuth.ops.plugins.module_utils._naming import (
     MANAGED_BY,
@@ -34,12 +35,10 @@ def _describe(tenancy):
 
 
 def _string_values(mapping, what, tenancy, reserved):
-    result = {}
-    for key, value in (mapping or {}).items():
+    for key in mapping or {}:
         if key in reserved:
             raise ModuleError("%s: %s %s is set by the module and cannot be given" % (_describe(tenancy), what, key))
-        result[key] = None if value is None else str(value)
-    return result
+    return cc.string_values(mapping)
 
 
 def _credential(tenancy, credential):
@@ -58,7 +57,7 @@ def desired_tenancies(tenancies):
     """Validate the input and return, per tenancy, what its namespace (and Secret) should carry.
 
     Raises ModuleError before anything is read or written for a name or ID that sanitises to
-    nothing, reserved labels or annotations, and two tenancies that share a namespace or an ID.
+    nothing, reserved, or invalid labels or annotations, and two tenancies that share a namespace or an ID.
     """
     desired = []
     by_namespace = {}
@@ -78,6 +77,7 @@ def desired_tenancies(tenancies):
         annotations = _string_values(tenancy.get("annotations"), "annotation", tenancy, RESERVED_ANNOTATIONS)
         annotations[TENANCY_NAME_ANNOTATION] = tenancy["name"]
         annotations[OIDC_GROUP_ANNOTATION] = tenancy.get("oidc_group") or None
+        cc.check_metadata(labels, annotations, "%s, namespace %s" % (_describe(tenancy), namespace))
         item = dict(
             id=tenancy["id"], name=tenancy["name"], namespace=namespace, id_label=id_label,
             labels=labels, annotations=annotations, cloud=_credential(tenancy, tenancy.get("credential")),
@@ -155,29 +155,9 @@ def namespace_patch(item, namespace):
     return cc.metadata_patch(namespace["metadata"], item["labels"], item["annotations"])
 
 
-def secret_desired_data(item):
-    return {cc.CLOUDS_KEY: cc.dump_yaml(item["cloud"])}
-
-
-def secret_patch(item, secret):
-    """The merge patch (or None) that makes the tenancy's credential Secret match."""
-    if secret.get("type", "Opaque") != "Opaque":
-        raise ModuleError("tenancy %s (%s): Secret %s/%s has type %s, not Opaque; delete it to let the module write it"
-                          % (item["name"], item["id"], secret["metadata"].get("namespace"), cc.SECRET_NAME, secret.get("type")))
-    patch = cc.metadata_patch(secret["metadata"], cc.secret_labels())
-    body = {"metadata": patch} if patch else {}
-    data = cc.data_patch(cc.decode_data(secret), secret_desired_data(item))
-    if data:
-        body["data"] = data
-    return body or None
-
-
-def _secret_body(item, namespace):
-    return {
-        "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-        "metadata": {"name": cc.SECRET_NAME, "namespace": namespace, "labels": cc.secret_labels()},
-        "data": dict((key, cc.encode(value)) for key, value in secret_desired_data(item).items()),
-    }
+def credential_secret(item, namespace):
+    """The tenancy's credential Secret as it should be, in ``namespace``."""
+    return cc.CredentialSecret(namespace, cc.SECRET_NAME, {cc.CLOUDS_KEY: cc.dump_yaml(item["cloud"])})
 
 
 def _ns_view(metadata):
@@ -224,7 +204,7 @@ def _plan_absent(todo, item, owners, result):
                              % (name, item["name"], MANAGED_BY))
     elif not _is_terminating(existing):
         todo.add("delete_namespace", "namespaces", name, _ns_view(existing["metadata"]), None,
-                 name=name, uid=existing["metadata"].get("uid"), tenancy=item)
+                 name=name, uid=existing["metadata"].get("uid"), tenancy=item, result=result)
         result.update(changed=True, deleted=True)
 
 
@@ -232,7 +212,8 @@ def _plan_namespace(todo, item, existing, result):
     """Create the tenancy's namespace, or patch what differs; returns its name."""
     if existing is None:
         body = _namespace_body(item)
-        todo.add("create_namespace", "namespaces", item["namespace"], None, _ns_view(body["metadata"]), body=body, tenancy=item)
+        todo.add("create_namespace", "namespaces", item["namespace"], None, _ns_view(body["metadata"]),
+                 name=item["namespace"], body=body, tenancy=item, result=result)
         result.update(changed=True, created=True)
         return item["namespace"]
     name = existing["metadata"]["name"]
@@ -240,27 +221,19 @@ def _plan_namespace(todo, item, existing, result):
     patch = namespace_patch(item, existing)
     if patch:
         todo.add("patch_namespace", "namespaces", name, _ns_view(existing["metadata"]),
-                 cc.apply_metadata(existing["metadata"], patch), name=name, current=existing, tenancy=item)
+                 cc.apply_metadata(existing["metadata"], patch), name=name, current=existing, tenancy=item, result=result)
         result["changed"] = True
     return name
 
 
 def _plan_secret(todo, item, namespace_name, secret, result):
     """Create the tenancy's credential Secret, or patch what differs."""
-    key = "%s/%s" % (namespace_name, cc.SECRET_NAME)
-    desired_data = secret_desired_data(item)
-    if secret is None:
-        todo.add("create_secret", "secrets", key, None, cc.secret_view({"labels": cc.secret_labels()}, desired_data),
-                 namespace=namespace_name, body=_secret_body(item, namespace_name), tenancy=item)
-        result["changed"] = True
-        return
-    patch = secret_patch(item, secret)
-    if patch:
-        current_data = cc.decode_data(secret)
-        after_meta = cc.apply_metadata(secret["metadata"], patch.get("metadata") or {})
-        todo.add("patch_secret", "secrets", key, cc.secret_view(secret["metadata"], current_data),
-                 cc.secret_view(after_meta, desired_data, previous=current_data),
-                 namespace=namespace_name, current=secret, tenancy=item)
+    spec = credential_secret(item, namespace_name)
+    before = cc.secret_view(secret["metadata"], cc.decode_data(secret)) if secret is not None else None
+    if secret is None or spec.patch(secret):
+        previous = cc.decode_data(secret) if secret is not None else None
+        todo.add("write_secret", "secrets", spec.key, before, spec.view(secret, previous=previous),
+                 spec=spec, current=secret, tenancy=item, result=result)
         result["changed"] = True
 
 
@@ -273,9 +246,10 @@ def _plan_prune(todo, desired, namespaces):
         if (not id_label or id_label in wanted or not _is_managed(namespace) or _is_terminating(namespace)
                 or any(action.get("name") == name for action in todo.actions)):
             continue
+        pruned = dict(namespace=name, id=id_label)
         todo.add("delete_namespace", "namespaces", name, _ns_view(namespace["metadata"]), None,
-                 name=name, uid=namespace["metadata"].get("uid"), tenancy=None)
-        todo.pruned.append(dict(namespace=name, id=id_label))
+                 name=name, uid=namespace["metadata"].get("uid"), tenancy=None, pruned=pruned)
+        todo.pruned.append(pruned)
 
 
 def plan(desired, namespaces, secrets, state="present", prune=False, prunable=None):
@@ -306,18 +280,43 @@ def plan(desired, namespaces, secrets, state="present", prune=False, prunable=No
     return todo.as_dict()
 
 
+def _what(action):
+    """What an action writes, for a person: ``create namespace az-x (tenancy x, id)``."""
+    if action.get("pruned"):
+        return "prune namespace %s (tenancy ID %s, not listed)" % (action["name"], action["pruned"]["id"])
+    target = "Secret %s" % action["spec"].key if action["kind"] == "write_secret" else "namespace %s" % action["name"]
+    return "%s %s of %s" % (action["kind"].split("_")[0], target, _describe(action["tenancy"]))
+
+
+def written(outcome, done):
+    """The module's ``tenancies`` and ``pruned`` as far as the actions ``done`` went (a run that failed part way)."""
+    results = [dict(r, changed=False, created=False, deleted=False) for r in outcome["results"]]
+    by_result = dict((id(original), fresh) for original, fresh in zip(outcome["results"], results))
+    pruned = []
+    for action in done:
+        if action.get("pruned"):
+            pruned.append(action["pruned"])
+            continue
+        entry = by_result[id(action["result"])]
+        entry["changed"] = True
+        entry["created"] = entry["created"] or action["kind"] == "create_namespace"
+        entry["deleted"] = entry["deleted"] or action["kind"] == "delete_namespace"
+    return dict(changed=bool(done), tenancies=results, pruned=pruned)
+
+
 class Reconciler:
     """Reads the cluster once per kind, plans, and (unless checking) writes what differs.
 
     ``kube`` is a small adapter (``_kubernetes.CoreCalls``) with ``list_namespaces``,
     ``read_namespace``, ``list_secrets``, ``create_namespace``, ``patch_namespace``,
     ``delete_namespace``, ``create_secret``, ``patch_secret``, ``read_secret``; reads return plain
-    dicts (None when not found).
+    dicts (None when not found), a 409 raises ``_kubernetes.Conflict``.  ``describe(exc)`` is one
+    line for a backend exception (None for any other, which propagates).
     """
 
-    def __init__(self, kube, retry):
+    def __init__(self, kube, describe):
         self.kube = kube
-        self.retry = retry
+        self.describe = describe
 
     def read(self, desired, state, with_secrets):
         namespaces = self.kube.list_namespaces(TENANCY_ID_LABEL)
@@ -337,52 +336,58 @@ class Reconciler:
             prunable = self.kube.list_namespaces("%s,%s" % (TENANCY_ID_LABEL, prune_selector))
         result = plan(desired, namespaces, secrets, state, prune, prunable)
         if not check_mode:
-            for action in result["actions"]:
-                getattr(self, "_" + action["kind"])(action)
+            self.apply(result)
         return result
 
+    def apply(self, outcome):
+        """Carry out the plan's actions in order; a failure says which write failed and what was written before it."""
+        done = []
+        for action in outcome["actions"]:
+            try:
+                getattr(self, "_" + action["kind"])(action)
+            except ModuleError as exc:
+                reason = str(exc)
+            except Exception as exc:  # pylint: disable=broad-exception-caught
+                reason = self.describe(exc)
+                if reason is None:
+                    raise
+            else:
+                done.append(action)
+                continue
+            written_before = "; ".join(_what(a) for a in done) or "nothing"
+            raise ModuleError("Could not %s: %s. Written before this failure: %s" % (_what(action), reason, written_before),
+                              **written(outcome, done))
+
     def _create_namespace(self, action):
-        self.kube.create_namespace(action["body"])
+        try:
+            self.kube.create_namespace(action["body"])
+        except AlreadyExists:
+            # Another run created it since it was read: settle on that one, as on a namespace that was there.
+            self._patch_namespace(dict(action, current=None))
 
     def _delete_namespace(self, action):
         self.kube.delete_namespace(action["name"], action["uid"])
 
-    def _create_secret(self, action):
-        self.kube.create_secret(action["namespace"], action["body"])
+    def _write_secret(self, action):
+        action["spec"].write(self.kube, action["current"])
 
     def _patch_namespace(self, action):
         item, name = action["tenancy"], action["name"]
-        attempts = [action["current"]]
+        reads = [action["current"]] if action["current"] is not None else []
 
         def attempt():
-            current = attempts.pop() if attempts else self.kube.read_namespace(name)
+            current = reads.pop() if reads else self.kube.read_namespace(name)
             if current is None:
-                raise ModuleError("namespace %s of tenancy %s disappeared while being updated; run again" % (name, item["name"]))
+                raise ModuleError("namespace %s disappeared while being written; run again" % name)
             owner = (current["metadata"].get("labels") or {}).get(TENANCY_ID_LABEL)
             if owner and owner != item["id_label"]:
-                raise ModuleError("namespace %s was relabelled %s=%s while being updated" % (name, TENANCY_ID_LABEL, owner))
+                raise ModuleError("namespace %s is now labelled %s=%s, another tenancy's ID" % (name, TENANCY_ID_LABEL, owner))
             patch = namespace_patch(item, current)
             if patch:
                 patch["resourceVersion"] = current["metadata"].get("resourceVersion")
                 self.kube.patch_namespace(name, {"metadata": patch})
 
-        self.retry(attempt)
-
-    def _patch_secret(self, action):
-        item, namespace = action["tenancy"], action["namespace"]
-        attempts = [action["current"]]
-
-        def attempt():
-            current = attempts.pop() if attempts else self.kube.read_secret(namespace, cc.SECRET_NAME)
-            if current is None:
-                self.kube.create_secret(namespace, _secret_body(item, namespace))
-                return
-            patch = secret_patch(item, current)
-            if patch:
-                patch.setdefault("metadata", {})["resourceVersion"] = current["metadata"].get("resourceVersion")
-                self.kube.patch_secret(namespace, cc.SECRET_NAME, patch)
-
-        self.retry(attempt)
+        retry_on_conflict(attempt)
 
 
 def sensitive_values(tenancies):

@@ -19,8 +19,12 @@ description:
     credential the Secret holds exists (and, with O(verify), Keystone accepts it) and has the asked
     O(description), O(roles), O(unrestricted) and O(expires_at), only the Secret's other content is kept up to date.
   - Otherwise the module rotates. It creates a new credential, writes the Secret, and then deletes the
-    credentials it replaced. A failure between those steps leaves the Secret holding a credential that
-    worked before the run. A credential left over from such a failure is deleted on the next run.
+    credentials it replaced. When the Secret write fails (or its reply is lost), the module reads the Secret
+    back. If it holds the new credential the run goes on; if not, the new credential is deleted again. Either
+    way the Secret holds a credential that works. A credential left over from a failure is deleted on the next run.
+  - The module stops, before writing anything, when the Secret is managed by another tool (a different
+    C(app.kubernetes.io/managed-by) label, for example C(Helm)) or is not of type C(Opaque).
+  - A run that fails after writing reports C(changed=true).
   - Application credential names are unique per user. While two generations coexist, the new one is
     called C(<name>-<8 hex digits>). The module treats the credentials of the user in the current project
     called O(name) or C(O(name)-<8 hex digits>) as its own. Do not give other credentials such names.
@@ -90,12 +94,16 @@ options:
         description: The kubeconfig context to use; defaults to its current context, or C(K8S_AUTH_CONTEXT).
         type: str
       host:
-        description: The API server URL; overrides the kubeconfig's. Defaults to C(K8S_AUTH_HOST).
+        description:
+          - The API server URL. Defaults to C(K8S_AUTH_HOST).
+          - When it is not the kubeconfig's server, nothing of the kubeconfig is used, so its credentials never
+            go to another server; give O(kubernetes.api_key) (or a client certificate) for this one.
         type: str
       kubeconfig:
         description:
           - A kubeconfig file, or its content as a dict.
           - Defaults to C(K8S_AUTH_KUBECONFIG), then C(KUBECONFIG), then C(~/.kube/config), unless O(kubernetes.host) is set.
+          - The secrets in a dict (tokens, passwords, client keys) are never logged or printed.
         type: raw
       validate_certs:
         description: Whether to verify the API server's certificate. Defaults to C(K8S_AUTH_VERIFY_SSL), then the kubeconfig.
@@ -109,6 +117,8 @@ options:
     description:
       - Names or IDs of the roles the credential has; the user must hold each in the project.
       - Defaults to every role the user has in the project except C(admin).
+      - An empty list means every role the user has in the project, C(admin) included, which is what Keystone
+        gives a credential created without roles.
       - Different roles mean a new credential.
     type: list
     elements: str
@@ -344,6 +354,7 @@ from ansible_collections.azimuth.ops.plugins.module_utils._app_credential import
 
 
 class AppCredentialModule(openstack.OpenStackModule):
+    secret_carriers = openstack.OpenStackModule.secret_carriers + (("kubernetes", "kubeconfig"),)
     argument_spec = dict(
         description=dict(type="str"),
         expires_at=dict(type="str"),

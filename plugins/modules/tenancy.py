@@ -20,9 +20,12 @@ description:
   - A namespace labelled with the tenancy's ID is the tenancy's namespace whatever its name, so a
     renamed tenancy keeps its namespace. An unlabelled C(az-<name>) namespace is adopted.
   - The module stops, before writing anything, when two namespaces carry the same tenancy ID, when
-    C(az-<name>) is labelled with another tenancy's ID, when a namespace is managed by another tool
-    (a different C(app.kubernetes.io/managed-by)), or when two listed tenancies map to the same
-    namespace or ID.
+    C(az-<name>) is labelled with another tenancy's ID, when a namespace or credential Secret is managed by
+    another tool (a different C(app.kubernetes.io/managed-by), for example C(Helm)), when two listed tenancies
+    map to the same namespace or ID, or when a label or annotation is one Kubernetes would refuse.
+  - When another run creates a tenancy's namespace at the same time, the module settles on that namespace.
+  - A run that fails part way names the write that failed and what it wrote before, and reports
+    C(changed=true) with RV(tenancies) and RV(pruned) as far as it got.
   - With O(tenancies[].credential), the Secret C(default-openstack-credential) in the namespace holds a
     C(clouds.yaml) for that application credential (cloud C(openstack)). Without it, an existing Secret is left alone.
   - One call reads namespaces with one list request (by label selector) and the credential Secrets
@@ -126,7 +129,7 @@ options:
         description:
           - The tenancy name. It names the namespace (C(az-) and the name sanitised) and the
             C(tenant.azimuth-cloud.io/name) annotation.
-          - A name without letters or digits is an error.
+          - A name without ASCII letters or digits is an error.
         type: str
         required: true
       oidc_group:
@@ -290,7 +293,7 @@ totals:
   sample: {tenancies: 2, created: 1, updated: 0, deleted: 0, unchanged: 1, pruned: 0}
 """
 
-from ansible_collections.azimuth.ops.plugins.module_utils._kubernetes import CoreCalls, KubernetesModule, retry_on_conflict
+from ansible_collections.azimuth.ops.plugins.module_utils._kubernetes import CoreCalls, KubernetesModule, describe_error
 from ansible_collections.azimuth.ops.plugins.module_utils._tenancy import Reconciler, sensitive_values
 
 CREDENTIAL_OPTIONS = dict(
@@ -324,7 +327,7 @@ class TenancyModule(KubernetesModule):
         return sensitive_values(self.params["tenancies"])
 
     def run(self):
-        outcome = Reconciler(CoreCalls(self.api), retry_on_conflict).run(
+        outcome = Reconciler(CoreCalls(self.api), describe_error).run(
             self.params["tenancies"], self.params["state"], self.params["prune"], self.check_mode,
             self.params["prune_selector"])
         for warning in outcome["warnings"]:

@@ -15,7 +15,8 @@ description:
   - Finds the external, internal and storage networks of the project the credentials are scoped to,
     and creates the internal network, its subnet and a router when the project has none.
   - "External network: the one network carrying O(external_net_tag); else, with O(external_net_template),
-    the one network of that name; else the one network with C(router:external) set."
+    the one network of that name; else the one network with C(router:external) set. A network found by tag or
+    template that does not have C(router:external) set is refused before anything is created."
   - "Internal network: the one network of the project (any visible network with O(allow_shared_internal_net))
     carrying O(internal_net_tag); else, with O(internal_net_template), the one network of that name;
     else, with O(create_internal_net), a new network tagged O(internal_net_tag) with an IPv4 subnet
@@ -118,6 +119,7 @@ requirements:
   - openstacksdk >= 1.0
 notes:
   - The credentials must be scoped to the tenancy's project; a project member is enough.
+  - A run that fails after it has written reports C(changed=true) and, in C(created), the objects it created.
   - A run that changes nothing makes a fixed handful of read requests (networks are filtered by the server
     by tag, name, project and C(router:external)), however many networks the cloud has.
 seealso:
@@ -166,6 +168,20 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+project:
+  description:
+    - The tenancy's project (the one the credentials are scoped to), which may differ from the owner of a
+      shared internal network.
+  returned: success
+  type: dict
+  contains:
+    id:
+      description: The project ID.
+      type: str
+    name:
+      description: The project name.
+      type: str
+  sample: {id: 7ecb5bf4a0a84f80a5cd4e1ccbf4d0f0, name: demo}
 internal_network:
   description:
     - The internal network. In check mode a network to be created has C(id) null.
@@ -245,25 +261,12 @@ created:
     - {type: router, id: 9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d, name: portal-router}
 """
 
-from ansible_collections.azimuth.ops.plugins.module_utils._network import Options, TenancyNetworks
+from ansible_collections.azimuth.ops.plugins.module_utils._network import OPTIONS_SPEC, Options, TenancyNetworks
 from ansible_collections.azimuth.ops.plugins.module_utils._openstack import OpenStackModule
 
 
 class TenancyNetworkModule(OpenStackModule):
-    argument_spec = dict(
-        allow_shared_internal_net=dict(type="bool", default=False),
-        create_internal_net=dict(type="bool", default=True),
-        external_net_required=dict(type="bool", default=True),
-        external_net_tag=dict(type="str", default="portal-external"),
-        external_net_template=dict(type="str"),
-        internal_net_cidr=dict(type="str", default="192.168.3.0/24"),
-        internal_net_dns_nameservers=dict(type="list", elements="str"),
-        internal_net_name=dict(type="str", default="portal-internal"),
-        internal_net_tag=dict(type="str", default="portal-internal"),
-        internal_net_template=dict(type="str"),
-        router_name=dict(type="str", default="portal-router"),
-        storage_net_tag=dict(type="str", default="portal-storage"),
-    )
+    argument_spec = OPTIONS_SPEC
 
     def run(self):
         networks = TenancyNetworks(self.conn, Options.from_params(self.params), check_mode=self.check_mode)

@@ -32,6 +32,10 @@ def test_default_roles_are_the_users_except_admin():
     assert ac.desired_roles(None, ROLES) == [{"id": "m1", "name": "member"}, {"id": "r1", "name": "reader"}]
 
 
+def test_no_roles_are_all_the_users_roles_as_keystone_gives_them():
+    assert ac.desired_roles([], ROLES) == sorted(ROLES, key=lambda role: role["name"])
+
+
 def test_roles_by_name_or_id_must_be_held():
     assert ac.desired_roles(["r1", "reader"], ROLES) == [{"id": "r1", "name": "reader"}]
     with pytest.raises(ModuleError, match="the user has no role swift in the project; their roles are: admin, member, reader"):
@@ -80,14 +84,14 @@ def test_secret_data_layout():
 
 def test_secret_patch_touches_only_what_differs():
     data = ac.secret_data(CONTEXT, "cid", "SECRET", include_user_info=False, cacert=None)
-    current = {"metadata": {"labels": {"keep": "me", "credential.azimuth-cloud.io/provider": "openstack"}, "annotations": {}},
+    current = {"metadata": {"namespace": "ns", "name": "s", "labels": {"keep": "me", "credential.azimuth-cloud.io/provider": "openstack"},
+                            "annotations": {}},
                "data": {"clouds.yaml": cc.encode(data["clouds.yaml"]), "user_info.yaml": cc.encode("x: 1")}}
-    labels = cc.secret_labels()
-    patch = ac.secret_patch(current, data, labels, {})
-    assert patch == {"metadata": {"labels": {"app.kubernetes.io/managed-by": "azimuth-ops"}}, "data": {"user_info.yaml": None}}
-    current["metadata"]["labels"].update(labels)
+    spec = cc.CredentialSecret("ns", "s", data)
+    assert spec.patch(current) == {"metadata": {"labels": {"app.kubernetes.io/managed-by": "azimuth-ops"}}, "data": {"user_info.yaml": None}}
+    current["metadata"]["labels"].update(cc.secret_labels())
     del current["data"]["user_info.yaml"]
-    assert ac.secret_patch(current, data, labels, {}) is None
+    assert spec.patch(current) is None
 
 
 def test_stored_credential_and_masking():

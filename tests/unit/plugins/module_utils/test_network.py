@@ -81,7 +81,7 @@ def test_render_template_and_gateway():
 
 def test_external_by_tag_then_template_then_router_external():
     opts = Options()
-    tagged = net("ext", tags=["portal-external"], project_id="admin")
+    tagged = net("ext", tags=["portal-external"], project_id="admin", external=True)
     assert select_external(PROJECT, opts, [tagged]) == (tagged, None)
     assert select_external(PROJECT, opts, []) == (None, "router_external")
     public = net("public", external=True, project_id="admin")
@@ -116,6 +116,26 @@ def test_external_errors_name_the_project_the_networks_and_the_tag():
         select_external(PROJECT, templated, [], by_template=[])
     with pytest.raises(NetworkError, match="2 networks are named 'physics-ext'.*: physics-ext \\(i1\\), physics-ext \\(i2\\)"):
         select_external(PROJECT, templated, [], by_template=[net("physics-ext", "i1"), net("physics-ext", "i2")])
+
+
+def test_an_external_network_that_is_not_router_external_is_refused_during_discovery():
+    tagged = net("site-net", "id9", tags=["portal-external"])
+    with pytest.raises(NetworkError) as info:
+        select_external(PROJECT, Options(), [tagged])
+    assert str(info.value) == (
+        "Could not determine the external network for project physics (p1): network site-net (id9) carries the tag "
+        "'portal-external' but is not external (router:external is false), so no router can have its gateway on it. "
+        "Set router:external on it, or move the tag to the external network.")
+    templated = Options(external_net_template="{tenant_name}-ext")
+    with pytest.raises(NetworkError, match="network physics-ext \\(i1\\) is named by external_net_template"):
+        select_external(PROJECT, templated, [], by_template=[net("physics-ext", "i1")])
+
+
+def test_a_tagged_network_that_is_not_external_fails_before_anything_is_created(cloud):
+    cloud.network.add("network", name="site-net", tags=["portal-external"], is_router_external=False)
+    with pytest.raises(NetworkError, match="is not external"):
+        run(cloud)
+    assert cloud.network.writes == []
 
 
 # --- internal and storage ------------------------------------------------------------------
@@ -499,3 +519,33 @@ def test_a_refused_create_without_a_concurrent_object_is_an_error(cloud):
         run(cloud)
     assert str(info.value).startswith("Could not create subnet portal-internal for project physics (p1): ")
     assert "overlaps with another subnet" in str(info.value)
+
+
+def test_the_result_names_the_tenancys_project_even_with_a_shared_internal_network(cloud):
+    cloud.network.add("network", id="shared-id", name="shared", project_id=OTHER, tags=["portal-internal"])
+    result = run(cloud, allow_shared_internal_net=True)[1]
+    assert result["internal_network"]["project_id"] == OTHER
+    assert result["project"] == {"id": PROJECT.id, "name": PROJECT.name}
+
+
+def test_a_failure_after_a_write_says_what_was_created(cloud):
+    def refuse():
+        raise sdk_exceptions.SDKException("quota exceeded for subnets")
+
+    cloud.network.before_create_subnet = refuse
+    with pytest.raises(NetworkError) as info:
+        run(cloud)
+    [network] = cloud.network.objects["network"][1:]
+    assert str(info.value) == (
+        "Could not create subnet portal-internal for project physics (p1): SDKException: quota exceeded for subnets; "
+        "before failing, this run wrote to Neutron and created: network portal-internal (%s)" % network["id"])
+    assert info.value.details["changed"] is True
+    assert info.value.details["created"] == [dict(type="network", id=network["id"], name="portal-internal")]
+
+
+def test_a_failure_before_any_write_is_not_a_change(cloud):
+    network = _unfinished(cloud, subnet=False, router=False)
+    cloud.network.add("subnet", name="operator's", network_id=network["id"], cidr="192.168.3.0/24", ip_version=4)
+    with pytest.raises(NetworkError) as info:
+        run(cloud)
+    assert "changed" not in info.value.details

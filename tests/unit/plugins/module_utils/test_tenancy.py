@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from ansible_collections.azimuth.ops.plugins.module_utils import _tenancy as t
+from ansible_collections.azimuth.ops.plugins.module_utils._kubernetes import AlreadyExists, Conflict
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
 
 ID = "tenant.azimuth-cloud.io/id"
@@ -62,11 +63,11 @@ def test_bad_input_is_refused_before_reading(tenancies, message):
 def test_create_when_nothing_exists():
     desired = t.desired_tenancies([{"id": "a", "name": "alpha", "credential": CREDENTIAL}])
     result = t.plan(desired, [], [])
-    assert [a["kind"] for a in result["actions"]] == ["create_namespace", "create_secret"]
+    assert [a["kind"] for a in result["actions"]] == ["create_namespace", "write_secret"]
     body = result["actions"][0]["body"]
     assert body["metadata"] == {"name": "az-alpha", "labels": {ID: "a", MANAGED: "azimuth-ops"},
                                 "annotations": {"tenant.azimuth-cloud.io/name": "alpha"}}
-    data = result["actions"][1]["body"]["data"]
+    data = result["actions"][1]["spec"].body()["data"]
     assert list(data) == ["clouds.yaml"]
     clouds = yaml.safe_load(base64.b64decode(data["clouds.yaml"]))
     assert clouds == {"clouds": {"openstack": {
@@ -159,7 +160,7 @@ def test_secret_changes_are_masked_in_the_diff():
     current = secret("az-alpha", {"clouds.yaml": old, "extra": "x"}, labels={})
     result = t.plan(desired, [managed("az-alpha", "a")], [current])
     [action] = result["actions"]
-    patch = t.secret_patch(desired[0], current)
+    patch = t.credential_secret(desired[0], "az-alpha").patch(current)
     assert patch["data"]["extra"] is None and "clouds.yaml" in patch["data"]
     assert patch["metadata"]["labels"] == {"credential.azimuth-cloud.io/provider": "openstack", MANAGED: "azimuth-ops"}
     diff = result["diff"]
@@ -176,17 +177,50 @@ def test_sensitive_values_include_the_base64_of_the_secret_data():
     values = t.sensitive_values([{"id": "a", "name": "alpha", "credential": CREDENTIAL}, {"id": "b", "name": "beta"}])
     assert values[0] == "TOPSECRET"
     [item] = t.desired_tenancies([{"id": "a", "name": "alpha", "credential": CREDENTIAL}])
-    assert values[1] == base64.b64encode(t.secret_desired_data(item)["clouds.yaml"].encode()).decode()
+    assert values[1] == base64.b64encode(t.credential_secret(item, "az-alpha").data["clouds.yaml"].encode()).decode()
 
 
 class FakeKube:
-    """Namespaces and Secrets in memory, counting calls; ``conflicts`` 409s the next patches."""
+    """Namespaces and Secrets in memory, counting calls.
+
+    ``conflicts`` 409s the next patches; ``failing`` names calls that fail with a server error;
+    ``meanwhile`` (call name -> function) runs just before that call, as a concurrent run would.
+    """
 
     def __init__(self, namespaces=(), secrets=()):
         self.namespaces = dict((n["metadata"]["name"], n) for n in namespaces)
         self.secrets = dict(((s["metadata"]["namespace"], s["metadata"]["name"]), s) for s in secrets)
         self.calls = []
         self.conflicts = 0
+        self.failing = set()
+        self.meanwhile = {}
+
+    def _call(self, name):
+        self.calls.append(name)
+        self.meanwhile.pop(name, lambda: None)()
+        if name in self.failing:
+            raise ServerError("%s refused" % name)
+
+    def read_secret(self, namespace, name):
+        self._call("read_secret")
+        return self.secrets.get((namespace, name))
+
+    def create_secret(self, namespace, body):
+        self._call("create_secret")
+        if (namespace, body["metadata"]["name"]) in self.secrets:
+            raise AlreadyExists("secrets %r already exists" % body["metadata"]["name"])
+        self.secrets[namespace, body["metadata"]["name"]] = dict(body, metadata=dict(body["metadata"], resourceVersion="1"))
+
+    def patch_secret(self, namespace, name, patch):
+        self._call("patch_secret")
+        secret = self.secrets[namespace, name]
+        for key, value in (patch.get("data") or {}).items():
+            if value is None:
+                secret["data"].pop(key, None)
+            else:
+                secret["data"][key] = value
+        for key, value in ((patch.get("metadata") or {}).get("labels") or {}).items():
+            secret["metadata"]["labels"][key] = value
 
     def list_namespaces(self, selector):
         """Namespaces matching ``selector`` (``key`` and ``key=value`` terms, comma-separated)."""
@@ -205,7 +239,9 @@ class FakeKube:
         return [s for key, s in self.secrets.items() if key[1] == name]
 
     def create_namespace(self, body):
-        self.calls.append("create_namespace")
+        self._call("create_namespace")
+        if body["metadata"]["name"] in self.namespaces:
+            raise AlreadyExists("namespaces %r already exists" % body["metadata"]["name"])
         self.namespaces[body["metadata"]["name"]] = body
 
     def patch_namespace(self, name, patch):
@@ -222,46 +258,41 @@ class FakeKube:
                     metadata[field][key] = value
 
     def delete_namespace(self, name, uid):
-        self.calls.append("delete_namespace")
+        self._call("delete_namespace")
         del self.namespaces[name]
 
 
-class Conflict(Exception):
+def describe(exc):
+    return "HTTP 500: %s" % exc if isinstance(exc, ServerError) else None
+
+
+class ServerError(Exception):
     pass
-
-
-def retry(attempt):
-    for _attempt in range(5):
-        try:
-            return attempt()
-        except Conflict:
-            continue
-    raise AssertionError("still conflicting")
 
 
 def test_reconciler_reads_once_per_kind_and_a_second_run_writes_nothing():
     kube = FakeKube()
     tenancies = [{"id": "id%d" % i, "name": "t%d" % i} for i in range(50)]
-    t.Reconciler(kube, retry).run(tenancies, "present", False, check_mode=False)
+    t.Reconciler(kube, describe).run(tenancies, "present", False, check_mode=False)
     assert kube.calls.count("create_namespace") == 50
     kube.calls = []
-    result = t.Reconciler(kube, retry).run(tenancies, "present", False, check_mode=False)
+    result = t.Reconciler(kube, describe).run(tenancies, "present", False, check_mode=False)
     assert kube.calls == ["list_namespaces"] and not result["actions"]
 
 
 def test_reconciler_check_mode_writes_nothing_and_predicts_exactly():
     kube = FakeKube([managed("az-t0", "id0")])
     tenancies = [{"id": "id0", "name": "t0", "oidc_group": "/g"}, {"id": "id1", "name": "t1"}]
-    predicted = t.Reconciler(kube, retry).run(tenancies, "present", False, check_mode=True)
+    predicted = t.Reconciler(kube, describe).run(tenancies, "present", False, check_mode=True)
     assert [c for c in kube.calls if c not in ("list_namespaces", "read_namespace")] == []
-    done = t.Reconciler(kube, retry).run(tenancies, "present", False, check_mode=False)
+    done = t.Reconciler(kube, describe).run(tenancies, "present", False, check_mode=False)
     assert predicted["results"] == done["results"] and predicted["diff"] == done["diff"]
 
 
 def test_a_conflict_is_retried_after_re_reading():
     kube = FakeKube([managed("az-t0", "id0")])
     kube.conflicts = 2
-    t.Reconciler(kube, retry).run([{"id": "id0", "name": "t0", "oidc_group": "/g"}], "present", False, check_mode=False)
+    t.Reconciler(kube, describe).run([{"id": "id0", "name": "t0", "oidc_group": "/g"}], "present", False, check_mode=False)
     assert kube.calls == ["list_namespaces", "patch_namespace", "read_namespace", "patch_namespace", "read_namespace", "patch_namespace"]
     assert kube.namespaces["az-t0"]["metadata"]["annotations"]["tenant.azimuth-cloud.io/oidc-group"] == "/g"
 
@@ -270,8 +301,90 @@ def test_reconciler_prunes_only_what_prune_selector_matches():
     portal = {"example.org/portal": "a"}
     kube = FakeKube([managed("az-t0", "id0"), managed("az-old", "old"), managed("az-other", "other")])
     kube.namespaces["az-old"]["metadata"]["labels"].update(portal)
-    result = t.Reconciler(kube, retry).run([{"id": "id0", "name": "t0"}], "present", True, check_mode=False,
+    result = t.Reconciler(kube, describe).run([{"id": "id0", "name": "t0"}], "present", True, check_mode=False,
                                            prune_selector="example.org/portal=a")
     assert result["pruned"] == [{"namespace": "az-old", "id": "old"}]
     assert sorted(kube.namespaces) == ["az-other", "az-t0"]
     assert kube.calls == ["list_namespaces", "list_namespaces", "delete_namespace"]
+
+
+@pytest.mark.parametrize("tenancy, message", [
+    ({"labels": {"example.org/owner": "Physics Lab"}},
+     "tenancy alpha (a), namespace az-alpha: label example.org/owner: the value 'Physics Lab' is not valid"),
+    ({"labels": {"Example.org/x": "1"}}, "tenancy alpha (a), namespace az-alpha: label key 'Example.org/x' is not valid"),
+    ({"annotations": {"bad key": "x"}}, "tenancy alpha (a), namespace az-alpha: annotation key 'bad key' is not valid"),
+])
+def test_labels_kubernetes_would_refuse_are_refused_before_reading(tenancy, message):
+    kube = FakeKube()
+    with pytest.raises(ModuleError) as error:
+        t.Reconciler(kube, describe).run([dict({"id": "a", "name": "alpha"}, **tenancy)], "present", False, check_mode=True)
+    assert str(error.value).startswith(message)
+    assert kube.calls == []
+
+
+@pytest.mark.parametrize("labels, secret_type, message", [
+    ({MANAGED: "Helm"}, "Opaque", "the Secret az-alpha/default-openstack-credential is managed by Helm "
+                                  "(label app.kubernetes.io/managed-by=Helm), not by azimuth-ops; it is not the collection's to change"),
+    ({}, "kubernetes.io/tls", "the Secret az-alpha/default-openstack-credential has type kubernetes.io/tls, not Opaque"),
+])
+def test_a_secret_another_tool_manages_is_refused_before_anything_is_written(labels, secret_type, message):
+    foreign = secret("az-alpha", {"values.yaml": "x: 1"}, labels=labels)
+    foreign["type"] = secret_type
+    kube = FakeKube([managed("az-alpha", "a")], [foreign])
+    for check_mode in (True, False):
+        with pytest.raises(ModuleError) as error:
+            t.Reconciler(kube, describe).run([{"id": "a", "name": "alpha", "credential": CREDENTIAL}], "present", False, check_mode)
+        assert message in str(error.value)
+    assert [c for c in kube.calls if not c.startswith(("list", "read"))] == []
+    assert kube.secrets["az-alpha", "default-openstack-credential"] is foreign
+
+
+def test_a_failed_run_says_what_it_wrote_before_the_failure():
+    kube = FakeKube([managed("az-t0", "id0")], [])
+    kube.failing.add("create_namespace")
+    tenancies = [{"id": "id0", "name": "t0", "oidc_group": "/g"}, {"id": "id1", "name": "t1"}]
+    with pytest.raises(ModuleError) as error:
+        t.Reconciler(kube, describe).run(tenancies, "present", False, check_mode=False)
+    assert str(error.value) == ("Could not create namespace az-t1 of tenancy t1 (id1): HTTP 500: create_namespace refused. "
+                                "Written before this failure: patch namespace az-t0 of tenancy t0 (id0)")
+    details = error.value.details
+    assert details["changed"] is True and details["pruned"] == []
+    assert [(r["namespace"], r["changed"], r["created"]) for r in details["tenancies"]] == [("az-t0", True, False), ("az-t1", False, False)]
+
+
+def test_a_failure_before_any_write_reports_no_change():
+    kube = FakeKube()
+    kube.failing.add("create_namespace")
+    with pytest.raises(ModuleError) as error:
+        t.Reconciler(kube, describe).run([{"id": "id0", "name": "t0"}], "present", False, check_mode=False)
+    assert error.value.details["changed"] is False
+    assert str(error.value).endswith("Written before this failure: nothing")
+
+
+def test_a_namespace_a_concurrent_run_created_is_settled_on():
+    kube = FakeKube()
+    kube.meanwhile["create_namespace"] = lambda: kube.namespaces.update({"az-t0": managed("az-t0", "id0")})
+    result = t.Reconciler(kube, describe).run([{"id": "id0", "name": "t0", "oidc_group": "/g"}], "present", False, check_mode=False)
+    assert result["results"][0]["created"]
+    assert kube.calls == ["list_namespaces", "read_namespace", "create_namespace", "read_namespace", "patch_namespace"]
+    assert kube.namespaces["az-t0"]["metadata"]["annotations"]["tenant.azimuth-cloud.io/oidc-group"] == "/g"
+
+
+def test_a_namespace_created_meanwhile_for_another_tenancy_is_not_taken():
+    kube = FakeKube()
+    kube.meanwhile["create_namespace"] = lambda: kube.namespaces.update({"az-t0": managed("az-t0", "other")})
+    with pytest.raises(ModuleError) as error:
+        t.Reconciler(kube, describe).run([{"id": "id0", "name": "t0"}], "present", False, check_mode=False)
+    assert "namespace az-t0 is now labelled tenant.azimuth-cloud.io/id=other, another tenancy's ID" in str(error.value)
+    assert error.value.details["changed"] is False
+    assert kube.namespaces["az-t0"]["metadata"]["labels"][ID] == "other"
+
+
+def test_a_secret_a_concurrent_run_created_is_re_read_and_patched():
+    kube = FakeKube([managed("az-t0", "id0")])
+    created_meanwhile = secret("az-t0", {"clouds.yaml": "clouds: {}"})
+    kube.meanwhile["create_secret"] = lambda: kube.secrets.update({("az-t0", "default-openstack-credential"): created_meanwhile})
+    t.Reconciler(kube, describe).run([{"id": "id0", "name": "t0", "credential": CREDENTIAL}], "present", False, check_mode=False)
+    assert kube.calls == ["list_namespaces", "list_secrets", "create_secret", "read_secret", "patch_secret"]
+    stored = yaml.safe_load(base64.b64decode(created_meanwhile["data"]["clouds.yaml"]))
+    assert stored["clouds"]["openstack"]["auth"]["application_credential_id"] == "cid"

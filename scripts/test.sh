@@ -4,8 +4,8 @@
 #   changelog   antsibull-changelog lint
 #   lint        ansible-lint, profile production
 #   sanity      ansible-test sanity on the built collection, no ignore file
-#   sandbox     python -m sandbox up (real Keystone + Neutron, the emulators, tofu)
-#   contract    pytest tests/sandbox: the emulators against the official clients
+#   sandbox     python -m sandbox up (real Keystone + Neutron, kube-apiserver, Keycloak, tofu)
+#   smoke       pytest tests/sandbox: each sandbox service through its official client
 #   integration pytest tests/integration: real ansible-playbook runs, incl. the Galaxy tarball
 # Pass gate names to run only those, e.g. `bash scripts/test.sh unit lint`.
 set -uo pipefail
@@ -20,11 +20,11 @@ gate_changelog() { antsibull-changelog lint; }
 gate_lint() { ansible-lint --nocolor; }
 gate_sanity() { bash scripts/sanity.sh; }
 gate_sandbox() { python -m sandbox up; }
-gate_contract() { python -m pytest tests/sandbox -q -n "$workers"; }
+gate_smoke() { python -m pytest tests/sandbox -q -n "$workers"; }
 gate_integration() { python -m pytest tests/integration -q -n "$workers"; }
 
 gates=("$@")
-[ ${#gates[@]} -gt 0 ] || gates=(unit changelog lint sanity sandbox contract integration)
+[ ${#gates[@]} -gt 0 ] || gates=(unit changelog lint sanity sandbox smoke integration)
 passed=0
 failed=()
 for gate in "${gates[@]}"; do

@@ -1,5 +1,1 @@
-"""A strict, in-memory Kubernetes API server emulator for the sandbox.
-
-Run it with ``python -m sandbox.kube --state-dir DIR [--port 6443]``; :class:`KubeService`
-in :mod:`sandbox.kube.service` does that for the sandbox CLI.
-"""
+"""The sandbox's Kubernetes: the real kube-apiserver (see :mod:`sandbox.kube.service`)."""

@@ -1,5 +1,10 @@
-"""The emulator's credentials: a CA, a server certificate for 127.0.0.1/localhost, a bearer
-token, and a kubeconfig that ties them together.  All live in the state directory."""
+"""The control plane's credentials, all in the state directory: a CA, a serving certificate for
+127.0.0.1/localhost, the service-account signing key, and two identities with a bearer token
+each (listed in the token file kube-apiserver reads) and a kubeconfig each:
+
+- the admin (group ``system:masters``): ``kubeconfig``, the sandbox's ``KUBECONFIG``;
+- ``sandbox-limited``, who holds only what RBAC grants it in one namespace: ``limited.kubeconfig``.
+"""
 
 import datetime
 import ipaddress
@@ -12,6 +17,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+LIMITED_USER = "sandbox-limited"
+
 
 class Credentials:
     """Where the files are, for one state directory."""
@@ -22,12 +29,21 @@ class Credentials:
         self.ca_key = state_dir / "ca.key"
         self.server_cert = state_dir / "server.crt"
         self.server_key = state_dir / "server.key"
+        self.service_account_key = state_dir / "service-account.key"
+        self.service_account_pub = state_dir / "service-account.pub"
         self.token_file = state_dir / "token"
+        self.limited_token_file = state_dir / "limited.token"
+        self.token_auth_file = state_dir / "tokens.csv"
         self.kubeconfig = state_dir / "kubeconfig"
+        self.limited_kubeconfig = state_dir / "limited.kubeconfig"
 
     @property
     def token(self):
         return self.token_file.read_text().strip()
+
+    @property
+    def limited_token(self):
+        return self.limited_token_file.read_text().strip()
 
 
 def _write_private(path, data):
@@ -86,6 +102,17 @@ def _make_server_cert(creds):
     creds.server_cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
 
 
+def _ensure_token(path):
+    if not path.exists():
+        _write_private(path, (secrets.token_urlsafe(32) + "\n").encode())
+
+
+def _token_auth_csv(creds):
+    """kube-apiserver's --token-auth-file: token,user,uid,"group1,group2"."""
+    return (f'{creds.token},sandbox-admin,sandbox-admin,"system:masters"\n'
+            f"{creds.limited_token},{LIMITED_USER},{LIMITED_USER}\n")
+
+
 def kubeconfig_text(server, ca_path, token):
     return (
         "apiVersion: v1\n"
@@ -119,8 +146,15 @@ def ensure(state_dir, host="127.0.0.1", port=6443):
         creds.server_cert.unlink(missing_ok=True)
     if not (creds.server_cert.exists() and creds.server_key.exists()):
         _make_server_cert(creds)
-    if not creds.token_file.exists():
-        _write_private(creds.token_file, (secrets.token_urlsafe(32) + "\n").encode())
-    text = kubeconfig_text(f"https://{host}:{port}", creds.ca_cert.resolve(), creds.token)
-    _write_private(creds.kubeconfig, text.encode())
+    if not (creds.service_account_key.exists() and creds.service_account_pub.exists()):
+        key = ec.generate_private_key(ec.SECP256R1())
+        _write_private(creds.service_account_key, _key_pem(key))
+        creds.service_account_pub.write_bytes(key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    _ensure_token(creds.token_file)
+    _ensure_token(creds.limited_token_file)
+    _write_private(creds.token_auth_file, _token_auth_csv(creds).encode())
+    server = f"https://{host}:{port}"
+    for path, token in ((creds.kubeconfig, creds.token), (creds.limited_kubeconfig, creds.limited_token)):
+        _write_private(path, kubeconfig_text(server, creds.ca_cert.resolve(), token).encode())
     return creds

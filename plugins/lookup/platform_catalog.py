@@ -1,0 +1,93 @@
+# -*- coding: utf-8 -*-
+# Copyright: azimuth.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: platform_catalog
+short_description: The platform types, with their ACL annotations, that the operator's azimuth-ops variables describe
+version_added: 1.0.0
+author: azimuth.ops contributors (@azimuth-cloud)
+description:
+  - Reads the operator's variables by their azimuth-ops names (the catalogs
+    C(azimuth_capi_operator_cluster_templates), C(azimuth_capi_operator_app_templates) and
+    C(azimuth_caas_cluster_templates) with their C(_extra) / C(_overrides) dicts, the built-in types'
+    switches and definitions, C(platforms_tenancy_*), the per-kind and per-type C(*_tenancy_*) variables and
+    the C(*_max_lifetime_hours) variables) and returns the platform-type objects they describe, ready for
+    M(azimuth.ops.platform_types).
+  - The fallback chains (which variable wins when several are set) are those of azimuth-ops; the
+    M(azimuth.ops.platform_types#role) role's documentation lists them.
+  - Only the variables it needs are templated. Takes no terms.
+  - Fails, naming the variable, on a value of the wrong type, an invalid regular expression, and an
+    ACL or lifetime variable that belongs to no platform type in the catalog (most likely misspelt).
+options: {}
+notes:
+  - Use it with O(ansible.builtin.lookup#lookup:wantlist=false) (the default of C(lookup)), which gives the dict itself.
+seealso:
+  - module: azimuth.ops.platform_types
+"""
+
+EXAMPLES = r"""
+- name: Apply the platform types of the configuration
+  vars:
+    catalog: "{{ lookup('azimuth.ops.platform_catalog') }}"
+  azimuth.ops.platform_types:
+    platform_types: "{{ catalog.platform_types }}"
+    deprecate_missing: "{{ catalog.manage_cluster_templates }}"
+    deprecated_annotations: "{{ catalog.deprecated_annotations }}"
+
+- name: Which variable decided the ACL of the workstation?
+  ansible.builtin.debug:
+    msg: "{{ lookup('azimuth.ops.platform_catalog').sources['ClusterType/workstation'] }}"
+"""
+
+RETURN = r"""
+_raw:
+  description: One dict.
+  type: list
+  elements: dict
+  contains:
+    platform_types:
+      description:
+        - The objects, C({kind, name, spec, annotations, labels}), cluster templates first, then app templates,
+          then cluster types, each in catalog order.
+        - C(annotations) always hold the four C(acl.azimuth.stackhpc.com/*) keys (V("") when unset, lists joined
+          with commas) and, on ClusterTemplates and ClusterTypes, C(scheduling.azimuth.stackhpc.com/max-lifetime-hours);
+          an entry's own C(annotations) win over them.
+      type: list
+      elements: dict
+    deprecated_annotations:
+      description: The current ACL and lifetime annotations of cluster templates, for those dropped from the catalog.
+      type: dict
+    manage_cluster_templates:
+      description: Whether cluster templates are managed (and so deprecated); false when C(azimuth_kubernetes_enabled) is false.
+      type: bool
+    sources:
+      description: C(kind/name) -> for each ACL key and C(max_lifetime_hours), the variable that decided it (V(null) when none was set).
+      type: dict
+"""
+
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+
+from ansible_collections.azimuth.ops.plugins.module_utils._platform_catalog import UNSET, CatalogError, resolve
+
+
+class LookupModule(LookupBase):
+    def run(self, terms, variables=None, **kwargs):
+        if terms:
+            raise AnsibleLookupError("azimuth.ops.platform_catalog takes no terms, got %r" % (terms,))
+        variables = variables or {}
+
+        def get(name):
+            if name not in variables:
+                return UNSET
+            return self._templar.template(variables[name])
+
+        try:
+            return [resolve(get, list(variables))]
+        except CatalogError as exc:
+            raise AnsibleLookupError("azimuth.ops.platform_catalog: %s" % exc)

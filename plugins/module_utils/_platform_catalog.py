@@ -1,0 +1,379 @@
+# -*- coding: utf-8 -*-
+# Copyright: azimuth.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The operator's variables (azimuth-ops names) -> the platform-type objects and their annotations.
+
+Everything that decides which variable wins lives here: the catalogs (``_default``, ``_extra``,
+``_overrides``, replaced wholesale by the combined variable), the enabled switches, and the
+fallback chains of the ACL and lifetime variables.  ``resolve(get, names)`` is a plain function:
+``get(name)`` returns a variable's (templated) value or ``UNSET``; ``names`` are the names of
+all defined variables, used to reject an ACL variable that belongs to no platform type.
+
+Rules shared by every chain: a variable that is unset or ``null`` falls back to the next one; any
+other value (including ``[]`` and ``""``) decides.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import re
+
+from ansible.module_utils.parsing.convert_bool import boolean
+
+from ansible_collections.azimuth.ops.plugins.module_utils import _platform_builtins as builtins
+from ansible_collections.azimuth.ops.plugins.module_utils._acl import CONFIG_KEYS, AclError, annotations_for
+
+UNSET = object()
+
+CLUSTER_TEMPLATE = "ClusterTemplate"
+APP_TEMPLATE = "AppTemplate"
+CLUSTER_TYPE = "ClusterType"
+
+ACL_KEYS = ("allow_list", "deny_list", "allow_regex", "deny_regex")
+LIFETIME_ANNOTATION = "scheduling.azimuth.stackhpc.com/max-lifetime-hours"
+
+GLOBAL_ACL = "platforms"  # platforms_tenancy_<key>
+GLOBAL_LIFETIME = ("azimuth_max_platform_lifetime_hours", "azimuth_max_platform_duration_hours")
+
+CAPI, APP, CAAS = builtins.CAPI, builtins.APP, builtins.CAAS
+CAPI_ACL = CAPI + "_cluster_template"
+CAPI_LIFETIME = CAPI + "_cluster_max_lifetime_hours"
+
+BUILTIN_APPS = builtins.BUILTIN_APPS
+BUILTIN_CLUSTER_TYPES = builtins.BUILTIN_CLUSTER_TYPES
+
+KUBERNETES_ENABLED = "azimuth_kubernetes_enabled"
+CLUSTERS_ENABLED = "azimuth_clusters_enabled"
+LABELS = "platform_types_labels"
+
+# The operator's ACL and lifetime variables, to find misspelt ones.
+_ACL_VARIABLE = re.compile(r"^(?P<prefix>.+)_tenancy_(?:allow|deny)_(?:list|regex)$")
+_LIFETIME_VARIABLE = re.compile(r"^(?P<prefix>%s_.+)_max_lifetime_hours$" % CAAS)
+
+
+class CatalogError(ValueError):
+    """A variable that cannot be turned into platform types; the message names it."""
+
+
+def var_key(name):
+    """The variable-name form of a platform-type name: ``huggingface-llm`` -> ``huggingface_llm``."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower()
+
+
+class Variables:
+    """The operator's variables, read through ``get``; remembers which ones were read."""
+
+    def __init__(self, get):
+        self._get = get
+
+    def value(self, name):
+        """The value of ``name``, or UNSET when it is unset or null."""
+        value = self._get(name)
+        return UNSET if value is None else value
+
+    def first(self, names, default=UNSET):
+        """(value, name) of the first set variable of ``names``; (default, None) when none is."""
+        for name in names:
+            value = self.value(name)
+            if value is not UNSET:
+                return value, name
+        return default, None
+
+    def dict(self, name, default=None):
+        value = self.value(name)
+        if value is UNSET:
+            return {} if default is None else default
+        if not isinstance(value, dict):
+            raise CatalogError("%s must be a dict, got %s" % (name, type(value).__name__))
+        return value
+
+    def bool(self, names, default):
+        value, name = self.first(names, default)
+        try:
+            return boolean(value, strict=True)
+        except TypeError:
+            raise CatalogError("%s must be true or false, got %r" % (name, value))
+
+
+# --- fallback chains --------------------------------------------------------------------------
+
+
+class Chains:
+    """Where a platform type's ACL, lifetime and enabled switch come from."""
+
+    def __init__(self, acl, lifetime=None, enabled=None, enabled_default=True):
+        self.acl = tuple(acl)  # prefixes: <prefix>_tenancy_<key>, platforms last
+        self.lifetime = None if lifetime is None else tuple(lifetime)  # variable names, global last
+        self.enabled = tuple(enabled or ())
+        self.enabled_default = enabled_default
+
+    def acl_variables(self, key):
+        return ["%s_tenancy_%s" % (prefix, key) for prefix in self.acl]
+
+
+def capi_chains():
+    return Chains([CAPI_ACL, GLOBAL_ACL], [CAPI_LIFETIME] + list(GLOBAL_LIFETIME))
+
+
+def app_chains(name):
+    key, enabled = BUILTIN_APPS[name][:2] if name in BUILTIN_APPS else (var_key(name), True)
+    prefix = "%s_%s" % (APP, key)
+    return Chains([prefix, GLOBAL_ACL], None, [prefix + "_enabled"], enabled)
+
+
+def cluster_type_prefixes(name):
+    if name in BUILTIN_CLUSTER_TYPES:
+        return BUILTIN_CLUSTER_TYPES[name].prefixes
+    return ("%s_%s" % (CAAS, var_key(name)), "%s_%s" % (builtins.CAAS_LEGACY, var_key(name)))
+
+
+def cluster_type_chains(name):
+    """azimuth_caas_<t> -> azimuth_caas_stackhpc_<t> [-> the parent type's chain] -> platforms.
+
+    The lifetime never follows the parent (azimuth-ops gives workstation-ssh its own, then the global one).
+    """
+    prefixes = list(cluster_type_prefixes(name))
+    parent = BUILTIN_CLUSTER_TYPES[name].parent if name in BUILTIN_CLUSTER_TYPES else None
+    acl_prefixes = prefixes + (list(cluster_type_prefixes(parent)) if parent else [])
+    lifetime = ["%s_max_lifetime_hours" % prefix for prefix in prefixes] + list(GLOBAL_LIFETIME)
+    enabled = ["%s_enabled" % prefix for prefix in acl_prefixes]
+    return Chains(acl_prefixes + [GLOBAL_ACL], lifetime, enabled)
+
+
+def acl_settings(variables, chains):
+    """{key: (value, variable that decided or None)} for the four ACL keys."""
+    result = {}
+    for key in ACL_KEYS:
+        result[key] = variables.first(chains.acl_variables(key), "")
+    return result
+
+
+def acl_annotations(settings):
+    """The four ACL annotations of ``acl_settings`` output; errors name the variable."""
+    annotations = {}
+    for key, (value, name) in settings.items():
+        try:
+            annotation = CONFIG_KEYS[key]
+            annotations[annotation] = annotations_for({key: value})[annotation]
+        except AclError as exc:
+            raise CatalogError("%s: %s" % (name or key, exc))
+    return annotations
+
+
+def lifetime_annotation(variables, chains):
+    """(the max-lifetime-hours annotation value, the variable that decided it)."""
+    value, name = variables.first(chains.lifetime, "")
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise CatalogError("%s must be a number of hours or empty, got %r" % (name, value))
+    text = str(value).strip()
+    if text and not re.match(r"^\d+(\.\d+)?$", text):
+        raise CatalogError("%s must be a number of hours or empty, got %r" % (name, value))
+    return text, name
+
+
+# --- catalogs ---------------------------------------------------------------------------------
+
+
+def combine(base, override):
+    """Recursive dict merge, as Ansible's ``combine(recursive=True)``: override wins, dicts merge."""
+    result = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = combine(result[key], value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def catalog(variables, combined, default, extra):
+    """The combined variable when the operator sets it, else ``default`` combined with ``extra``."""
+    whole = variables.value(combined)
+    if whole is not UNSET:
+        if not isinstance(whole, dict):
+            raise CatalogError("%s must be a dict of name -> definition, got %s" % (combined, type(whole).__name__))
+        return whole, combined
+    return combine(default, variables.dict(extra)), extra
+
+
+def cluster_templates_default(variables):
+    """One ClusterTemplate per community image with a kubernetes_version, as azimuth-ops makes them."""
+    images = variables.dict("community_images", builtins.COMMUNITY_IMAGES)
+    image_ids = variables.dict("community_images_image_ids")
+    tags, _ = variables.first([CAPI + "_cluster_template_tags"], builtins.CLUSTER_TEMPLATE_TAGS)
+    defaults = variables.dict(CAPI + "_cluster_template_defaults", builtins.cluster_template_defaults(tags))
+    templates = {}
+    for key, image in images.items():
+        if not isinstance(image, dict) or not image.get("kubernetes_version"):
+            continue
+        version = str(image["kubernetes_version"])
+        bare = version[1:] if version.startswith("v") else version
+        templates["kube-" + bare.replace(".", "-")] = {"spec": combine(defaults, {
+            "label": "%s [Replace optional NGINX Ingress with Traefik]" % version,
+            "description": "Kubernetes %s with HA control plane." % bare,
+            "values": {"kubernetesVersion": bare, "machineImageId": image_ids.get(key)},
+        })}
+    return templates
+
+
+def app_templates_default(variables):
+    """The built-in app templates that are switched on: their ``..._spec`` variable, else the built-in definition."""
+    templates = {}
+    for name, (key, _enabled, _spec) in BUILTIN_APPS.items():
+        chains = app_chains(name)
+        if variables.bool(chains.enabled, chains.enabled_default):
+            entry = variables.value("%s_%s_spec" % (APP, key))
+            templates[name] = builtins.app_spec(name, variables.first) if entry is UNSET else entry
+    return templates
+
+
+def cluster_types_default(variables):
+    """The built-in cluster types that are switched on: their ``..._template`` variable, else the built-in definition."""
+    types = {}
+    clusters_enabled = variables.bool([CLUSTERS_ENABLED], True)
+    image_ids = variables.dict("community_images_image_ids")
+    for name, builtin in BUILTIN_CLUSTER_TYPES.items():
+        chains = cluster_type_chains(name)
+        if variables.bool(chains.enabled, clusters_enabled):
+            prefixes = chains.acl[:-1]
+            entry = variables.value(builtin.entry)
+            if entry is UNSET:
+                entry = builtins.cluster_type_spec(name, prefixes, variables.first)
+            image, _source = variables.first(["%s_image" % prefix for prefix in prefixes], image_ids.get(builtin.image))
+            types[name] = with_image(entry, image)
+    return types
+
+
+def with_image(entry, image):
+    """A built-in cluster type's entry with ``extraVars.cluster_image`` (unless it has one, or no image is known)."""
+    if image is None or image is UNSET or not isinstance(entry, dict):
+        return entry
+    entry = copy.deepcopy(entry)
+    spec = entry["spec"] if isinstance(entry.get("spec"), dict) else entry
+    extra_vars = spec.setdefault("extraVars", {})
+    if isinstance(extra_vars, dict):
+        extra_vars.setdefault("cluster_image", image)
+    return entry
+
+
+def strip_none(value):
+    """``value`` without null dict values, recursively: a merge patch cannot store them."""
+    if isinstance(value, dict):
+        return dict((k, strip_none(v)) for k, v in value.items() if v is not None)
+    if isinstance(value, list):
+        return [strip_none(item) for item in value]
+    return value
+
+
+def split_entry(kind, name, entry, source):
+    """(spec, annotations) of a catalog entry: ``{spec, annotations}``, or the old style (the spec itself)."""
+    where = "%s: %s '%s'" % (source, kind, name)
+    if not isinstance(entry, dict):
+        raise CatalogError("%s must be a dict with spec (and annotations), got %s" % (where, type(entry).__name__))
+    if "spec" not in entry:
+        return strip_none(entry), {}
+    unknown = sorted(set(entry) - {"spec", "annotations"})
+    if unknown:
+        raise CatalogError("%s: unknown keys %s beside spec; expected spec and annotations" % (where, ", ".join(unknown)))
+    spec, annotations = entry["spec"], entry.get("annotations") or {}
+    if not isinstance(spec, dict):
+        raise CatalogError("%s: spec must be a dict, got %s" % (where, type(spec).__name__))
+    if not isinstance(annotations, dict):
+        raise CatalogError("%s: annotations must be a dict, got %s" % (where, type(annotations).__name__))
+    for key, value in annotations.items():
+        if not isinstance(value, str):
+            raise CatalogError("%s: annotation %s must be a string, got %s %r" % (where, key, type(value).__name__, value))
+    return strip_none(spec), dict(annotations)
+
+
+def platform_type(variables, kind, name, entry, source, chains, labels):
+    """The object for one catalog entry, and where its annotations came from."""
+    spec, own = split_entry(kind, name, entry, source)
+    settings = acl_settings(variables, chains)
+    annotations = acl_annotations(settings)
+    sources = dict((key, variable) for key, (_value, variable) in settings.items())
+    if chains.lifetime is not None:
+        annotations[LIFETIME_ANNOTATION], sources["max_lifetime_hours"] = lifetime_annotation(variables, chains)
+    annotations.update(own)
+    obj = {"kind": kind, "name": name, "spec": spec, "annotations": annotations, "labels": dict(labels)}
+    return obj, sources
+
+
+def _labels(variables):
+    labels = variables.dict(LABELS)
+    for key, value in labels.items():
+        if not isinstance(value, str):
+            raise CatalogError("%s: label %s must be a string, got %s %r" % (LABELS, key, type(value).__name__, value))
+    return labels
+
+
+def _kinds(variables):
+    """(kind, catalog, source variable, chains function) for each kind that is switched on."""
+    kinds = []
+    if variables.bool([KUBERNETES_ENABLED], True):
+        templates, source = catalog(variables, CAPI + "_cluster_templates", cluster_templates_default(variables),
+                                    CAPI + "_cluster_templates_extra")
+        kinds.append((CLUSTER_TEMPLATE, templates, source, lambda name: capi_chains()))
+        apps, source = catalog(variables, APP, app_templates_default(variables), APP + "_extra")
+        kinds.append((APP_TEMPLATE, apps, source, app_chains))
+    types, source = catalog(variables, CAAS + "_cluster_templates", cluster_types_default(variables),
+                            CAAS + "_cluster_templates_overrides")
+    kinds.append((CLUSTER_TYPE, types, source, cluster_type_chains))
+    return kinds
+
+
+def resolve(get, names=()):
+    """The platform types the operator's variables describe.
+
+    Returns ``platform_types`` (a list of ``{kind, name, spec, annotations, labels}`` in catalog
+    order: cluster templates, app templates, cluster types), ``deprecated_annotations`` (what
+    ClusterTemplates dropped from the catalog get), ``manage_cluster_templates`` (false when
+    ``azimuth_kubernetes_enabled`` is false) and ``sources`` (``kind/name`` -> the variable that
+    decided each ACL key and the lifetime; null where nothing was set).
+    """
+    variables = Variables(get)
+    labels = _labels(variables)
+    result = {"platform_types": [], "sources": {}, "manage_cluster_templates": False, "deprecated_annotations": {}}
+    prefixes = set()
+    for kind, entries, source, chains_of in _kinds(variables):
+        for name, entry in entries.items():
+            if entry is None:  # switched off in an _extra / _overrides dict
+                continue
+            chains = chains_of(name)
+            obj, sources = platform_type(variables, kind, name, entry, source, chains, labels)
+            result["platform_types"].append(obj)
+            result["sources"]["%s/%s" % (kind, name)] = sources
+            prefixes.update(chains.acl)
+    if variables.bool([KUBERNETES_ENABLED], True):
+        result["manage_cluster_templates"] = True
+        capi = capi_chains()
+        result["deprecated_annotations"] = acl_annotations(acl_settings(variables, capi))
+        result["deprecated_annotations"][LIFETIME_ANNOTATION] = lifetime_annotation(variables, capi)[0]
+    check_names(names, prefixes | known_prefixes())
+    return result
+
+
+def known_prefixes():
+    """Every prefix a built-in platform type's ACL variables may have, switched on or not."""
+    prefixes = {CAPI_ACL, GLOBAL_ACL}
+    prefixes.update(app_chains(name).acl[0] for name in BUILTIN_APPS)
+    for name in BUILTIN_CLUSTER_TYPES:
+        prefixes.update(cluster_type_prefixes(name))
+    return prefixes
+
+
+def check_names(names, prefixes):
+    """Reject ACL and lifetime variables that belong to no platform type (most likely misspelt)."""
+    lifetimes = set("%s_max_lifetime_hours" % prefix for prefix in prefixes)
+    unknown = []
+    for name in sorted(names):
+        match = _ACL_VARIABLE.match(name)
+        if match and match.group("prefix").startswith((CAPI + "_", CAAS + "_")):
+            if match.group("prefix") not in prefixes:
+                unknown.append(name)
+        elif _LIFETIME_VARIABLE.match(name) and name not in lifetimes:
+            unknown.append(name)
+    if unknown:
+        raise CatalogError("%s name%s no platform type in the catalog (misspelt?)"
+                           % (", ".join(unknown), "" if len(unknown) > 1 else "s"))

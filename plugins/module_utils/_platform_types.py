@@ -1,0 +1,507 @@
+# -*- coding: utf-8 -*-
+# Copyright: azimuth.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Platform types (ClusterTemplates, AppTemplates, ClusterTypes) in Kubernetes: desired state, plan, apply.
+
+What the module owns on an object is what it last applied, recorded in the annotation
+``LAST_APPLIED`` (as ``kubectl apply`` does): the labels and annotations it set and the spec it
+sent.  A change is a JSON merge patch that sets what differs and removes only what the module set
+before and no longer wants; labels, annotations and spec fields written by others are kept, and
+fields the API server defaults are never fought over.
+
+``plan`` is pure (the unit tests call it); ``Reconciler`` lists each kind once, plans, and
+unless checking carries the plan out.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import json
+
+from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as k8s
+from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils._naming import MANAGED_BY, MANAGED_BY_LABEL
+
+LAST_APPLIED = "azimuth-ops.azimuth-cloud.io/last-applied"
+
+
+class Kind:
+    """Where a kind of platform type is served, and which operator installs its CRD."""
+
+    def __init__(self, name, group, plural, operator, version="v1alpha1"):
+        self.name, self.group, self.plural, self.operator, self.version = name, group, plural, operator, version
+
+    @property
+    def api_version(self):
+        return "%s/%s" % (self.group, self.version)
+
+    @property
+    def crd(self):
+        return "%s.%s" % (self.plural, self.group)
+
+
+KINDS = dict((kind.name, kind) for kind in (
+    Kind("ClusterTemplate", "azimuth.stackhpc.com", "clustertemplates", "azimuth-capi-operator"),
+    Kind("AppTemplate", "azimuth.stackhpc.com", "apptemplates", "azimuth-capi-operator"),
+    Kind("ClusterType", "caas.azimuth.stackhpc.com", "clustertypes", "azimuth-caas-operator"),
+))
+CLUSTER_TEMPLATE = "ClusterTemplate"
+
+
+def describe(kind, name):
+    return "%s '%s'" % (kind, name)
+
+
+# --- desired state ----------------------------------------------------------------------------
+
+
+def _strings(where, what, values):
+    """A copy of ``values`` (labels or annotations), after checking every value is a string."""
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        raise ModuleError("%s: %s must be a dict, got %s" % (where, what, type(values).__name__))
+    for key, value in values.items():
+        if not isinstance(value, str):
+            raise ModuleError("%s: %s %s must be a string, got %s %r (quote it in YAML)"
+                              % (where, what[:-1], key, type(value).__name__, value))
+    return dict(values)
+
+
+def strip_none(value):
+    """``value`` without null dict values: a JSON merge patch cannot store a null."""
+    if isinstance(value, dict):
+        return dict((k, strip_none(v)) for k, v in value.items() if v is not None)
+    if isinstance(value, list):
+        return [strip_none(item) for item in value]
+    return value
+
+
+def desired_objects(items, state="present"):
+    """The objects the module should make (or remove), checked; raises ModuleError on bad input."""
+    desired, seen = [], set()
+    for item in items:
+        kind, name = item["kind"], item["name"]
+        where = describe(kind, name)
+        if (kind, name) in seen:
+            raise ModuleError("%s is listed twice" % where)
+        seen.add((kind, name))
+        labels = _strings(where, "labels", item.get("labels"))
+        annotations = _strings(where, "annotations", item.get("annotations"))
+        if MANAGED_BY_LABEL in labels:
+            raise ModuleError("%s: the label %s is set by the module" % (where, MANAGED_BY_LABEL))
+        if LAST_APPLIED in annotations:
+            raise ModuleError("%s: the annotation %s is set by the module" % (where, LAST_APPLIED))
+        spec = item.get("spec")
+        if state == "present" and not isinstance(spec, dict):
+            raise ModuleError("%s has no spec (a dict is required with state=present)" % where)
+        spec = strip_none(copy.deepcopy(spec or {}))
+        if kind == CLUSTER_TEMPLATE:
+            spec.setdefault("deprecated", False)  # listed again: no longer deprecated
+        labels[MANAGED_BY_LABEL] = MANAGED_BY
+        desired.append({"kind": kind, "name": name, "labels": labels, "annotations": annotations, "spec": spec})
+    return desired
+
+
+def last_applied_record(item):
+    """The LAST_APPLIED annotation's value for ``item``: canonical JSON, so equal input gives equal text."""
+    record = {"labels": sorted(item["labels"]), "annotations": sorted(item["annotations"]), "spec": item["spec"]}
+    return json.dumps(record, sort_keys=True, separators=(",", ":"))
+
+
+def read_last_applied(obj):
+    """What the module applied last time (labels and annotations as key lists, the spec), or empty."""
+    text = ((obj.get("metadata") or {}).get("annotations") or {}).get(LAST_APPLIED)
+    try:
+        record = json.loads(text) if text else {}
+    except ValueError:
+        record = {}
+    if not isinstance(record, dict):
+        record = {}
+    return {
+        "labels": dict.fromkeys(record.get("labels") or []),
+        "annotations": dict.fromkeys(record.get("annotations") or []),
+        "spec": record.get("spec") if isinstance(record.get("spec"), dict) else {},
+    }
+
+
+# --- merge patches ----------------------------------------------------------------------------
+
+
+def three_way(current, desired, last):
+    """The JSON merge patch that gives ``current`` the ``desired`` fields and drops those only ``last`` had.
+
+    Dicts are merged key by key; any other value (lists included) is replaced whole.
+    """
+    patch = {}
+    current = current if isinstance(current, dict) else {}
+    last = last if isinstance(last, dict) else {}
+    for key, value in desired.items():
+        have = current.get(key)
+        if isinstance(value, dict) and isinstance(have, dict):
+            sub = three_way(have, value, last.get(key))
+            if sub:
+                patch[key] = sub
+        elif key not in current or have != value:
+            patch[key] = value
+    for key in last:
+        if key not in desired and key in current:
+            patch[key] = None
+    return patch
+
+
+def apply_patch(current, patch):
+    """``current`` with the merge patch applied (RFC 7386), without changing either."""
+    result = copy.deepcopy(current) if isinstance(current, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, dict):
+            result[key] = apply_patch(result.get(key), value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def object_patch(item, current):
+    """The merge patch that makes the existing object ``current`` match ``item`` (None when it does)."""
+    metadata = current.get("metadata") or {}
+    last = read_last_applied(current)
+    annotations = dict(item["annotations"])
+    annotations[LAST_APPLIED] = last_applied_record(item)
+    last["annotations"][LAST_APPLIED] = None
+    meta_patch = {}
+    for field, desired in (("labels", item["labels"]), ("annotations", annotations)):
+        sub = three_way(metadata.get(field) or {}, desired, last[field])
+        if sub:
+            meta_patch[field] = sub
+    patch = {"metadata": meta_patch} if meta_patch else {}
+    spec = three_way(current.get("spec") or {}, item["spec"], last["spec"])
+    if spec:
+        patch["spec"] = spec
+    return patch or None
+
+
+def create_body(item):
+    kind = KINDS[item["kind"]]
+    annotations = dict(item["annotations"])
+    annotations[LAST_APPLIED] = last_applied_record(item)
+    return {
+        "apiVersion": kind.api_version, "kind": kind.name,
+        "metadata": {"name": item["name"], "labels": dict(item["labels"]), "annotations": annotations},
+        "spec": copy.deepcopy(item["spec"]),
+    }
+
+
+def deprecation_patch(current, annotations):
+    """The merge patch that deprecates a ClusterTemplate with the current ACL ``annotations`` (None when done)."""
+    have = (current.get("metadata") or {}).get("annotations") or {}
+    changed = dict((key, value) for key, value in annotations.items() if have.get(key) != value)
+    patch = {"metadata": {"annotations": changed}} if changed else {}
+    if (current.get("spec") or {}).get("deprecated") is not True:
+        patch["spec"] = {"deprecated": True}
+    return patch or None
+
+
+# --- the plan ---------------------------------------------------------------------------------
+
+
+def is_managed(obj):
+    return ((obj.get("metadata") or {}).get("labels") or {}).get(MANAGED_BY_LABEL) == MANAGED_BY
+
+
+def owner_of(obj):
+    return ((obj.get("metadata") or {}).get("labels") or {}).get(MANAGED_BY_LABEL)
+
+
+def view(obj):
+    """What the diff shows of an object: its labels, annotations (without LAST_APPLIED) and spec."""
+    if obj is None:
+        return None
+    metadata = obj.get("metadata") or {}
+    annotations = dict((k, v) for k, v in (metadata.get("annotations") or {}).items() if k != LAST_APPLIED)
+    return {"labels": dict(metadata.get("labels") or {}), "annotations": annotations, "spec": copy.deepcopy(obj.get("spec") or {})}
+
+
+class Plan:
+    """The actions, per-item results and diff that ``plan`` decides."""
+
+    def __init__(self):
+        self.actions, self.results, self.deprecated, self.warnings = [], [], [], []
+        self.before, self.after = {}, {}
+
+    def add(self, action, kind, name, before, after, **details):
+        self.actions.append(dict(action=action, kind=kind, name=name, **details))
+        key = "%s/%s" % (kind, name)
+        self.before[key], self.after[key] = view(before), view(after)
+
+    def as_dict(self):
+        count = lambda action: sum(1 for r in self.results if r["action"] == action)  # noqa: E731
+        totals = dict(platform_types=len(self.results), created=count("created"), updated=count("updated"),
+                      deleted=count("deleted"), unchanged=sum(1 for r in self.results if not r["changed"]),
+                      deprecated=len(self.deprecated))
+        return dict(actions=self.actions, results=self.results, deprecated=self.deprecated, totals=totals,
+                    diff=dict(before=self.before, after=self.after), warnings=self.warnings)
+
+
+def _plan_present(todo, item, existing):
+    where = describe(item["kind"], item["name"])
+    if existing is None:
+        body = create_body(item)
+        todo.add("create", item["kind"], item["name"], None, body, body=body, item=item)
+        return "created"
+    owner = owner_of(existing)
+    if owner and owner != MANAGED_BY:
+        raise ModuleError("%s is managed by %s (label %s); it is not the collection's to change"
+                          % (where, owner, MANAGED_BY_LABEL))
+    if (existing.get("metadata") or {}).get("deletionTimestamp"):
+        raise ModuleError("%s is being deleted; run again once it is gone" % where)
+    patch = object_patch(item, existing)
+    if not patch:
+        return "unchanged"
+    todo.add("patch", item["kind"], item["name"], existing, apply_patch(existing, patch), patch=patch, current=existing, item=item)
+    return "updated"
+
+
+def _plan_absent(todo, item, existing):
+    if existing is None or (existing.get("metadata") or {}).get("deletionTimestamp"):
+        return "absent"
+    if not is_managed(existing):
+        todo.warnings.append("%s is not managed by %s (label %s); left alone"
+                             % (describe(item["kind"], item["name"]), MANAGED_BY, MANAGED_BY_LABEL))
+        return "absent"
+    todo.add("delete", item["kind"], item["name"], existing, None, uid=(existing.get("metadata") or {}).get("uid"))
+    return "deleted"
+
+
+def _plan_deprecations(todo, desired, candidates, annotations):
+    """Deprecate the managed ClusterTemplates among ``candidates`` that are not listed."""
+    listed = set(item["name"] for item in desired if item["kind"] == CLUSTER_TEMPLATE)
+    for obj in sorted(candidates, key=lambda o: o["metadata"]["name"]):
+        name = obj["metadata"]["name"]
+        if name in listed or not is_managed(obj) or obj["metadata"].get("deletionTimestamp"):
+            continue
+        patch = deprecation_patch(obj, annotations)
+        if patch:
+            todo.add("deprecate", CLUSTER_TEMPLATE, name, obj, apply_patch(obj, patch), patch=patch, current=obj)
+            todo.deprecated.append(name)
+
+
+def plan(desired, existing, state="present", deprecation_candidates=None, deprecated_annotations=None):
+    """What to do, as a dict: ``actions``, ``results`` (one per item, in order), ``deprecated``, ``totals``, ``diff``.
+
+    ``existing`` maps (kind, name) to the object read from the cluster; ``deprecation_candidates``
+    are the ClusterTemplates that may be deprecated (None: deprecate nothing).
+    """
+    todo = Plan()
+    for item in desired:
+        current = existing.get((item["kind"], item["name"]))
+        if state == "present":
+            action = _plan_present(todo, item, current)
+        else:
+            action = _plan_absent(todo, item, current)
+        todo.results.append(dict(kind=item["kind"], name=item["name"], action=action,
+                                 changed=action in ("created", "updated", "deleted")))
+    if state == "present" and deprecation_candidates is not None:
+        _plan_deprecations(todo, desired, deprecation_candidates, deprecated_annotations or {})
+    return todo.as_dict()
+
+
+# --- the cluster ------------------------------------------------------------------------------
+
+
+class Conflict(Exception):
+    """The object changed since it was read (HTTP 409 Conflict)."""
+
+
+class AlreadyExists(Exception):
+    """The object was created by someone else since the list (HTTP 409 AlreadyExists)."""
+
+
+def with_resource_version(patch, current):
+    """``patch`` guarded by the resourceVersion it was planned on, so a concurrent change is a Conflict."""
+    body = copy.deepcopy(patch)
+    body.setdefault("metadata", {})["resourceVersion"] = (current.get("metadata") or {}).get("resourceVersion")
+    return body
+
+
+class Reconciler:
+    """Lists each kind once, plans, and (unless checking) writes what differs.
+
+    ``kube`` is a ``CustomObjects`` (or a fake with the same methods): ``list(kind, selector)``,
+    ``get(kind, name)``, ``create(kind, body)``, ``patch(kind, name, body)``, ``delete(kind, name, uid)``;
+    writes raise ``Conflict`` or ``AlreadyExists``, any other failure ModuleError naming the object.
+    """
+
+    def __init__(self, kube, attempts=5):
+        self.kube = kube
+        self.attempts = attempts
+
+    def read(self, desired, deprecate, selector):
+        """(existing objects by (kind, name), the ClusterTemplates that may be deprecated or None)."""
+        existing = {}
+        kinds = [kind for kind in KINDS if any(item["kind"] == kind for item in desired)]
+        for kind in kinds:
+            for obj in self.kube.list(kind):
+                existing[(kind, obj["metadata"]["name"])] = obj
+        candidates = None
+        if deprecate:
+            if CLUSTER_TEMPLATE in kinds and not selector:
+                candidates = [obj for (kind, _name), obj in existing.items() if kind == CLUSTER_TEMPLATE]
+            else:
+                scope = "%s=%s" % (MANAGED_BY_LABEL, MANAGED_BY) + ("," + selector if selector else "")
+                candidates = self.kube.list(CLUSTER_TEMPLATE, scope)
+        return existing, candidates
+
+    def run(self, items, state, deprecate, selector, deprecated_annotations, check_mode):
+        desired = desired_objects(items, state)
+        deprecated_annotations = _strings("deprecated_annotations", "annotations", deprecated_annotations)
+        existing, candidates = self.read(desired, deprecate and state == "present", selector)
+        result = plan(desired, existing, state, candidates, deprecated_annotations)
+        if not check_mode:
+            self.apply(result["actions"])
+        return result
+
+    def apply(self, actions):
+        """Carry out ``actions`` in order; a failure says what was already written (and is ``changed``)."""
+        done = []
+        for action in actions:
+            try:
+                getattr(self, "_" + action["action"])(action)
+            except ModuleError as exc:
+                written = ", ".join("%s %s" % (a["action"], describe(a["kind"], a["name"])) for a in done)
+                message = str(exc) + ("; already done: %s" % written if done else "; nothing was written")
+                raise ModuleError(message, changed=bool(done),
+                                  written=[dict(action=a["action"], kind=a["kind"], name=a["name"]) for a in done])
+            done.append(action)
+
+    def _create(self, action):
+        item = action["item"]
+        try:
+            self.kube.create(item["kind"], action["body"])
+        except AlreadyExists:
+            current = self._reread(item["kind"], item["name"])
+            _plan_present(Plan(), item, current)  # the ownership checks, again
+            self._patch_until_done(item["kind"], item["name"], current, lambda obj: object_patch(item, obj))
+
+    def _patch(self, action):
+        item = action["item"]
+        self._patch_until_done(item["kind"], item["name"], action["current"], lambda obj: object_patch(item, obj))
+
+    def _deprecate(self, action):
+        annotations = dict((action["patch"].get("metadata") or {}).get("annotations") or {})
+        self._patch_until_done(action["kind"], action["name"], action["current"],
+                               lambda obj: deprecation_patch(obj, annotations))
+
+    def _delete(self, action):
+        self.kube.delete(action["kind"], action["name"], action["uid"])
+
+    def _patch_until_done(self, kind, name, current, make_patch):
+        """Patch from ``current``; on a Conflict re-read and re-plan, up to ``attempts`` times."""
+        for attempt in range(self.attempts):
+            patch = make_patch(current)
+            if not patch:
+                return
+            try:
+                self.kube.patch(kind, name, with_resource_version(patch, current))
+                return
+            except Conflict:
+                if attempt == self.attempts - 1:
+                    raise ModuleError("Could not update %s: it kept changing under the module (%d conflicts); run again"
+                                      % (describe(kind, name), self.attempts))
+                current = self._reread(kind, name)
+
+    def _reread(self, kind, name):
+        current = self.kube.get(kind, name)
+        if current is None:
+            raise ModuleError("%s disappeared while being updated; run again" % describe(kind, name))
+        return current
+
+
+# --- the Kubernetes calls ---------------------------------------------------------------------
+
+
+def missing_crd(kind):
+    spec = KINDS[kind]
+    return ("The %s CRD (%s, %s) is not installed in this cluster: install %s, which provides it, then run again"
+            % (kind, spec.crd, spec.api_version, spec.operator))
+
+
+def rejected(exc):
+    """What the API server objected to: its causes as ``field: message``, else its message."""
+    try:
+        body = json.loads(exc.body) if exc.body else {}
+    except (TypeError, ValueError):
+        body = {}
+    causes = ((body.get("details") or {}).get("causes") or []) if isinstance(body, dict) else []
+    parts = []
+    for cause in causes:
+        field, message = cause.get("field"), cause.get("message") or cause.get("reason") or ""
+        parts.append("%s: %s" % (field, message) if field and field not in message else message)
+    return "; ".join(parts) or k8s.status_of(exc)[2]
+
+
+class CustomObjects:
+    """Cluster-scoped platform-type objects as plain dicts, through the official client.
+
+    Writes ask the API server for strict field validation, so a misspelt spec field is an error
+    rather than silently dropped.
+    """
+
+    def __init__(self, api):
+        self.api = k8s.kube_client.CustomObjectsApi(api)
+
+    def _call(self, verb, kind, name, method, *args, **kwargs):
+        spec = KINDS[kind]
+        try:
+            return k8s.request_json(method, spec.group, spec.version, spec.plural, *args, **kwargs)
+        except k8s.ApiException as exc:
+            raise self._translate(exc, verb, kind, name)
+
+    @staticmethod
+    def _translate(exc, verb, kind, name):
+        code, reason, _message = k8s.status_of(exc)
+        if code == 404 and verb == "list":
+            return ModuleError(missing_crd(kind))
+        if code == 409 and reason == "AlreadyExists" and verb == "create":
+            return AlreadyExists()
+        if code == 409 and reason == "Conflict" and verb == "patch":
+            return Conflict()
+        what = "%ss" % kind if name is None else describe(kind, name)
+        if code in (400, 422) and verb in ("create", "patch"):
+            return ModuleError("Could not %s %s: the API server rejected it: %s" % (verb, what, rejected(exc)))
+        return ModuleError("Could not %s %s: %s" % (verb, what, k8s.describe_api_error(exc)))
+
+    def list(self, kind, selector=None):
+        kwargs = {"label_selector": selector} if selector else {}
+        return self._call("list", kind, None, self.api.list_cluster_custom_object, **kwargs)["items"]
+
+    def get(self, kind, name):
+        """The object, or None when it does not exist."""
+        spec = KINDS[kind]
+        try:
+            return k8s.request_json(self.api.get_cluster_custom_object, spec.group, spec.version, spec.plural, name)
+        except k8s.ApiException as exc:
+            if k8s.is_not_found(exc):
+                return None
+            raise self._translate(exc, "read", kind, name)
+
+    def create(self, kind, body):
+        self._call("create", kind, body["metadata"]["name"], self.api.create_cluster_custom_object, body,
+                   field_validation="Strict")
+
+    def patch(self, kind, name, body):
+        self._call("patch", kind, name, self.api.patch_cluster_custom_object, name, body,
+                   field_validation="Strict", _content_type=k8s.MERGE_PATCH)
+
+    def delete(self, kind, name, uid=None):
+        """Delete (only the object with ``uid`` when given); an object already gone is fine."""
+        spec = KINDS[kind]
+        body = {"preconditions": {"uid": uid}} if uid else None
+        try:
+            k8s.request_json(self.api.delete_cluster_custom_object, spec.group, spec.version, spec.plural, name, body=body)
+        except k8s.ApiException as exc:
+            if not k8s.is_not_found(exc):
+                raise self._translate(exc, "delete", kind, name)

@@ -1,0 +1,266 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: azimuth.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: platform_types
+short_description: The portal's platform types (ClusterTemplates, AppTemplates, ClusterTypes) in Kubernetes
+version_added: 1.0.0
+author: azimuth.ops contributors (@azimuth-cloud)
+description:
+  - Reconciles a list of platform types in one call. C(ClusterTemplate) and C(AppTemplate) are
+    C(azimuth.stackhpc.com/v1alpha1), C(ClusterType) is C(caas.azimuth.stackhpc.com/v1alpha1); all are
+    cluster-scoped. Each gets the label C(app.kubernetes.io/managed-by=azimuth-ops).
+  - One list request per kind, then only the writes that differ. Changes are JSON merge patches of what
+    the module owns, which is what it applied last time (recorded, as C(kubectl apply) does, in the annotation
+    C(azimuth-ops.azimuth-cloud.io/last-applied)). Labels, annotations and spec fields set by others are kept;
+    a field the module set before and is no longer given is removed.
+  - An existing object without the managed-by label (for example one applied by azimuth-ops) is adopted. One
+    labelled as managed by another tool is an error, reported before anything is written.
+  - ClusterTemplates are never deleted when dropped from the list (clusters may still use them). With
+    O(deprecate_missing), each ClusterTemplate labelled C(app.kubernetes.io/managed-by=azimuth-ops) that is not
+    listed gets O(deprecated_annotations) (the current ACL annotations of cluster templates) and C(spec.deprecated=true),
+    as azimuth-ops does. A listed ClusterTemplate gets C(spec.deprecated=false) unless its spec says otherwise.
+    AppTemplates and ClusterTypes that are not listed are left alone.
+  - Writes ask the API server for strict field validation, so a misspelt spec field is an error naming the
+    object and the field rather than a field silently dropped.
+attributes:
+  action_group:
+    description: Use C(group/azimuth.ops.kubernetes) in C(module_defaults) to set the connection options.
+    support: full
+    membership:
+      - azimuth.ops.kubernetes
+  check_mode:
+    description: Reads the cluster and predicts every change, writing nothing.
+    support: full
+  diff_mode:
+    description: Returns the labels, annotations and spec of every object that changes, before and after.
+    support: full
+options:
+  deprecate_missing:
+    description:
+      - Deprecate the managed ClusterTemplates that are not listed (see the description).
+      - Only with O(state=present).
+    type: bool
+    default: true
+  deprecate_selector:
+    description:
+      - A label selector (Kubernetes syntax) that limits O(deprecate_missing) to the managed ClusterTemplates it
+        matches, for several portals (or environments) sharing one cluster, each labelling its objects with
+        O(platform_types[].labels).
+      - Costs one more list request.
+    type: str
+  deprecated_annotations:
+    description:
+      - The annotations given to each ClusterTemplate that O(deprecate_missing) deprecates, normally the four
+        C(acl.azimuth.stackhpc.com/*) annotations of the current cluster templates (so that the ACL of a deprecated
+        template follows the configuration) and C(scheduling.azimuth.stackhpc.com/max-lifetime-hours).
+      - Values must be strings. Other annotations of those templates are left alone.
+    type: dict
+    default: {}
+  platform_types:
+    description: The platform types.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      annotations:
+        description:
+          - Annotations, for example the C(acl.azimuth.stackhpc.com/*) ACL (see the P(azimuth.ops.acl_annotations#filter)
+            filter). Values must be strings.
+          - Annotations the module set before and that are no longer given are removed; others are left alone.
+        type: dict
+        default: {}
+      kind:
+        description: The kind of platform type.
+        type: str
+        required: true
+        choices: [AppTemplate, ClusterTemplate, ClusterType]
+      labels:
+        description: More labels. Values must be strings. C(app.kubernetes.io/managed-by) is set by the module.
+        type: dict
+        default: {}
+      name:
+        description: The object's name.
+        type: str
+        required: true
+      spec:
+        description:
+          - The object's spec, as the operator's CRD defines it. Required with O(state=present).
+          - Null values leave the field out (a JSON merge patch cannot store a null).
+        type: dict
+  state:
+    description:
+      - V(present) creates or updates the listed platform types.
+      - V(absent) deletes the listed platform types that are labelled as managed by the collection; others are
+        left alone with a warning. Nothing is deprecated.
+    type: str
+    default: present
+    choices: [absent, present]
+extends_documentation_fragment:
+  - azimuth.ops.kubernetes
+notes:
+  - Needs C(list), C(get), C(create) and C(patch) (and C(delete) for O(state=absent)) on the three resources.
+  - A missing CRD ends the task, before anything is written, naming the CRD and the operator that installs it.
+  - A no-op run costs one list request per kind listed (plus one with O(deprecate_selector)) and writes nothing.
+seealso:
+  - plugin: azimuth.ops.acl_annotations
+    plugin_type: filter
+  - plugin: azimuth.ops.platform_catalog
+    plugin_type: lookup
+"""
+
+EXAMPLES = r"""
+- name: Offer a Kubernetes template to one tenancy, and JupyterHub to all but test tenancies
+  azimuth.ops.platform_types:
+    platform_types:
+      - kind: ClusterTemplate
+        name: kube-1-33-10
+        annotations: "{{ {'allow_list': ['6b2f0c1e9a7d4f0e8c3b5a1d2e4f6a7b']} | azimuth.ops.acl_annotations }}"
+        spec:
+          label: Kubernetes 1.33
+          values:
+            kubernetesVersion: 1.33.10
+            machineImageId: 0d7b4b5e-3c0a-4a1e-9a57-5f0e3f1c2b3a
+      - kind: AppTemplate
+        name: jupyterhub
+        annotations: "{{ {'deny_regex': '-test$'} | azimuth.ops.acl_annotations }}"
+        spec:
+          chart:
+            repo: https://azimuth-cloud.github.io/azimuth-charts
+            name: jupyterhub-azimuth
+          versionRange: "<=0.14.0"
+
+- name: Change a platform type (a new Kubernetes version); the old template is deprecated
+  azimuth.ops.platform_types:
+    platform_types:
+      - kind: ClusterTemplate
+        name: kube-1-34-12
+        spec:
+          label: Kubernetes 1.34
+          values:
+            kubernetesVersion: 1.34.12
+    deprecated_annotations: "{{ {} | azimuth.ops.acl_annotations }}"
+
+- name: Remove an app template
+  azimuth.ops.platform_types:
+    platform_types:
+      - kind: AppTemplate
+        name: jupyterhub
+    state: absent
+
+- name: The platform types of the operator's configuration (azimuth-ops variables), with their ACLs
+  vars:
+    catalog: "{{ lookup('azimuth.ops.platform_catalog') }}"
+  azimuth.ops.platform_types:
+    platform_types: "{{ catalog.platform_types }}"
+    deprecated_annotations: "{{ catalog.deprecated_annotations }}"
+
+- name: Set the Kubernetes connection once for the collection's Kubernetes modules
+  module_defaults:
+    group/azimuth.ops.kubernetes:
+      kubeconfig: /etc/azimuth/kubeconfig
+  block:
+    - name: Ensure the platform types
+      azimuth.ops.platform_types:
+        platform_types: "{{ portal_platform_types }}"
+"""
+
+RETURN = r"""
+deprecated:
+  description: The ClusterTemplates deprecated (or whose ACL annotations were brought up to date) by O(deprecate_missing).
+  returned: always
+  type: list
+  elements: str
+  sample: [kube-1-32-10]
+diff:
+  description: In diff mode, the objects that change (C(kind/name)), before and after (V(null) where the object does not exist).
+  returned: when diff mode is on
+  type: dict
+  contains:
+    before:
+      description: C(kind/name) -> C(labels), C(annotations) and C(spec).
+      type: dict
+    after:
+      description: The same, after the change.
+      type: dict
+  sample:
+    before:
+      AppTemplate/jupyterhub: null
+    after:
+      AppTemplate/jupyterhub:
+        labels: {app.kubernetes.io/managed-by: azimuth-ops}
+        annotations: {acl.azimuth.stackhpc.com/deny-regex: "-test$"}
+        spec: {chart: {repo: "https://azimuth-cloud.github.io/azimuth-charts", name: jupyterhub-azimuth}}
+platform_types:
+  description: One result per listed platform type, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    action:
+      description: V(created), V(updated), V(unchanged), V(deleted) or V(absent) (what was, or in check mode would be, done).
+      type: str
+    changed:
+      description: Whether the object changed (or would change).
+      type: bool
+    kind:
+      description: The kind.
+      type: str
+    name:
+      description: The name.
+      type: str
+  sample:
+    - {kind: AppTemplate, name: jupyterhub, action: created, changed: true}
+totals:
+  description: How many platform types were listed, created, updated, deleted, left unchanged, and how many ClusterTemplates deprecated.
+  returned: always
+  type: dict
+  sample: {platform_types: 3, created: 1, updated: 1, deleted: 0, unchanged: 1, deprecated: 0}
+"""
+
+from ansible_collections.azimuth.ops.plugins.module_utils._kubernetes import KubernetesModule
+from ansible_collections.azimuth.ops.plugins.module_utils._platform_types import KINDS, CustomObjects, Reconciler
+
+PLATFORM_TYPE_OPTIONS = dict(
+    annotations=dict(type="dict", default={}),
+    kind=dict(type="str", required=True, choices=sorted(KINDS)),
+    labels=dict(type="dict", default={}),
+    name=dict(type="str", required=True),
+    spec=dict(type="dict"),
+)
+
+
+class PlatformTypesModule(KubernetesModule):
+    argument_spec = dict(
+        deprecate_missing=dict(type="bool", default=True),
+        deprecate_selector=dict(type="str"),
+        deprecated_annotations=dict(type="dict", default={}),
+        platform_types=dict(type="list", elements="dict", required=True, options=PLATFORM_TYPE_OPTIONS),
+        state=dict(type="str", default="present", choices=["absent", "present"]),
+    )
+
+    def run(self):
+        outcome = Reconciler(CustomObjects(self.api)).run(
+            self.params["platform_types"], self.params["state"], self.params["deprecate_missing"],
+            self.params["deprecate_selector"], self.params["deprecated_annotations"], self.check_mode)
+        for warning in outcome["warnings"]:
+            self.module.warn(warning)
+        result = dict(changed=bool(outcome["actions"]), platform_types=outcome["results"],
+                      deprecated=outcome["deprecated"], totals=outcome["totals"])
+        if self.diff_mode:
+            result["diff"] = outcome["diff"]
+        return result
+
+
+def main():
+    PlatformTypesModule().execute()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,429 @@
+"""The operator's variables (azimuth-ops names) -> platform-type objects: catalogs, switches, fallback chains."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ansible_collections.azimuth.ops.plugins.module_utils import _platform_catalog as c
+
+ROLE = Path(__file__).resolve().parents[4] / "roles" / "platform_types"
+ALLOW_LIST = "acl.azimuth.stackhpc.com/allow-list"
+DENY_LIST = "acl.azimuth.stackhpc.com/deny-list"
+ALLOW_REGEX = "acl.azimuth.stackhpc.com/allow-regex"
+DENY_REGEX = "acl.azimuth.stackhpc.com/deny-regex"
+LIFETIME = "scheduling.azimuth.stackhpc.com/max-lifetime-hours"
+EMPTY_ACL = {ALLOW_LIST: "", DENY_LIST: "", ALLOW_REGEX: "", DENY_REGEX: ""}
+
+APP = {"spec": {"chart": {"repo": "https://charts.example.org", "name": "app"}}}
+CAAS = {"spec": {"gitUrl": "https://git.example.org/a.git", "gitVersion": "1", "playbook": "a.yml", "uiMetaUrl": "https://x/ui.yml"}}
+
+
+def builtins(**overrides):
+    """Every built-in switched on with a minimal definition, no images: the role defaults in miniature."""
+    variables = {"community_images": {"kube_1_33": {"kubernetes_version": "v1.33.10"}}}
+    for key, _enabled, _spec in c.BUILTIN_APPS.values():
+        variables["%s_%s_spec" % (c.APP, key)] = APP
+    for builtin in c.BUILTIN_CLUSTER_TYPES.values():
+        variables[builtin.entry] = CAAS
+    variables.update(overrides)
+    return variables
+
+
+def resolve(variables):
+    return c.resolve(lambda name: variables.get(name, c.UNSET), list(variables))
+
+
+def objects(variables):
+    return dict(("%s/%s" % (o["kind"], o["name"]), o) for o in resolve(variables)["platform_types"])
+
+
+def annotations(variables, key):
+    return objects(variables)[key]["annotations"]
+
+
+# --- the catalog ---------------------------------------------------------------------------------
+
+
+def test_the_builtin_catalog_is_enabled_as_azimuth_ops_enables_it():
+    names = list(objects(builtins()))
+    assert names == [
+        "ClusterTemplate/kube-1-33-10",
+        "AppTemplate/jupyterhub", "AppTemplate/daskhub", "AppTemplate/kubeflow", "AppTemplate/binderhub",
+        "AppTemplate/argocd", "AppTemplate/huggingface-llm",
+        "ClusterType/slurm", "ClusterType/workstation", "ClusterType/workstation-ssh", "ClusterType/repo2docker",
+        "ClusterType/rstudio",
+    ]
+
+
+def test_a_cluster_template_per_kubernetes_image_as_azimuth_ops_makes_it():
+    variables = builtins(
+        community_images={"kube_1_33": {"kubernetes_version": "v1.33.10"}, "workstation": {"name": "ws"}},
+        community_images_image_ids={"kube_1_33": "img-133"},
+        azimuth_capi_operator_cluster_template_defaults={"tags": ["standard"], "values": {"addons": {"x": 1}}},
+    )
+    template = objects(variables)["ClusterTemplate/kube-1-33-10"]
+    assert template["spec"] == {
+        "tags": ["standard"],
+        "label": "v1.33.10 [Replace optional NGINX Ingress with Traefik]",
+        "description": "Kubernetes 1.33.10 with HA control plane.",
+        "values": {"addons": {"x": 1}, "kubernetesVersion": "1.33.10", "machineImageId": "img-133"},
+    }
+    assert [n for n in objects(variables) if n.startswith("ClusterTemplate/")] == ["ClusterTemplate/kube-1-33-10"]
+
+
+def test_without_an_image_id_a_template_has_no_machine_image():
+    assert "machineImageId" not in objects(builtins())["ClusterTemplate/kube-1-33-10"]["spec"]["values"]
+
+
+def test_each_builtin_can_be_switched_off():
+    off = dict(("%s_%s_enabled" % (c.APP, key), False) for key, _enabled, _spec in c.BUILTIN_APPS.values())
+    off.update(azimuth_caas_workstation_enabled=False, azimuth_caas_stackhpc_slurm_appliance_enabled=False,
+               azimuth_caas_repo2docker_enabled=False, azimuth_caas_rstudio_enabled=False, community_images={})
+    assert list(objects(builtins(**off))) == []
+
+
+def test_danswer_and_ragflow_are_off_unless_switched_on():
+    variables = builtins(azimuth_capi_operator_app_templates_danswer_enabled=True)
+    assert "AppTemplate/danswer" in objects(variables)
+    assert "AppTemplate/ragflow" not in objects(variables)
+
+
+def test_enabled_switches_follow_their_chains():
+    # clusters off: every cluster type off, unless its own (or its legacy) switch is on
+    variables = builtins(azimuth_clusters_enabled=False, azimuth_caas_stackhpc_workstation_enabled=True)
+    assert [n for n in objects(variables) if n.startswith("ClusterType/")] == ["ClusterType/workstation", "ClusterType/workstation-ssh"]
+    # workstation-ssh follows the workstation unless switched itself
+    variables = builtins(azimuth_caas_workstation_enabled=False)
+    assert "ClusterType/workstation-ssh" not in objects(variables)
+    variables = builtins(azimuth_caas_workstation_enabled=False, azimuth_caas_workstation_ssh_enabled=True)
+    assert "ClusterType/workstation-ssh" in objects(variables)
+    # strings as Ansible writes booleans
+    assert "ClusterType/slurm" not in objects(builtins(azimuth_caas_slurm_enabled="no"))
+
+
+def test_kubernetes_off_manages_no_templates_and_deprecates_nothing():
+    result = resolve(builtins(azimuth_kubernetes_enabled=False))
+    assert [o["kind"] for o in result["platform_types"]] == ["ClusterType"] * 5
+    assert result["manage_cluster_templates"] is False
+    assert result["deprecated_annotations"] == {}
+
+
+def test_extra_and_override_dicts_merge_recursively_and_null_removes():
+    variables = builtins(
+        azimuth_capi_operator_app_templates_extra={
+            "jupyterhub": {"spec": {"defaultValues": {"a": 1}}},
+            "daskhub": None,
+            "my-app": APP,
+        },
+        azimuth_caas_cluster_templates_overrides={"slurm": {"spec": {"jobTimeout": 7200}}},
+        azimuth_capi_operator_cluster_templates_extra={"gpu": {"spec": {"label": "GPU", "values": {}}}},
+    )
+    found = objects(variables)
+    assert found["AppTemplate/jupyterhub"]["spec"] == {"chart": APP["spec"]["chart"], "defaultValues": {"a": 1}}
+    assert "AppTemplate/daskhub" not in found
+    assert found["AppTemplate/my-app"]["spec"] == APP["spec"]
+    assert found["ClusterType/slurm"]["spec"]["jobTimeout"] == 7200
+    assert found["ClusterType/slurm"]["spec"]["gitUrl"] == CAAS["spec"]["gitUrl"]
+    assert "ClusterTemplate/gpu" in found and "ClusterTemplate/kube-1-33-10" in found
+
+
+def test_the_combined_variable_replaces_the_builtins_and_the_extras():
+    variables = builtins(
+        azimuth_capi_operator_app_templates={"only": APP},
+        azimuth_capi_operator_app_templates_extra={"ignored": APP},
+        azimuth_capi_operator_cluster_templates={},
+        azimuth_caas_cluster_templates={"mine": CAAS},
+    )
+    assert list(objects(variables)) == ["AppTemplate/only", "ClusterType/mine"]
+
+
+def test_old_style_entries_are_the_spec_itself():
+    variables = builtins(azimuth_caas_cluster_templates={"old": CAAS["spec"]})
+    assert objects(variables)["ClusterType/old"]["spec"] == CAAS["spec"]
+
+
+def test_null_spec_values_are_left_out():
+    variables = builtins(azimuth_caas_cluster_templates={"t": {"spec": dict(CAAS["spec"], sshSharedSecretName=None)}})
+    assert "sshSharedSecretName" not in objects(variables)["ClusterType/t"]["spec"]
+
+
+def test_builtin_cluster_types_get_their_image():
+    variables = builtins(community_images_image_ids={"workstation": "ws-img", "openhpc": "hpc-img"},
+                         azimuth_caas_stackhpc_repo2docker_image="r2d-legacy")
+    found = objects(variables)
+    assert found["ClusterType/workstation"]["spec"]["extraVars"] == {"cluster_image": "ws-img"}
+    assert found["ClusterType/workstation-ssh"]["spec"]["extraVars"] == {"cluster_image": "ws-img"}
+    assert found["ClusterType/slurm"]["spec"]["extraVars"] == {"cluster_image": "hpc-img"}
+    assert found["ClusterType/repo2docker"]["spec"]["extraVars"] == {"cluster_image": "r2d-legacy"}
+    assert "extraVars" not in found["ClusterType/rstudio"]["spec"]
+    # a definition's own image wins
+    own = {"spec": dict(CAAS["spec"], extraVars={"cluster_image": "mine"})}
+    assert objects(builtins(azimuth_caas_workstation_template=own, azimuth_caas_workstation_image="x"))[
+        "ClusterType/workstation"]["spec"]["extraVars"] == {"cluster_image": "mine"}
+
+
+# --- the ACL chains ------------------------------------------------------------------------------
+
+
+def test_nothing_set_gives_the_four_empty_annotations_and_an_empty_lifetime():
+    found = objects(builtins())
+    assert found["AppTemplate/jupyterhub"]["annotations"] == EMPTY_ACL
+    assert found["ClusterTemplate/kube-1-33-10"]["annotations"] == dict(EMPTY_ACL, **{LIFETIME: ""})
+    assert found["ClusterType/slurm"]["annotations"] == dict(EMPTY_ACL, **{LIFETIME: ""})
+
+
+def test_the_defaults_apply_to_every_type():
+    variables = builtins(platforms_tenancy_allow_list=["t1", "t2"], platforms_tenancy_deny_list=["t3"],
+                         platforms_tenancy_allow_regex="^prod-", platforms_tenancy_deny_regex="-test$")
+    expected = {ALLOW_LIST: "t1,t2", DENY_LIST: "t3", ALLOW_REGEX: "^prod-", DENY_REGEX: "-test$"}
+    for name, obj in objects(variables).items():
+        assert dict((k, v) for k, v in obj["annotations"].items() if k != LIFETIME) == expected, name
+
+
+# Each chain, most specific first: (object, [variable prefixes in order]).
+CHAINS = [
+    ("ClusterTemplate/kube-1-33-10", ["azimuth_capi_operator_cluster_template", "platforms"]),
+    ("AppTemplate/jupyterhub", ["azimuth_capi_operator_app_templates_jupyterhub", "platforms"]),
+    ("AppTemplate/huggingface-llm", ["azimuth_capi_operator_app_templates_huggingface_llm", "platforms"]),
+    ("ClusterType/slurm", ["azimuth_caas_slurm", "azimuth_caas_stackhpc_slurm_appliance", "platforms"]),
+    ("ClusterType/workstation", ["azimuth_caas_workstation", "azimuth_caas_stackhpc_workstation", "platforms"]),
+    ("ClusterType/workstation-ssh", ["azimuth_caas_workstation_ssh", "azimuth_caas_stackhpc_workstation_ssh",
+                                     "azimuth_caas_workstation", "azimuth_caas_stackhpc_workstation", "platforms"]),
+    ("ClusterType/repo2docker", ["azimuth_caas_repo2docker", "azimuth_caas_stackhpc_repo2docker", "platforms"]),
+    ("ClusterType/rstudio", ["azimuth_caas_rstudio", "azimuth_caas_stackhpc_rstudio", "platforms"]),
+]
+
+
+@pytest.mark.parametrize("key, chain", CHAINS)
+def test_each_acl_chain_falls_back_in_order(key, chain):
+    for position in range(len(chain)):
+        # every variable from this position on is set, each to its own value: the first one wins
+        variables = builtins()
+        for prefix in chain[position:]:
+            variables["%s_tenancy_allow_list" % prefix] = [prefix]
+            variables["%s_tenancy_deny_regex" % prefix] = "^%s$" % prefix
+        found = annotations(variables, key)
+        assert found[ALLOW_LIST] == chain[position], (key, position)
+        assert found[DENY_REGEX] == "^%s$" % chain[position], (key, position)
+        assert resolve(variables)["sources"][key]["allow_list"] == "%s_tenancy_allow_list" % chain[position]
+
+
+@pytest.mark.parametrize("key, chain", CHAINS)
+def test_an_empty_list_or_string_decides_but_unset_and_null_fall_back(key, chain):
+    specific, default = chain[0], chain[-1]
+    base = builtins(**{"%s_tenancy_allow_list" % default: ["d"], "%s_tenancy_allow_regex" % default: "d"})
+    assert annotations(dict(base, **{"%s_tenancy_allow_list" % specific: []}), key)[ALLOW_LIST] == ""
+    assert annotations(dict(base, **{"%s_tenancy_allow_regex" % specific: ""}), key)[ALLOW_REGEX] == ""
+    assert annotations(dict(base, **{"%s_tenancy_allow_list" % specific: None}), key)[ALLOW_LIST] == "d"
+    assert annotations(dict(base, **{"%s_tenancy_allow_regex" % specific: None}), key)[ALLOW_REGEX] == "d"
+    assert annotations(base, key)[ALLOW_LIST] == "d"
+
+
+def test_a_per_type_variable_replaces_the_default_for_that_type_only():
+    variables = builtins(platforms_tenancy_allow_list=["all"], azimuth_caas_workstation_tenancy_allow_list=["ws"])
+    found = objects(variables)
+    assert found["ClusterType/workstation"]["annotations"][ALLOW_LIST] == "ws"
+    assert found["ClusterType/workstation-ssh"]["annotations"][ALLOW_LIST] == "ws"  # falls back to workstation
+    assert found["ClusterType/rstudio"]["annotations"][ALLOW_LIST] == "all"
+    # each key has its own chain: a per-type allow-list leaves the default deny-list in place
+    variables = builtins(platforms_tenancy_deny_list=["bad"], azimuth_caas_rstudio_tenancy_allow_list=["ok"])
+    assert annotations(variables, "ClusterType/rstudio")[DENY_LIST] == "bad"
+
+
+def test_lists_are_joined_with_commas_and_regexes_are_kept_as_written():
+    variables = builtins(platforms_tenancy_allow_list=[" a ", "b"], platforms_tenancy_deny_list="c, d",
+                         platforms_tenancy_allow_regex=" ^x ")
+    found = annotations(variables, "AppTemplate/jupyterhub")
+    assert found[ALLOW_LIST] == "a,b"
+    assert found[DENY_LIST] == "c,d"  # a comma-separated string is a list too
+    assert found[ALLOW_REGEX] == " ^x "
+
+
+def test_extra_types_have_chains_of_their_own_name():
+    variables = builtins(
+        azimuth_capi_operator_app_templates_extra={"my-app": APP},
+        azimuth_caas_cluster_templates_overrides={"my-type": CAAS},
+        azimuth_capi_operator_app_templates_my_app_tenancy_allow_list=["a"],
+        azimuth_caas_stackhpc_my_type_tenancy_deny_regex="x",
+        azimuth_caas_my_type_max_lifetime_hours=5,
+        platforms_tenancy_deny_list=["z"],
+    )
+    assert annotations(variables, "AppTemplate/my-app") == dict(EMPTY_ACL, **{ALLOW_LIST: "a", DENY_LIST: "z"})
+    assert annotations(variables, "ClusterType/my-type") == dict(EMPTY_ACL, **{DENY_REGEX: "x", DENY_LIST: "z", LIFETIME: "5"})
+
+
+def test_an_entrys_own_annotations_win():
+    variables = builtins(
+        platforms_tenancy_allow_list=["all"],
+        azimuth_capi_operator_app_templates_extra={"jupyterhub": {"annotations": {ALLOW_LIST: "mine", "x/y": "z"}}},
+    )
+    assert annotations(variables, "AppTemplate/jupyterhub") == dict(EMPTY_ACL, **{ALLOW_LIST: "mine", "x/y": "z"})
+
+
+# --- lifetimes -----------------------------------------------------------------------------------
+
+
+def test_lifetime_chains():
+    variables = builtins(azimuth_max_platform_duration_hours=1)
+    assert annotations(variables, "ClusterTemplate/kube-1-33-10")[LIFETIME] == "1"
+    variables["azimuth_max_platform_lifetime_hours"] = 2
+    assert annotations(variables, "ClusterType/rstudio")[LIFETIME] == "2"
+    variables["azimuth_capi_operator_cluster_max_lifetime_hours"] = "3"
+    variables["azimuth_caas_stackhpc_workstation_max_lifetime_hours"] = 4
+    variables["azimuth_caas_workstation_max_lifetime_hours"] = 5
+    found = objects(variables)
+    assert found["ClusterTemplate/kube-1-33-10"]["annotations"][LIFETIME] == "3"
+    assert found["ClusterType/workstation"]["annotations"][LIFETIME] == "5"
+    # workstation-ssh's lifetime does not follow the workstation's (as in azimuth-ops)
+    assert found["ClusterType/workstation-ssh"]["annotations"][LIFETIME] == "2"
+    assert LIFETIME not in found["AppTemplate/jupyterhub"]["annotations"]
+    assert resolve(variables)["deprecated_annotations"][LIFETIME] == "3"
+
+
+def test_an_empty_lifetime_decides():
+    variables = builtins(azimuth_max_platform_lifetime_hours=24, azimuth_caas_rstudio_max_lifetime_hours="")
+    assert annotations(variables, "ClusterType/rstudio")[LIFETIME] == ""
+
+
+@pytest.mark.parametrize("value", [True, "forever", [1], -1])
+def test_a_lifetime_that_is_not_a_number_is_an_error(value):
+    with pytest.raises(c.CatalogError, match="azimuth_max_platform_lifetime_hours must be a number of hours or empty"):
+        resolve(builtins(azimuth_max_platform_lifetime_hours=value))
+
+
+# --- deprecation annotations ---------------------------------------------------------------------
+
+
+def test_deprecated_templates_get_the_current_cluster_template_annotations():
+    variables = builtins(platforms_tenancy_deny_list=["d"], azimuth_capi_operator_cluster_template_tenancy_allow_list=["a"])
+    assert resolve(variables)["deprecated_annotations"] == dict(EMPTY_ACL, **{ALLOW_LIST: "a", DENY_LIST: "d", LIFETIME: ""})
+
+
+def test_labels_go_on_every_object():
+    variables = builtins(platform_types_labels={"portal": "staging"})
+    assert all(o["labels"] == {"portal": "staging"} for o in resolve(variables)["platform_types"])
+
+
+# --- errors --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("platforms_tenancy_allow_list", 7, "platforms_tenancy_allow_list: allow_list must be a list of tenancy IDs"),
+    ("azimuth_caas_workstation_tenancy_deny_list", [1], "azimuth_caas_workstation_tenancy_deny_list: deny_list items must be strings"),
+    ("azimuth_capi_operator_cluster_template_tenancy_allow_regex", "(", "azimuth_capi_operator_cluster_template_tenancy_allow_regex: allow_regex is not a valid regular expression"),
+    ("platforms_tenancy_deny_regex", ["x"], "platforms_tenancy_deny_regex: deny_regex must be a string"),
+    ("azimuth_clusters_enabled", "maybe", "azimuth_clusters_enabled must be true or false"),
+    ("azimuth_capi_operator_app_templates_extra", [], "azimuth_capi_operator_app_templates_extra must be a dict"),
+    ("azimuth_caas_cluster_templates", "x", "azimuth_caas_cluster_templates must be a dict of name -> definition"),
+    ("platform_types_labels", {"a": 1}, "platform_types_labels: label a must be a string"),
+])
+def test_bad_values_name_their_variable(name, value, message):
+    with pytest.raises(c.CatalogError) as error:
+        resolve(builtins(**{name: value}))
+    assert message in str(error.value)
+
+
+def test_bad_entries_name_the_variable_and_the_type():
+    with pytest.raises(c.CatalogError, match=r"azimuth_capi_operator_app_templates_extra: AppTemplate 'x' must be a dict"):
+        resolve(builtins(azimuth_capi_operator_app_templates_extra={"x": "oops"}))
+    with pytest.raises(c.CatalogError, match=r"ClusterType 'y': unknown keys sepc beside spec"):
+        resolve(builtins(azimuth_caas_cluster_templates_overrides={"y": {"spec": {}, "sepc": {}}}))
+    with pytest.raises(c.CatalogError, match=r"AppTemplate 'z': annotation a must be a string, got int"):
+        resolve(builtins(azimuth_capi_operator_app_templates_extra={"z": {"spec": {}, "annotations": {"a": 1}}}))
+
+
+@pytest.mark.parametrize("name", [
+    "azimuth_caas_workstaton_tenancy_allow_list",
+    "azimuth_capi_operator_app_templates_jupyter_hub_tenancy_deny_regex",
+    "azimuth_capi_operator_cluster_templates_tenancy_allow_list",
+    "azimuth_caas_workstaton_max_lifetime_hours",
+])
+def test_a_misspelt_acl_variable_is_an_error(name):
+    with pytest.raises(c.CatalogError, match="%s names no platform type in the catalog" % name):
+        resolve(builtins(**{name: ["x"]}))
+
+
+def test_acl_variables_of_builtins_switched_off_are_not_errors():
+    variables = builtins(azimuth_capi_operator_app_templates_ragflow_tenancy_allow_list=["x"],
+                         azimuth_caas_stackhpc_rstudio_tenancy_allow_list=["x"], azimuth_caas_rstudio_enabled=False)
+    resolve(variables)
+
+
+# --- the role -----------------------------------------------------------------------------------
+
+
+def builtin_variables():
+    """The names of every built-in type's ACL, lifetime and switch variables."""
+    names = set("platforms_tenancy_" + key for key in c.ACL_KEYS) | set(c.GLOBAL_LIFETIME) | {c.CAPI_LIFETIME}
+    chains = [c.capi_chains()] + [c.app_chains(n) for n in c.BUILTIN_APPS] + [c.cluster_type_chains(n) for n in c.BUILTIN_CLUSTER_TYPES]
+    for chain in chains:
+        names.update(v for key in c.ACL_KEYS for v in chain.acl_variables(key))
+        names.update(chain.lifetime or ())
+        names.update(chain.enabled)
+    return names
+
+
+def test_the_role_argument_specs_list_every_builtin_variable():
+    specs = yaml.safe_load((ROLE / "meta" / "argument_specs.yml").read_text())["argument_specs"]
+    options = specs["main"]["options"]
+    assert builtin_variables() <= set(options)
+    assert specs["plan"]["options"] == options and specs["apply"]["options"] == options
+
+
+def test_the_role_defaults_hold_no_operator_variable():
+    """The operator's variables fall back along their chains, so the role must not define them."""
+    defaults = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
+    assert all(name.startswith("platform_types_") for name in defaults)
+
+
+# --- the built-in definitions ----------------------------------------------------------------------
+
+
+def test_with_no_variables_at_all_the_builtins_are_those_of_azimuth_ops():
+    found = objects({})
+    assert [n for n in found if n.startswith("ClusterTemplate/")] == [
+        "ClusterTemplate/kube-1-32-10", "ClusterTemplate/kube-1-33-10", "ClusterTemplate/kube-1-34-12"]
+    assert found["ClusterTemplate/kube-1-33-10"]["spec"] == {
+        "tags": ["standard"],
+        "values": {"clusterNetworking": {"internalNetwork": {"networkFilter": {"tags": "portal-internal"}}},
+                   "addons": {"ingress": {"nginx": {"enabled": False}, "traefik": {"enabled": True}}},
+                   "kubernetesVersion": "1.33.10"},
+        "label": "v1.33.10 [Replace optional NGINX Ingress with Traefik]",
+        "description": "Kubernetes 1.33.10 with HA control plane.",
+    }
+    assert found["AppTemplate/jupyterhub"]["spec"] == {
+        "chart": {"repo": "https://azimuth-cloud.github.io/azimuth-charts", "name": "jupyterhub-azimuth"},
+        "versionRange": "<=0.14.0", "keepVersions": 3, "syncFrequency": 86400, "defaultValues": {}}
+    assert found["AppTemplate/huggingface-llm"]["spec"]["chart"]["name"] == "azimuth-llm-chat"
+    assert found["ClusterType/workstation-ssh"]["spec"] == {
+        "gitUrl": "https://github.com/azimuth-cloud/caas-workstation.git", "gitVersion": "0.10.1",
+        "uiMetaUrl": "https://raw.githubusercontent.com/azimuth-cloud/caas-workstation/0.10.1/ui-meta/workstation-external-ssh.yml",
+        "playbook": "workstation.yml", "jobTimeout": 3600,
+        "extraVars": {"ansible_init_collections": [], "ansible_init_playbooks": []}}
+    slurm = found["ClusterType/slurm"]["spec"]
+    assert slurm["uiMetaUrl"].endswith("/v2.24.0/environments/.caas/ui-meta/slurm-infra.yml")
+    assert slurm["envVars"] == {"ANSIBLE_INVENTORY": "environments/common/inventory,environments/site/inventory,environments/.caas/inventory"}
+    assert slurm["extraVars"]["cluster_home_manila_share"] is False
+
+
+def test_builtin_definitions_follow_the_version_variables():
+    found = objects({
+        "azimuth_capi_operator_azimuth_charts_version": "0.15.0",
+        "azimuth_caas_stackhpc_workstation_git_version": "0.11.0",  # legacy name, read as azimuth-ops reads it
+        "azimuth_caas_stackhpc_slurm_appliance_home_manila_share": True,
+        "azimuth_caas_rstudio_job_timeout_seconds": 60,
+        "ansible_init_default_collections": [{"name": "c"}],
+    })
+    assert found["AppTemplate/daskhub"]["spec"]["versionRange"] == "<=0.15.0"
+    assert found["ClusterType/workstation"]["spec"]["gitVersion"] == "0.11.0"
+    assert found["ClusterType/workstation-ssh"]["spec"]["uiMetaUrl"].endswith("/0.11.0/ui-meta/workstation-external-ssh.yml")
+    assert found["ClusterType/slurm"]["spec"]["uiMetaUrl"].endswith("/slurm-infra-manila-home.yml")
+    assert found["ClusterType/rstudio"]["spec"]["jobTimeout"] == 60
+    assert found["ClusterType/repo2docker"]["spec"]["extraVars"]["ansible_init_collections"] == [{"name": "c"}]
+
+
+def test_a_definition_variable_replaces_the_builtin_definition():
+    found = objects({"azimuth_caas_rstudio_template": CAAS, "azimuth_capi_operator_app_templates_argocd_spec": APP})
+    assert found["ClusterType/rstudio"]["spec"] == CAAS["spec"]
+    assert found["AppTemplate/argocd"]["spec"] == APP["spec"]

@@ -148,15 +148,16 @@ class Workspace:
         return message
 
     def note_sensitive(self, plan):
-        """Remember the values that must never be printed: sensitive variables and outputs."""
+        """Remember the values that must never be printed: sensitive variables and outputs (unless revealed)."""
+        if self.params["reveal_sensitive_outputs"]:
+            return
         variables = self.params["variables"] or {}
         for name in tofu.sensitive_variables(plan):
             if name in variables:
                 self.sensitive |= leaf_values(variables[name])
-        if not self.params["reveal_sensitive_outputs"]:
-            for output in tofu.planned_outputs(plan).values():
-                if output["sensitive"]:
-                    self.sensitive |= leaf_values(output["value"])
+        for output in tofu.planned_outputs(plan).values():
+            if output["sensitive"]:
+                self.sensitive |= leaf_values(output["value"])
 
     def outputs(self, found):
         """The outputs as {name: value}, sensitive ones masked unless asked for; and the sensitive names."""

@@ -365,7 +365,11 @@ def with_tag(networks, tag):
 
 
 class TenancyNetworks:
-    """Discovers (and creates) the networks of the project ``conn`` is scoped to."""
+    """Discovers (and creates) the networks of ``project`` (default: the one ``conn`` is scoped to).
+
+    Objects are created with the project's ID, so that an admin's connection creates them for it
+    (``_network_batch`` runs this for many projects).
+    """
 
     def __init__(self, conn, options, check_mode=False, project=None, sleep=time.sleep, settle_seconds=SETTLE_SECONDS):
         self.conn = conn
@@ -519,7 +523,8 @@ class TenancyNetworks:
         if network is None:
             network, = self._create_settled(_Create(
                 "network", opts.internal_net_name,
-                lambda: network_dict(net_api.create_network(name=opts.internal_net_name, description=network_marker(opts.internal_net_tag))),
+                lambda: network_dict(net_api.create_network(name=opts.internal_net_name, description=network_marker(opts.internal_net_tag),
+                                                            project_id=self.project.id)),
                 dict(id=None, name=opts.internal_net_name, description=network_marker(opts.internal_net_tag), project_id=self.project.id,
                      tags=[], shared=False, router_external=False, created_at=None),
                 self._managed_networks, net_api.delete_network))
@@ -533,7 +538,8 @@ class TenancyNetworks:
             network = dict(network, tags=tags)
         creates = []
         if subnet is None:
-            subnet_fields = dict(name=opts.internal_net_name, description=SUBNET_MARKER, network_id=network["id"], ip_version=4, cidr=opts.internal_net_cidr)
+            subnet_fields = dict(name=opts.internal_net_name, description=SUBNET_MARKER, project_id=self.project.id,
+                                 network_id=network["id"], ip_version=4, cidr=opts.internal_net_cidr)
             if opts.internal_net_dns_nameservers:
                 subnet_fields["dns_nameservers"] = opts.internal_net_dns_nameservers
             creates.append(_Create(
@@ -542,7 +548,8 @@ class TenancyNetworks:
                      dns_nameservers=list(opts.internal_net_dns_nameservers), created_at=None),
                 lambda: self._managed_subnets(network["id"]), net_api.delete_subnet))
         if router is None and external is not None:
-            router_fields = dict(name=opts.router_name, description=router_marker(network["id"]), external_gateway_info=dict(network_id=external["id"]))
+            router_fields = dict(name=opts.router_name, description=router_marker(network["id"]), project_id=self.project.id,
+                                 external_gateway_info=dict(network_id=external["id"]))
             creates.append(_Create(
                 "router", opts.router_name, lambda: dict(net_api.create_router(**router_fields)),
                 dict(router_fields, id=None, project_id=self.project.id, created_at=None),

@@ -14,6 +14,10 @@ version_added: 1.0.0
 description:
   - Finds the external, internal and storage networks of the project the credentials are scoped to,
     and creates the internal network, its subnet and a router when the project has none.
+  - "With O(projects), does the same for each of many projects in one call (the batch form): each project is given
+    exactly what a run scoped to it would give. With an admin's credentials each kind of object (networks, subnets,
+    routers, router ports, network RBAC policies) is read once for all the projects, and objects are created owned by
+    the project; with a user's credentials (a role in each project) each project is worked on with a token scoped to it."
   - "External network: the one network carrying O(external_net_tag); else, with O(external_net_template),
     the one network of that name; else the one network with C(router:external) set. A network found by tag or
     template that does not have C(router:external) set is refused before anything is created."
@@ -103,6 +107,17 @@ options:
       - Each C({tenant_name}) is replaced by the project's name.
       - A template never creates a network; when no network has the name the task fails.
     type: str
+  projects:
+    description:
+      - The batch form. The projects (IDs or names) whose networks to find or create, each with the options of this task;
+        the result is RV(tenancies), keyed by project ID.
+      - The credentials may be an admin's (any project of the cloud), or a user's with a role in each project
+        (a name must then be unique among that user's projects).
+      - Every project is worked on even when another fails; the task then fails with each failed project's message,
+        and RV(tenancies) holds the others.
+      - Without it, the module works on the project the credentials are scoped to.
+    type: list
+    elements: str
   router_name:
     description:
       - The name of the router created for a new internal network.
@@ -118,7 +133,9 @@ extends_documentation_fragment:
 requirements:
   - openstacksdk >= 1.0
 notes:
-  - The credentials must be scoped to the tenancy's project; a project member is enough.
+  - Without O(projects), the credentials must be scoped to the tenancy's project; a project member is enough.
+  - With O(projects) and an admin's credentials, a run that changes nothing makes a fixed handful of requests however
+    many projects are listed (one list of projects, and one list of each kind of object).
   - A run that fails after it has written reports C(changed=true) and, in C(created), the objects it created.
   - A run that changes nothing makes a fixed handful of read requests (networks are filtered by the server
     by tag, name, project and C(router:external)), however many networks the cloud has.
@@ -148,6 +165,20 @@ EXAMPLES = r"""
     internal_net_dns_nameservers: [1.1.1.1, 8.8.8.8]
     external_net_required: false
 
+- name: Find or create the networks of many projects in one call, as the cloud admin
+  azimuth.ops.tenancy_network:
+    cloud: portal-admin
+    projects: [physics, chemistry, 0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a]
+    external_net_template: public
+  register: tenancy_networks
+
+- name: Show each tenancy's internal network
+  ansible.builtin.debug:
+    msg: "{{ item.value.project.name }}: {{ item.value.internal_network.name }}"
+  loop: "{{ tenancy_networks.tenancies | dict2items }}"
+  loop_control:
+    label: "{{ item.key }}"
+
 - name: Authenticate with an application credential through module defaults
   module_defaults:
     group/azimuth.ops.openstack:
@@ -172,7 +203,7 @@ project:
   description:
     - The tenancy's project (the one the credentials are scoped to), which may differ from the owner of a
       shared internal network.
-  returned: success
+  returned: success, without O(projects)
   type: dict
   contains:
     id:
@@ -186,7 +217,7 @@ internal_network:
   description:
     - The internal network. In check mode a network to be created has C(id) null.
     - Keys C(id), C(name), C(description), C(project_id), C(tags), C(shared), C(router_external), C(created_at).
-  returned: success
+  returned: success, without O(projects)
   type: dict
   sample:
     id: 1c9e8f0a-3b7d-4f2e-9a6c-5d4b3a2f1e0d
@@ -201,7 +232,7 @@ external_network:
   description:
     - The external network, with the keys of RV(internal_network); null when none could be determined
       and O(external_net_required) is false.
-  returned: success
+  returned: success, without O(projects)
   type: dict
   sample:
     id: 83a1a3b4-1d3a-486d-99f9-39ae1fcb2fec
@@ -214,7 +245,7 @@ external_network:
     created_at: "2026-11-01T08:00:00Z"
 storage_network:
   description: The storage network, with the keys of RV(internal_network), or null when no network carries O(storage_net_tag).
-  returned: success
+  returned: success, without O(projects)
   type: dict
   sample: null
 subnet:
@@ -222,7 +253,7 @@ subnet:
     - The subnet of the internal network when this module manages that network (it created it); else null.
     - Keys C(id), C(name), C(description), C(project_id), C(network_id), C(ip_version), C(cidr),
       C(gateway_ip), C(dns_nameservers), C(created_at).
-  returned: success
+  returned: success, without O(projects)
   type: dict
   sample:
     id: 5e0f7c1a-2b3d-4e5f-8a9b-0c1d2e3f4a5b
@@ -240,7 +271,7 @@ router:
     - The router of the internal network when this module manages that network; null when it does not,
       or when there is no external network.
     - Keys C(id), C(name), C(project_id), C(external_network_id), C(interfaces) (a list of C({subnet_id})), C(created_at).
-  returned: success
+  returned: success, without O(projects)
   type: dict
   sample:
     id: 9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d
@@ -252,24 +283,48 @@ router:
     created_at: "2026-11-22T10:02:45Z"
 created:
   description: The objects this run created (C(id) null in check mode), in the order of creation.
-  returned: success
+  returned: success, without O(projects)
   type: list
   elements: dict
   sample:
     - {type: network, id: 1c9e8f0a-3b7d-4f2e-9a6c-5d4b3a2f1e0d, name: portal-internal}
     - {type: subnet, id: 5e0f7c1a-2b3d-4e5f-8a9b-0c1d2e3f4a5b, name: portal-internal}
     - {type: router, id: 9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d, name: portal-router}
+tenancies:
+  description:
+    - With O(projects), each project's result, keyed by project ID, with the keys RV(project), RV(internal_network),
+      RV(external_network), RV(storage_network), RV(subnet), RV(router), RV(created) and C(changed) (whether this run
+      changed that project's networks), exactly as a run without O(projects) scoped to the project returns them.
+    - When some projects fail, the task fails and this holds the others; C(errors) then maps each failed project's ID
+      to its message.
+  returned: with O(projects)
+  type: dict
+  sample:
+    7ecb5bf4a0a84f80a5cd4e1ccbf4d0f0:
+      changed: false
+      project: {id: 7ecb5bf4a0a84f80a5cd4e1ccbf4d0f0, name: demo}
+      internal_network: {id: 1c9e8f0a-3b7d-4f2e-9a6c-5d4b3a2f1e0d, name: portal-internal}
+      external_network: {id: 83a1a3b4-1d3a-486d-99f9-39ae1fcb2fec, name: public}
+      storage_network: null
+      subnet: {id: 5e0f7c1a-2b3d-4e5f-8a9b-0c1d2e3f4a5b, name: portal-internal}
+      router: {id: 9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d, name: portal-router}
+      created: []
 """
 
 from ansible_collections.azimuth.ops.plugins.module_utils._network import OPTIONS_SPEC, Options, TenancyNetworks
+from ansible_collections.azimuth.ops.plugins.module_utils._network_batch import BatchNetworks
 from ansible_collections.azimuth.ops.plugins.module_utils._openstack import OpenStackModule
 
 
 class TenancyNetworkModule(OpenStackModule):
-    argument_spec = OPTIONS_SPEC
+    argument_spec = dict(OPTIONS_SPEC, projects=dict(type="list", elements="str"))
 
     def run(self):
-        networks = TenancyNetworks(self.conn, Options.from_params(self.params), check_mode=self.check_mode)
+        options = Options.from_params(self.params)
+        if self.params["projects"] is None:
+            networks = TenancyNetworks(self.conn, options, check_mode=self.check_mode)
+        else:
+            networks = BatchNetworks(self.conn, options, self.params["projects"], check_mode=self.check_mode)
         result = networks.run(diff=self.diff_mode)
         for warning in networks.warnings:
             self.module.warn(warning)

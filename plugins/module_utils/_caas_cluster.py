@@ -228,7 +228,7 @@ class CaasCluster:
 
     def run_appliance(self, cloud):
         clouds_yaml, cacert = cloud
-        with caas_run.RunDirectory(self.params["run_dir"]) as run_dir:
+        with caas_run.RunDirectory(self.params["tmp_dir"]) as run_dir:
             params = dict(self.params)
             if not params["deploy_ssh_public_key"] or not params["ssh_private_key_file"]:
                 params["deploy_ssh_public_key"], params["ssh_private_key_file"] = run_dir.deploy_key()

@@ -236,6 +236,7 @@ def group_view(current, desired):
         return None
     have_roles = current.get("clientRoles") or {}
     return {
+        "name": current.get("name"),
         "attributes": project(current.get("attributes") or {}, desired.get("attributes") or {}),
         "clientRoles": dict((client, sorted(set(roles) & set(have_roles.get(client) or [])))
                             for client, roles in (desired.get("clientRoles") or {}).items()),
@@ -244,6 +245,7 @@ def group_view(current, desired):
 
 def desired_group_view(desired):
     return {
+        "name": desired["name"],
         "attributes": copy.deepcopy(desired.get("attributes") or {}),
         "clientRoles": dict((client, sorted(roles)) for client, roles in (desired.get("clientRoles") or {}).items()),
     }
@@ -267,10 +269,10 @@ def plan_group(plan, views, current, desired, path, parent=None, inline=False):
         ref = "{%s}" % key
     else:
         ref = current["id"]
-        if before["attributes"] != after["attributes"]:
-            body = {"id": current["id"], "name": current["name"],
+        if (before["name"], before["attributes"]) != (after["name"], after["attributes"]):
+            body = {"id": current["id"], "name": desired["name"],
                     "attributes": overlay(current.get("attributes") or {}, desired.get("attributes") or {})}
-            plan.request("update the attributes of the group %s" % path, "PUT", plan.in_realm("groups", ref), body=body)
+            plan.request("update the group %s" % path, "PUT", plan.in_realm("groups", ref), body=body)
     for client, roles in sorted((desired.get("clientRoles") or {}).items()):
         missing = sorted(set(roles) - set(((current or {}).get("clientRoles") or {}).get(client) or []))
         if missing:
@@ -289,10 +291,12 @@ def plan_top_groups(plan, groups):
 
 
 class Executor:
-    """Sends a RealmPlan's actions in order; a failure names the action and the realm."""
+    """Sends RealmPlans' actions in order; a failure names the action and the realm (and says whether
+    earlier actions changed something)."""
 
     def __init__(self, calls):
         self.calls = calls
+        self.wrote = False
 
     def run(self, plan):
         ids = {}
@@ -303,7 +307,8 @@ class Executor:
                 what = action["what"]
                 if plan.realm not in what:
                     what = "%s in realm %s" % (what, plan.realm)
-                raise ModuleError("Could not %s: %s" % (what, describe_error(exc)))
+                raise ModuleError("Could not %s: %s" % (what, describe_error(exc)), changed=self.wrote)
+            self.wrote = True
 
     def _request(self, plan, action, ids):
         path = action["path"].format(**ids)

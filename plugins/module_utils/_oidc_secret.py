@@ -93,7 +93,8 @@ class SecretWriter:
     def __init__(self, calls):
         self.calls = calls
 
-    def run(self, actions):
+    def run(self, actions, wrote=False):
+        """Send ``actions``; ``wrote`` says whether something was changed before (reported on failure)."""
         for action in actions:
             try:
                 if action["kind"] == "create":
@@ -106,7 +107,9 @@ class SecretWriter:
             except Exception as exc:  # pylint: disable=broad-exception-caught
                 if not kube.translate_error(exc):
                     raise
-                raise ModuleError("Could not %s the Secret %s: %s" % (action["kind"], action["key"], kube.describe_api_error(exc)))
+                raise ModuleError("Could not %s the Secret %s: %s" % (action["kind"], action["key"], kube.describe_api_error(exc)),
+                                  changed=wrote)
+            wrote = True
 
 
 def sensitive_strings(secrets):

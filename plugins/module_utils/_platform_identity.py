@@ -273,8 +273,9 @@ class PlatformIdentity:
         plan, secret_actions, diff, wanted = plan_platforms(params, desired, export, clients, found, issuer_url)
         self.sensitive = oidc.sensitive_strings(wanted) + [c["secret"] for c in clients if c.get("secret")]
         if not check_mode:
-            kr.Executor(self.calls).run(plan)
-            oidc.SecretWriter(self.secret_calls).run(secret_actions)
+            executor = kr.Executor(self.calls)
+            executor.run(plan)
+            oidc.SecretWriter(self.secret_calls).run(secret_actions, wrote=executor.wrote)
         return dict(
             changed=plan.changed or bool(secret_actions),
             realm=realm,

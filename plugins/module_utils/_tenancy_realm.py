@@ -329,6 +329,8 @@ class TenancyRealms:
         return export, profile
 
     def plan(self, params):
+        if params["state"] == "present" and params["tenancies"] and not params.get("azimuth_idp"):
+            raise ModuleError("azimuth_idp is required to create or repair the tenancies' realms")
         desired = desired_realms(params["tenancies"], params.get("azimuth_idp"), params.get("realm_attributes"))
         realms = self.calls.get("admin/realms") or []
         by_tenancy, by_name = index_realms(realms)

@@ -17,12 +17,7 @@ from ansible_collections.azimuth.ops.plugins.module_utils import _keycloak_realm
 from ansible_collections.azimuth.ops.plugins.module_utils import _oidc_secret as oidc
 from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import KeycloakApiError, realm_path
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
-from ansible_collections.azimuth.ops.plugins.module_utils._naming import (
-    MANAGED_BY,
-    MANAGED_BY_LABEL,
-    NamingError,
-    tenancy_namespace,
-)
+from ansible_collections.azimuth.ops.plugins.module_utils._naming import MANAGED_BY, MANAGED_BY_LABEL
 from ansible_collections.azimuth.ops.plugins.module_utils._platform_identity import new_client_secret
 
 
@@ -30,19 +25,26 @@ def _describe(tenancy):
     return "tenancy %s (%s)" % (tenancy.get("name"), tenancy.get("id"))
 
 
+def group_name(tenancy):
+    """The tenancy's group name: its ``oidc_group`` (a top-level group path), by default ``/<name>``."""
+    path = tenancy.get("oidc_group") or "/" + tenancy["name"]
+    name = path[1:] if path.startswith("/") else path
+    if not name.strip() or "/" in name:
+        raise ModuleError("%s: the OIDC group %r is not a top-level group path such as /%s"
+                          % (_describe(tenancy), path, tenancy["name"].replace("/", "-") or "physics"))
+    return name
+
+
 def desired_groups(tenancies):
-    """Per tenancy, its group: named like its namespace (``az-<sanitised name>``), marked with its ID."""
+    """Per tenancy, its group (named by ``group_name``), marked with the tenancy's ID."""
     groups, seen = [], {}
     for tenancy in tenancies or []:
         if not tenancy.get("id"):
             raise ModuleError("%s: the ID must not be empty" % _describe(tenancy))
-        try:
-            name = tenancy_namespace(tenancy["name"])
-        except NamingError as exc:
-            raise ModuleError("%s: the name cannot name a group: %s" % (_describe(tenancy), exc))
-        for key in ("group " + name, "ID " + tenancy["id"]):
+        name = group_name(tenancy)
+        for key in ("group /" + name, "ID " + tenancy["id"]):
             if key in seen:
-                raise ModuleError("%s and %s both map to %s; tenancies need distinct names and IDs"
+                raise ModuleError("%s and %s both map to %s; tenancies need distinct groups and IDs"
                                   % (_describe(seen[key]), _describe(tenancy), key))
             seen[key] = tenancy
         groups.append(dict(id=tenancy["id"], tenancy=tenancy["name"], name=name, attributes={
@@ -56,17 +58,19 @@ def _tenancy_of(group):
 
 
 def owned_group(item, groups):
-    """The tenancy's group: the one marked with its ID whatever its name, else ``az-<name>`` if unmarked."""
+    """The tenancy's group: the one marked with its ID (renamed when its name changed), else the unmarked group of the name."""
     owned = [g for g in groups if _tenancy_of(g) == item["id"]]
     if len(owned) > 1:
         raise ModuleError("%s: groups %s all carry the attribute %s=%s; remove it from all but one"
                           % (_describe(item), " and ".join(sorted(g["path"] for g in owned)), kr.TENANCY_ID_ATTRIBUTE, item["id"]))
-    if owned:
-        return owned[0]
     existing = kr.find(groups, "name", item["name"])
-    if existing is not None and _tenancy_of(existing):
-        raise ModuleError("%s: group %s belongs to tenancy %s" % (_describe(item), existing["path"], _tenancy_of(existing)))
-    return existing
+    if existing is not None and existing not in owned:
+        if _tenancy_of(existing):
+            raise ModuleError("%s: group %s belongs to tenancy %s" % (_describe(item), existing["path"], _tenancy_of(existing)))
+        if owned:
+            raise ModuleError("%s: group %s cannot be renamed to %s, which another group has"
+                              % (_describe(item), owned[0]["path"], existing["path"]))
+    return owned[0] if owned else existing
 
 
 def portal_client(portal):
@@ -108,7 +112,7 @@ def plan_tenancy_groups(plan, groups, prune):
     views, results = ({}, {}), []
     for item in groups:
         current = owned_group(item, existing)
-        path = current["path"] if current else "/" + item["name"]
+        path = "/" + item["name"]
         kr.plan_group(plan, views, current, item, path, inline=plan.creating)
         results.append(dict(id=item["id"], name=item["tenancy"], group=path, created=current is None,
                             changed=views[0][path] != views[1][path]))
@@ -195,9 +199,10 @@ class UsersRealm:
             if not params.get("return_client_secret"):
                 self.sensitive = [secret] + (oidc.sensitive_strings([wanted]) if wanted else [])
         if not check_mode:
-            kr.Executor(self.calls).run(plan)
+            executor = kr.Executor(self.calls)
+            executor.run(plan)
             if secret_actions:
-                oidc.SecretWriter(self.secret_calls).run(secret_actions)
+                oidc.SecretWriter(self.secret_calls).run(secret_actions, wrote=executor.wrote)
         realm_diff = plan.diff()
         result = dict(
             changed=plan.changed or bool(secret_actions), realm=realm, issuer_url=issuer_url, groups=groups,

@@ -50,7 +50,7 @@ options:
   azimuth_idp:
     description:
       - The identity provider through which users come from Azimuth (in Azimuth, the tenancy's Dex).
-      - Required with O(state=present).
+      - Required with O(state=present) and O(tenancies) not empty.
     type: dict
     suboptions:
       client_id:
@@ -287,7 +287,6 @@ class TenancyRealmModule(KeycloakModule):
             name=dict(type="str", required=True),
         )),
     )
-    module_kwargs = dict(required_if=[("state", "present", ["azimuth_idp"])])
 
     def run(self):
         outcome = TenancyRealms(self.keycloak).run(self.params, self.check_mode)

@@ -17,11 +17,12 @@ description:
     M(azimuth.ops.tenancy_realm): a group-membership mapper with full paths) as a realm default scope.
   - The portal's confidential client (O(portal)) uses the authorization-code flow, redirecting to
     C(https://<portal host>/auth/oidc/complete/).
-  - One group per tenancy in O(tenancies), named like the tenancy's namespace (C(az-<sanitised name>)) and
-    marked with the group attribute C(azimuth-ops.tenancy-id). Its members may use the
-    tenancy: its path (for example C(/az-physics)) is what the tenancy namespace's annotation
-    C(tenant.azimuth-cloud.io/oidc-group) must hold (O(azimuth.ops.tenancy#module:tenancies[].oidc_group)).
-    A group marked with a tenancy's ID stays that tenancy's group whatever its name.
+  - One top-level group per tenancy in O(tenancies), at the tenancy's O(tenancies[].oidc_group) (by default
+    C(/<tenancy name>)), marked with the group attribute C(azimuth-ops.tenancy-id). Its members may use the
+    tenancy: its path is what the tenancy namespace's annotation C(tenant.azimuth-cloud.io/oidc-group) must
+    hold (O(azimuth.ops.tenancy#module:tenancies[].oidc_group)), and the users' C(groups) claim carries it.
+  - The group marked with a tenancy's ID is that tenancy's group: when the tenancy's group path changes, it is
+    renamed (its members stay). An unmarked group at the path is adopted.
   - With O(credentials_secret), the client's credentials go to a Kubernetes Secret (keys C(issuer-url),
     C(client-id), C(client-secret)) for the portal.
   - The realm carries the attribute C(azimuth-ops.managed-by=azimuth-ops); a realm of that name without it is
@@ -146,9 +147,12 @@ options:
         type: str
         required: true
       name:
-        description: The tenancy name; it names the group (C(az-) and the name sanitised).
+        description: The tenancy name.
         type: str
         required: true
+      oidc_group:
+        description: The tenancy's group, a top-level group path such as C(/physics-users); by default C(/<name>).
+        type: str
 extends_documentation_fragment:
   - azimuth.ops.keycloak
 notes:
@@ -177,7 +181,7 @@ EXAMPLES = r"""
     tenancies:
       - id: 6b2f0c1e9a7d4f0e8c3b5a1d2e4f6a7b
         name: physics
-        oidc_group: "/{{ 'physics' | azimuth.ops.tenancy_namespace }}"
+        oidc_group: "{{ users_realm.groups[0].group }}"
 
 - name: Keep exactly these tenancies' groups
   azimuth.ops.users_realm:
@@ -215,13 +219,13 @@ diff:
       type: dict
   sample:
     before: {realm: null, secrets: {}}
-    after: {realm: {groups: {/az-physics: {attributes: {azimuth-ops.tenancy-id: [6b2f0c1e]}, clientRoles: {}}}}, secrets: {}}
+    after: {realm: {groups: {/physics: {name: physics, attributes: {azimuth-ops.tenancy-id: [6b2f0c1e]}, clientRoles: {}}}}, secrets: {}}
 groups:
   description: Per listed tenancy its C(id), C(name), C(group) (path), and whether the group was C(created) or C(changed).
   returned: always
   type: list
   elements: dict
-  sample: [{id: 6b2f0c1e9a7d4f0e8c3b5a1d2e4f6a7b, name: physics, group: /az-physics, created: true, changed: true}]
+  sample: [{id: 6b2f0c1e9a7d4f0e8c3b5a1d2e4f6a7b, name: physics, group: /physics, created: true, changed: true}]
 issuer_url:
   description: The realm's issuer URL.
   returned: always
@@ -263,6 +267,7 @@ class UsersRealmModule(KeycloakModule):
         tenancies=dict(type="list", elements="dict", default=[], options=dict(
             id=dict(type="str", required=True),
             name=dict(type="str", required=True),
+            oidc_group=dict(type="str"),
         )),
     )
     module_kwargs = dict(required_if=[("state", "present", ["portal"])])

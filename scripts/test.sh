@@ -7,6 +7,7 @@
 #   sandbox     python -m sandbox up (real Keystone + Neutron, kube-apiserver, Keycloak, tofu)
 #   smoke       pytest tests/sandbox: each sandbox service through its official client
 #   integration pytest tests/integration: real ansible-playbook runs, incl. the Galaxy tarball
+#   molecule    molecule test --all: the role scenarios (molecule/) against the sandbox
 # Pass gate names to run only those, e.g. `bash scripts/test.sh unit lint`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -22,9 +23,10 @@ gate_sanity() { bash scripts/sanity.sh; }
 gate_sandbox() { python -m sandbox up; }
 gate_smoke() { python -m pytest tests/sandbox -q -n "$workers"; }
 gate_integration() { python -m pytest tests/integration -q -n "$workers"; }
+gate_molecule() { (eval "$(python -m sandbox env)" && NO_COLOR=1 ANSIBLE_NOCOLOR=1 molecule test --all); }
 
 gates=("$@")
-[ ${#gates[@]} -gt 0 ] || gates=(unit changelog lint sanity sandbox smoke integration)
+[ ${#gates[@]} -gt 0 ] || gates=(unit changelog lint sanity sandbox smoke integration molecule)
 passed=0
 failed=()
 for gate in "${gates[@]}"; do

@@ -470,9 +470,10 @@ class CustomObjects:
         if code == 409 and reason == "Conflict" and verb == "patch":
             return Conflict()
         what = "%ss" % kind if name is None else describe(kind, name)
+        doing = "update" if verb == "patch" else verb
         if code in (400, 422) and verb in ("create", "patch"):
-            return ModuleError("Could not %s %s: the API server rejected it: %s" % (verb, what, rejected(exc)))
-        return ModuleError("Could not %s %s: %s" % (verb, what, k8s.describe_api_error(exc)))
+            return ModuleError("Could not %s %s: the API server rejected it: %s" % (doing, what, rejected(exc)))
+        return ModuleError("Could not %s %s: %s" % (doing, what, k8s.describe_api_error(exc)))
 
     def list(self, kind, selector=None):
         kwargs = {"label_selector": selector} if selector else {}

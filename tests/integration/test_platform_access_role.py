@@ -1,6 +1,6 @@
 """The azimuth.ops.platform_access role, as the provisioning playbook runs it."""
 
-from .conftest import REPO, localhost_play, save_results
+from .conftest import localhost_play, save_results
 
 PHYSICS = {"id": "p1", "name": "physics"}
 TRAINING = {"id": "t1", "name": "training-test"}
@@ -30,12 +30,3 @@ def test_role_rejects_a_platform_type_of_unknown_kind(run_playbook):
     run = run_playbook([play])
     assert not run.ok
     assert "value of kind must be one of: ClusterTemplate, AppTemplate, ClusterType, got: Pod" in run.output
-
-
-def test_provision_playbook_with_the_example_configuration(run_playbook, kube_env, kube_requests):
-    plays = [{"ansible.builtin.import_playbook": "azimuth.ops.provision"}]
-    run = run_playbook(plays, "-e", "@%s" % (REPO / "examples" / "sandbox.yml"), env=kube_env)
-    assert run.ok, run.output
-    assert "demo -> az-demo" in run.output  # the tenancies role: the demo project's credential Secret
-    assert "chemistry (0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a) may use: kubernetes-1-30, jupyterhub" in run.output
-    assert "training-test (a1b2c3d4e5f60718293a4b5c6d7e8f90) may use: kubernetes-1-30" in run.output

@@ -1,0 +1,345 @@
+"""azimuth.ops.platform_types and the platform_types role, through ansible-playbook, against the sandbox's kube-apiserver.
+
+Platform types are cluster-scoped and the server is shared by tests running in parallel: every
+object here has a name starting with this test's ``unique_name`` and the label ``TEST_LABEL`` with
+it, and deprecation is always scoped with ``deprecate_selector`` to that label, so one test never
+deprecates another's templates.  The ``platform_objects`` fixture deletes them (by name) afterwards.
+"""
+
+import pytest
+
+from sandbox.proxy import writes
+
+from .conftest import localhost_play, save_results as save_task
+
+
+def save_results(expression):
+    """Hand ``expression`` back to the test, in check mode too."""
+    return dict(save_task(expression), check_mode=False)
+
+TEST_LABEL = "azimuth-ops.azimuth-cloud.io/test"
+KINDS = {"ClusterTemplate": ("azimuth.stackhpc.com", "clustertemplates"), "AppTemplate": ("azimuth.stackhpc.com", "apptemplates"),
+         "ClusterType": ("caas.azimuth.stackhpc.com", "clustertypes")}
+ALLOW_LIST = "acl.azimuth.stackhpc.com/allow-list"
+DENY_LIST = "acl.azimuth.stackhpc.com/deny-list"
+ALLOW_REGEX = "acl.azimuth.stackhpc.com/allow-regex"
+DENY_REGEX = "acl.azimuth.stackhpc.com/deny-regex"
+LIFETIME = "scheduling.azimuth.stackhpc.com/max-lifetime-hours"
+MANAGED = "app.kubernetes.io/managed-by"
+LAST_APPLIED = "azimuth-ops.azimuth-cloud.io/last-applied"
+
+CHART = {"repo": "https://charts.example.org", "name": "notebooks"}
+APPLIANCE = {"gitUrl": "https://git.example.org/appliance.git", "gitVersion": "1.0.0", "playbook": "site.yml",
+             "uiMetaUrl": "https://git.example.org/ui-meta.yml"}
+
+
+class PlatformObjects:
+    """Reads (and finally deletes) this test's platform-type objects, straight from the API server."""
+
+    def __init__(self, api, unique_name):
+        from kubernetes import client  # pylint: disable=import-outside-toplevel
+        self.custom = client.CustomObjectsApi(api)
+        self.unique = unique_name
+
+    def get(self, kind, name):
+        from kubernetes.client.rest import ApiException  # pylint: disable=import-outside-toplevel
+        group, plural = KINDS[kind]
+        try:
+            return self.custom.get_cluster_custom_object(group, "v1alpha1", plural, name)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def create(self, kind, name, spec, labels=None, annotations=None):
+        group, plural = KINDS[kind]
+        labels = dict({TEST_LABEL: self.unique}, **(labels or {}))
+        body = {"apiVersion": group + "/v1alpha1", "kind": kind, "metadata": {"name": name, "labels": labels, "annotations": annotations or {}}, "spec": spec}
+        return self.custom.create_cluster_custom_object(group, "v1alpha1", plural, body)
+
+    def patch(self, kind, name, patch):
+        group, plural = KINDS[kind]
+        return self.custom.patch_cluster_custom_object(group, "v1alpha1", plural, name, patch)
+
+    def delete_all(self):
+        """Delete every object whose name starts with this test's unique name."""
+        for group, plural in KINDS.values():
+            for obj in self.custom.list_cluster_custom_object(group, "v1alpha1", plural)["items"]:
+                if obj["metadata"]["name"].startswith(self.unique):
+                    self.custom.delete_cluster_custom_object(group, "v1alpha1", plural, obj["metadata"]["name"])
+
+
+@pytest.fixture
+def platform_objects(sandbox_env, unique_name):
+    from kubernetes import client, config  # pylint: disable=import-outside-toplevel
+    configuration = client.Configuration()
+    config.load_kube_config(config_file=sandbox_env["KUBECONFIG"], client_configuration=configuration)
+    with client.ApiClient(configuration) as api:
+        objects = PlatformObjects(api, unique_name)
+        yield objects
+        objects.delete_all()
+
+
+@pytest.fixture
+def scope(unique_name):
+    """What every module call of a test shares: its label on each object, and deprecation scoped to it."""
+    return {"labels": {TEST_LABEL: unique_name}, "selector": "%s=%s" % (TEST_LABEL, unique_name)}
+
+
+def platform_types(run_playbook, env, scope, items, *args, **options):
+    """Run azimuth.ops.platform_types once; returns (run, the module's result)."""
+    items = [dict(item, labels=dict(item.get("labels") or {}, **scope["labels"])) for item in items]
+    task = {"azimuth.ops.platform_types": dict({"platform_types": items, "deprecate_selector": scope["selector"]}, **options),
+            "register": "result"}
+    run = run_playbook([localhost_play([task, save_results("result")])], *args, env=env)
+    return run, run.results
+
+
+def template(name, label="Kubernetes 1.33", **annotations):
+    return {"kind": "ClusterTemplate", "name": name, "annotations": annotations,
+            "spec": {"label": label, "values": {"kubernetesVersion": "1.33.10"}}}
+
+
+def test_objects_are_created_predicted_exactly_then_left_alone(run_playbook, kube_env, kube_requests, platform_objects, scope, unique_name):
+    items = [
+        template(unique_name + "-kube", **{ALLOW_LIST: "p1,p2", DENY_REGEX: ""}),
+        {"kind": "AppTemplate", "name": unique_name + "-app", "annotations": {DENY_REGEX: "-test$"}, "spec": {"chart": CHART}},
+        {"kind": "ClusterType", "name": unique_name + "-type", "annotations": {LIFETIME: "24"}, "spec": dict(APPLIANCE, jobTimeout=600)},
+    ]
+    # check mode: the prediction, and not one write
+    with kube_requests.measure() as served:
+        run, predicted = platform_types(run_playbook, kube_env, scope, items, "--check", "--diff")
+    assert run.ok, run.output
+    assert writes(served) == {}
+    assert predicted["changed"] is True
+    assert [r["action"] for r in predicted["platform_types"]] == ["created"] * 3
+    assert platform_objects.get("AppTemplate", unique_name + "-app") is None
+
+    run, applied = platform_types(run_playbook, kube_env, scope, items, "--diff")
+    assert run.ok, run.output
+    assert applied["platform_types"] == predicted["platform_types"]
+    assert applied["totals"] == predicted["totals"] == {"platform_types": 3, "created": 3, "updated": 0, "deleted": 0, "unchanged": 0, "deprecated": 0}
+    assert applied["diff"] == predicted["diff"]
+
+    # read back from the API server
+    kube = platform_objects.get("ClusterTemplate", unique_name + "-kube")
+    assert kube["metadata"]["labels"] == {MANAGED: "azimuth-ops", TEST_LABEL: unique_name}
+    assert dict((k, v) for k, v in kube["metadata"]["annotations"].items() if k != LAST_APPLIED) == {ALLOW_LIST: "p1,p2", DENY_REGEX: ""}
+    assert kube["spec"] == {"label": "Kubernetes 1.33", "values": {"kubernetesVersion": "1.33.10"}, "deprecated": False}
+    app = platform_objects.get("AppTemplate", unique_name + "-app")
+    assert app["spec"]["chart"] == CHART
+    assert app["spec"]["keepVersions"] == 5  # the CRD's default, which the module leaves alone
+    assert app["metadata"]["annotations"][DENY_REGEX] == "-test$"
+    assert platform_objects.get("ClusterType", unique_name + "-type")["spec"]["jobTimeout"] == 600
+
+    # the second run: one list per kind (and the deprecation scope), no write
+    with kube_requests.measure() as served:
+        run, again = platform_types(run_playbook, kube_env, scope, items)
+    assert run.ok, run.output
+    assert again["changed"] is False
+    assert writes(served) == {}
+    assert sum(served.values()) == 3 + 1
+
+
+def test_owned_fields_change_and_others_are_kept(run_playbook, kube_env, kube_requests, platform_objects, scope, unique_name):
+    name = unique_name + "-app"
+    first = {"kind": "AppTemplate", "name": name, "annotations": {ALLOW_LIST: "p1", "example.org/note": "x"},
+             "spec": {"chart": CHART, "logo": "https://example.org/logo.svg", "defaultValues": {"a": 1, "b": 2}}}
+    run, _ = platform_types(run_playbook, kube_env, scope, [first])
+    assert run.ok, run.output
+    # another tool adds its own annotation, label and spec field
+    platform_objects.patch("AppTemplate", name, {"metadata": {"annotations": {"other/tool": "keep"}, "labels": {"team": "ml"}},
+                                                 "spec": {"description": "set by hand"}})
+    second = {"kind": "AppTemplate", "name": name, "annotations": {ALLOW_LIST: "p1,p2"},
+              "spec": {"chart": CHART, "defaultValues": {"a": 1}}}
+    run, result = platform_types(run_playbook, kube_env, scope, [second], "--diff")
+    assert run.ok, run.output
+    assert result["platform_types"][0]["action"] == "updated"
+    app = platform_objects.get("AppTemplate", name)
+    annotations = app["metadata"]["annotations"]
+    assert annotations[ALLOW_LIST] == "p1,p2"
+    assert "example.org/note" not in annotations  # the module's, no longer wanted
+    assert annotations["other/tool"] == "keep"
+    assert app["metadata"]["labels"]["team"] == "ml"
+    assert "logo" not in app["spec"]
+    assert app["spec"]["defaultValues"] == {"a": 1}
+    assert app["spec"]["description"] == "set by hand"
+    with kube_requests.measure() as served:
+        run, again = platform_types(run_playbook, kube_env, scope, [second])
+    assert again["changed"] is False and writes(served) == {}
+
+
+def test_a_template_dropped_from_the_list_is_deprecated_with_the_current_acl(run_playbook, kube_env, kube_requests, platform_objects, scope, unique_name):
+    old, new = unique_name + "-kube-old", unique_name + "-kube-new"
+    first_acl = {ALLOW_LIST: "p1", DENY_LIST: "", ALLOW_REGEX: "", DENY_REGEX: "", LIFETIME: ""}
+    run, _ = platform_types(run_playbook, kube_env, scope, [template(old, **first_acl)], deprecated_annotations=first_acl)
+    assert run.ok, run.output
+    # another portal's template (its own label) that this one must never deprecate
+    other = unique_name + "-other"
+    platform_objects.create("ClusterTemplate", other, {"label": "other", "values": {}},
+                            labels={MANAGED: "azimuth-ops", TEST_LABEL: unique_name + "-elsewhere"})
+    current_acl = dict(first_acl, **{ALLOW_LIST: "p1,p2", DENY_REGEX: "-test$", LIFETIME: "720"})
+    items = [template(new, **current_acl)]
+
+    with kube_requests.measure() as served:
+        run, predicted = platform_types(run_playbook, kube_env, scope, items, "--check", deprecated_annotations=current_acl)
+    assert run.ok, run.output
+    assert writes(served) == {}
+    assert predicted["deprecated"] == [old]
+
+    run, result = platform_types(run_playbook, kube_env, scope, items, deprecated_annotations=current_acl)
+    assert run.ok, run.output
+    assert result["deprecated"] == [old] and result["totals"] == predicted["totals"]
+    deprecated = platform_objects.get("ClusterTemplate", old)
+    assert deprecated is not None  # never deleted
+    assert deprecated["spec"]["deprecated"] is True
+    assert dict((k, v) for k, v in deprecated["metadata"]["annotations"].items() if k in current_acl) == current_acl
+    assert platform_objects.get("ClusterTemplate", other)["spec"].get("deprecated") is False
+    assert platform_objects.get("ClusterTemplate", new)["spec"]["deprecated"] is False
+
+    with kube_requests.measure() as served:
+        run, again = platform_types(run_playbook, kube_env, scope, items, deprecated_annotations=current_acl)
+    assert run.ok and again["changed"] is False and again["deprecated"] == []
+    assert writes(served) == {}
+
+    # listed again, it is no longer deprecated
+    run, result = platform_types(run_playbook, kube_env, scope, items + [template(old, **current_acl)], deprecated_annotations=current_acl)
+    assert run.ok, run.output
+    assert platform_objects.get("ClusterTemplate", old)["spec"]["deprecated"] is False
+
+
+def test_state_absent_deletes_only_managed_objects(run_playbook, kube_env, platform_objects, scope, unique_name):
+    ours, theirs = unique_name + "-ours", unique_name + "-theirs"
+    run, _ = platform_types(run_playbook, kube_env, scope, [{"kind": "ClusterType", "name": ours, "spec": APPLIANCE}])
+    assert run.ok, run.output
+    platform_objects.create("ClusterType", theirs, APPLIANCE)
+    run, result = platform_types(run_playbook, kube_env, scope, [{"kind": "ClusterType", "name": ours}, {"kind": "ClusterType", "name": theirs}],
+                                 state="absent")
+    assert run.ok, run.output
+    assert [r["action"] for r in result["platform_types"]] == ["deleted", "absent"]
+    assert "ClusterType '%s' is not managed by azimuth-ops" % theirs in run.output
+    assert platform_objects.get("ClusterType", theirs) is not None
+
+
+# --- errors ----------------------------------------------------------------------------------------
+
+
+def test_a_spec_the_api_server_rejects_names_the_object_and_the_field(run_playbook, kube_env, platform_objects, scope, unique_name):
+    name = unique_name + "-bad"
+    run, result = platform_types(run_playbook, kube_env, scope, [{"kind": "ClusterTemplate", "name": name, "spec": {"values": {}}}])
+    assert not run.ok
+    assert "Could not create ClusterTemplate '%s': the API server rejected it: spec.label: Required value; nothing was written" % name in run.output
+    run, result = platform_types(run_playbook, kube_env, scope, [{"kind": "ClusterType", "name": name, "spec": dict(APPLIANCE, jobTimout=5)}])
+    assert not run.ok
+    assert "Could not create ClusterType '%s': the API server rejected it" % name in run.output
+    assert 'unknown field \\"spec.jobTimout\\"' in run.output
+    assert platform_objects.get("ClusterType", name) is None
+
+
+def test_a_failure_after_a_write_says_what_was_written(run_playbook, kube_env, platform_objects, scope, unique_name):
+    good, bad = unique_name + "-good", unique_name + "-bad"
+    run, _ = platform_types(run_playbook, kube_env, scope, [
+        {"kind": "ClusterType", "name": good, "spec": APPLIANCE},
+        {"kind": "ClusterType", "name": bad, "spec": dict(APPLIANCE, jobTimeout="ten")}])
+    assert not run.ok
+    assert "already done: create ClusterType '%s'" % good in run.output
+    assert '"changed": true' in run.output
+
+
+def test_a_missing_crd_is_named_with_the_operator_that_installs_it(run_playbook, kube_env, kube_requests, scope, unique_name):
+    # the API server answers 404 for a resource no CRD serves; the proxy gives that answer
+    kube_requests.inject_fault(count=1, status=404, method="GET", path_regex="^/apis/caas.azimuth.stackhpc.com/v1alpha1/clustertypes$")
+    with kube_requests.measure() as served:
+        run, _ = platform_types(run_playbook, kube_env, scope, [{"kind": "ClusterType", "name": unique_name, "spec": APPLIANCE}])
+    assert not run.ok
+    assert ("The ClusterType CRD (clustertypes.caas.azimuth.stackhpc.com, caas.azimuth.stackhpc.com/v1alpha1) is not installed "
+            "in this cluster: install azimuth-caas-operator, which provides it, then run again") in run.output
+    assert writes(served) == {}
+
+
+def test_bad_annotations_and_foreign_objects_are_refused_before_any_write(run_playbook, kube_env, kube_requests, platform_objects, scope, unique_name):
+    foreign = unique_name + "-helm"
+    platform_objects.create("AppTemplate", foreign, {"chart": CHART}, labels={MANAGED: "Helm"})
+    with kube_requests.measure() as served:
+        run, _ = platform_types(run_playbook, kube_env, scope, [template(unique_name + "-a", **{ALLOW_LIST: 123})])
+    assert not run.ok
+    assert "ClusterTemplate '%s-a': annotation %s must be a string, got int 123 (quote it in YAML)" % (unique_name, ALLOW_LIST) in run.output
+    with kube_requests.measure() as more:
+        run, _ = platform_types(run_playbook, kube_env, scope, [
+            {"kind": "AppTemplate", "name": unique_name + "-fine", "spec": {"chart": CHART}},
+            {"kind": "AppTemplate", "name": foreign, "spec": {"chart": CHART}}])
+    assert not run.ok
+    assert "AppTemplate '%s' is managed by Helm (label %s); it is not the collection's to change" % (foreign, MANAGED) in run.output
+    assert writes(served) == {} and writes(more) == {}
+    assert platform_objects.get("AppTemplate", unique_name + "-fine") is None
+
+
+# --- the role, with azimuth-ops variables -----------------------------------------------------------
+
+
+def role_play(variables, entry="main"):
+    task = {"ansible.builtin.include_role": {"name": "azimuth.ops.platform_types", "tasks_from": entry}}
+    return localhost_play([task, save_results("platform_types_catalog")], vars=variables)
+
+
+def role_variables(unique_name, **more):
+    """A catalog of this test's own (the combined variables replace the built-ins), scoped to its label."""
+    variables = {
+        "azimuth_capi_operator_cluster_templates": {unique_name + "-kube": {"spec": {"label": "K", "values": {}}}},
+        "azimuth_capi_operator_app_templates": {unique_name + "-notebooks": {"spec": {"chart": CHART}}},
+        "azimuth_caas_cluster_templates": {unique_name + "-desktop": {"spec": APPLIANCE}},
+        "platform_types_labels": {TEST_LABEL: unique_name},
+        "platform_types_deprecate_selector": "%s=%s" % (TEST_LABEL, unique_name),
+    }
+    variables.update(more)
+    return variables
+
+
+def test_the_role_applies_the_operators_acl_variables(run_playbook, kube_env, kube_requests, platform_objects, unique_name):
+    key = unique_name.replace("-", "_")
+    variables = role_variables(
+        unique_name,
+        platforms_tenancy_deny_list=["banned"],
+        platforms_tenancy_allow_regex="^(physics|chemistry)$",
+        azimuth_capi_operator_cluster_template_tenancy_allow_list=["p1"],
+        azimuth_max_platform_lifetime_hours=720,
+        **{"azimuth_capi_operator_app_templates_%s_notebooks_tenancy_allow_regex" % key: "",
+           "azimuth_caas_stackhpc_%s_desktop_tenancy_deny_list" % key: [],
+           "azimuth_caas_%s_desktop_max_lifetime_hours" % key: 24})
+    with kube_requests.measure() as served:
+        run = run_playbook([role_play(variables)], "--check", env=kube_env)
+    assert run.ok, run.output
+    assert writes(served) == {}
+    run = run_playbook([role_play(variables)], env=kube_env)
+    assert run.ok, run.output
+    assert "platform types: 3 listed, 3 created, 0 updated, 0 unchanged, 0 deprecated" in run.output
+
+    def acl(kind, name):
+        annotations = platform_objects.get(kind, name)["metadata"]["annotations"]
+        return dict((k, v) for k, v in annotations.items() if k != LAST_APPLIED)
+    assert acl("ClusterTemplate", unique_name + "-kube") == {
+        ALLOW_LIST: "p1", DENY_LIST: "banned", ALLOW_REGEX: "^(physics|chemistry)$", DENY_REGEX: "", LIFETIME: "720"}
+    assert acl("AppTemplate", unique_name + "-notebooks") == {ALLOW_LIST: "", DENY_LIST: "banned", ALLOW_REGEX: "", DENY_REGEX: ""}
+    assert acl("ClusterType", unique_name + "-desktop") == {
+        ALLOW_LIST: "", DENY_LIST: "", ALLOW_REGEX: "^(physics|chemistry)$", DENY_REGEX: "", LIFETIME: "24"}
+    assert run.results["sources"]["ClusterType/%s-desktop" % unique_name]["deny_list"] == "azimuth_caas_stackhpc_%s_desktop_tenancy_deny_list" % key
+
+    with kube_requests.measure() as served:
+        run = run_playbook([role_play(variables)], env=kube_env)
+    assert run.ok, run.output
+    assert writes(served) == {}
+    assert "platform types: 3 listed, 0 created, 0 updated, 3 unchanged, 0 deprecated" in run.output
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"azimuth_caas_workstaton_tenancy_allow_list": ["p1"]}, "azimuth_caas_workstaton_tenancy_allow_list names no platform type in the catalog (misspelt?)"),
+    ({"platforms_tenancy_allow_regex": "(physics"}, "platforms_tenancy_allow_regex: allow_regex is not a valid regular expression '(physics'"),
+    ({"azimuth_capi_operator_cluster_template_tenancy_deny_list": {"p1": True}}, "azimuth_capi_operator_cluster_template_tenancy_deny_list"),
+    ({"platform_types_kubernetes": {"kubeconfg": "/x"}}, "kubeconfg"),
+])
+def test_the_role_rejects_bad_variables_before_any_write(run_playbook, kube_env, kube_requests, platform_objects, unique_name, bad, message):
+    with kube_requests.measure() as served:
+        run = run_playbook([role_play(role_variables(unique_name, **bad))], env=kube_env)
+    assert not run.ok
+    assert message in run.output
+    assert writes(served) == {}

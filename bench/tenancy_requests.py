@@ -1,17 +1,20 @@
 """Requests a no-op run of azimuth.ops.tenancy sends to the Kubernetes API, for 10 and 200 tenancies.
 
 Run: .venv/bin/python bench/tenancy_requests.py [--sizes 10 200]
+(needs the sandbox: .venv/bin/python -m sandbox up)
 
-It starts a private Kubernetes emulator (``sandbox.kube.private``), so its counts are exact and
-nothing else is needed.  For each size it creates that many tenancies (half with a credential
-Secret) with one real ansible-playbook run, then runs the same playbook again (the no-op run)
-and reads the emulator's request counters (``/_sandbox/requests``) around it.
+The module talks to the sandbox's kube-apiserver through a recording proxy of the bench's own
+(``sandbox.proxies.kube``), so its counts are exact whatever else uses the server.  For each
+size it creates that many tenancies (half with a credential Secret) with one real
+ansible-playbook run, then runs the same playbook again (the no-op run) and reads the proxy's
+counts around it; at the end it deletes the tenancies with ``state: absent``.
 """
 
 import argparse
 import json
 import os
 import secrets
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -24,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import conftest  # noqa: E402,F401  (links the checkout as ansible_collections.azimuth.ops)
 
-from sandbox.kube.private import PrivateEmulator, writes  # noqa: E402
+from sandbox import proxies  # noqa: E402
+from sandbox.proxy import writes  # noqa: E402
 
 
 def tenancies(size, prefix):
@@ -57,21 +61,28 @@ def run(env, workdir, items, state="present"):
     return json.loads((Path(workdir) / "result.json").read_text()), elapsed
 
 
+def sandbox_env():
+    out = subprocess.run([sys.executable, "-m", "sandbox", "env"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return dict(shlex.split(line)[1].split("=", 1) for line in out.splitlines() if line.startswith("export "))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 200])
     args = parser.parse_args()
     rows = []
-    with tempfile.TemporaryDirectory() as workdir, PrivateEmulator(Path(workdir) / "kube") as cluster:
+    prefix = "bench-" + secrets.token_hex(3)
+    with tempfile.TemporaryDirectory() as workdir, proxies.kube(sandbox_env()["KUBECONFIG"], workdir) as cluster:
         env = {"KUBECONFIG": cluster.kubeconfig}
         for size in args.sizes:
-            items = tenancies(size, "bench-%d" % size)
+            items = tenancies(size, "%s-%d" % (prefix, size))
             created, create_seconds = run(env, workdir, items)
             assert created["totals"]["created"] == size, created["totals"]
             with cluster.measure() as served:
                 result, noop_seconds = run(env, workdir, items)
             assert not result["changed"], result["totals"]
             rows.append((size, sum(served.values()), sum(writes(served).values()), served, create_seconds, noop_seconds))
+            run(env, workdir, items, state="absent")
 
     print("no-op run of azimuth.ops.tenancy (half the tenancies with a credential Secret)")
     print("%10s %9s %7s %12s %12s  %s" % ("tenancies", "requests", "writes", "create run s", "no-op run s", "by route"))

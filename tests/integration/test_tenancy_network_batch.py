@@ -1,0 +1,174 @@
+"""The batch form of azimuth.ops.tenancy_network (``projects``) through real ansible-playbook against the sandbox's Neutron.
+
+Each test makes its own projects (with a member user each) and networks shared with them in
+every way Neutron knows (a network shared with everyone, RBAC policies access_as_shared and
+access_as_external for one project), runs the batch form as the cloud admin or as a user with a
+role in each project, and compares every project's answer with the one-project form's, run as
+that project's member.  Objects are cleaned up by ``Cloud`` (tests/integration/test_tenancy_network.py).
+"""
+
+import pytest
+
+from .conftest import localhost_play, save_results
+from .test_tenancy_network import EXTERNAL, Cloud, Names, adds_router_external  # noqa: F401  (a fixture)
+
+KEYS = ("changed", "project", "internal_network", "external_network", "storage_network", "subnet", "router", "created")
+
+
+@pytest.fixture
+def names(unique_name):
+    return Names(unique_name)
+
+
+@pytest.fixture
+def cloud(openstack_admin, openstack_demo, names):
+    cloud = Cloud(openstack_admin, openstack_demo)
+    yield cloud
+    cloud.clean(names)
+
+
+def member_cloud(cloud, user, project_name):
+    auth = cloud.admin.config.get_auth_args()
+    return {"auth": {"auth_url": auth["auth_url"], "username": user, "password": user + "-pass", "project_name": project_name,
+                     "user_domain_name": "Default", "project_domain_name": "Default"},
+            "region_name": "RegionOne", "identity_api_version": "3"}
+
+
+def share(cloud, network, action, project):
+    cloud.admin.network.create_rbac_policy(object_type="network", object_id=network.id, action=action,
+                                           target_project_id=project.id)
+
+
+@pytest.fixture
+def one_project_form(run_playbook, sandbox_env):
+    """Run the one-project form once per ``(cloud, project)`` in one playbook; each project's result or message."""
+
+    def run(clouds, options, *args):
+        tasks = [{"name": "One project %d" % number, "azimuth.ops.tenancy_network": dict(options, cloud=scoped),
+                  "register": "result%d" % number, "ignore_errors": True} for number, scoped in enumerate(clouds)]
+        tasks.append(dict(save_results("[%s]" % ", ".join("result%d" % n for n in range(len(clouds)))), check_mode=False))
+        playbook_run = run_playbook([localhost_play(tasks)], *args, env=sandbox_env)
+        assert playbook_run.ok and "Traceback" not in playbook_run.output, playbook_run.output
+        return [result["msg"] if result.get("failed") else dict((k, result[k]) for k in KEYS) for result in playbook_run.results]
+
+    return run
+
+
+@pytest.fixture
+def batch_form(run_playbook, sandbox_env):
+    """Run the batch form once; (each project's result or message keyed by project ID, the registered result)."""
+
+    def run(scoped, projects, options, *args, env=None):
+        task = {"name": "Batch", "azimuth.ops.tenancy_network": dict(options, cloud=scoped, projects=projects),
+                "register": "result", "ignore_errors": True}
+        playbook_run = run_playbook([localhost_play([task, dict(save_results("result"), check_mode=False)])], *args,
+                                    env=env or sandbox_env)
+        assert playbook_run.ok and "Traceback" not in playbook_run.output, playbook_run.output
+        result = playbook_run.results
+        answers = dict((pid, dict((k, r[k]) for k in KEYS)) for pid, r in result.get("tenancies", {}).items())
+        answers.update(result.get("errors") or {})
+        return answers, result
+
+    return run
+
+
+def test_the_batch_form_gives_each_project_what_the_one_project_form_gives(
+        cloud, names, one_project_form, batch_form, openstack_requests, openstack_env, adds_router_external):
+    first, second, third = [cloud.project_with_member("%s-%d" % (names.prefix, n)) for n in (1, 2, 3)]
+    # An external network (tagged) that only the first two projects may use: RBAC access_as_external for each
+    # (Neutron makes the network external with the first); the third falls back to the template.
+    site = cloud.network(names.prefix + "-site", tags=[names.external_tag])
+    share(cloud, site, "access_as_external", first)
+    share(cloud, site, "access_as_external", second)
+    # A storage network shared with the second project alone.
+    storage = cloud.network(names.prefix + "-storage", tags=[names.storage_tag])
+    share(cloud, storage, "access_as_shared", second)
+    # Internal candidates: one shared with everyone; the second project's own, which it shares with the third.
+    everyone = cloud.network(names.prefix + "-all", tags=[names.internal_tag], is_shared=True)
+    own = cloud.network(names.prefix + "-own", tags=[names.internal_tag], project_id=second.id)
+    share(cloud, own, "access_as_shared", third)
+
+    options = names.options(external_net_template=EXTERNAL)
+    del options["cloud"]
+    projects = [first, second, third]
+    members = [member_cloud(cloud, project.name, project.name) for project in projects]
+    listed = [first.id, second.name, third.id]
+
+    # Check mode: the same predictions, nothing written.
+    alone = one_project_form(members, options, "--check")
+    together, result = batch_form("sandbox-admin", listed, options, "--check")
+    assert together == dict((p.id, answer) for p, answer in zip(projects, alone))
+    assert result["changed"] and cloud.find(names.net) == []
+
+    # The real run creates the first and third projects' networks, owned by each.
+    together, result = batch_form("sandbox-admin", listed, options)
+    assert result["changed"] and not result.get("failed"), result
+    assert together[first.id]["external_network"]["id"] == together[second.id]["external_network"]["id"] == site.id
+    assert together[third.id]["external_network"]["name"] == EXTERNAL
+    assert together[second.id]["storage_network"]["id"] == storage.id and together[second.id]["storage_network"]["shared"]
+    assert together[first.id]["storage_network"] is None and together[third.id]["storage_network"] is None
+    assert together[second.id]["internal_network"]["id"] == own.id and together[second.id]["created"] == []
+    for project in (first, third):
+        answer = together[project.id]
+        assert [c["type"] for c in answer["created"]] == ["network", "subnet", "router"]
+        network = cloud.admin.network.get_network(answer["internal_network"]["id"])
+        router = cloud.admin.network.get_router(answer["router"]["id"])
+        subnet = cloud.admin.network.get_subnet(answer["subnet"]["id"])
+        assert network.project_id == subnet.project_id == router.project_id == project.id
+        assert router.external_gateway_info["network_id"] == answer["external_network"]["id"]
+        assert cloud.interfaces(router.id) == [subnet.id]
+
+    # No-op: each project's answer is the one-project form's, and the batch reads each kind once.
+    alone = one_project_form(members, options)
+    with openstack_requests.measure() as served:
+        together, result = batch_form("sandbox-admin", listed, options, env=openstack_env)
+    assert not result["changed"]
+    assert together == dict((p.id, answer) for p, answer in zip(projects, alone))
+    assert served == {"keystone": {"GET /v3": 1, "POST /v3/auth/tokens": 1, "GET /v3/projects": 1},
+                      "neutron": {"GET /v2.0/networks": 2, "GET /v2.0/rbac-policies": 1, "GET /v2.0/subnets": 1,
+                                  "GET /v2.0/routers": 1, "GET /v2.0/ports": 1}}, served
+
+    # Shared internal networks allowed: every project now sees several (which ones depends on the sharing),
+    # and the messages say the same in both forms.
+    shared = dict(options, allow_shared_internal_net=True, create_internal_net=False)
+    alone = one_project_form(members, shared)
+    together, result = batch_form("sandbox-admin", listed, shared)
+    assert result["failed"] and not result["changed"]
+    assert together == dict((p.id, answer) for p, answer in zip(projects, alone))
+    assert "3 networks carry the tag" in together[third.id] and own.id in together[third.id]
+    assert own.id not in together[first.id] and everyone.id in together[first.id]
+    assert result["msg"].startswith("Could not settle the networks of 3 of 3 projects: Could not determine")
+
+
+def test_a_user_with_a_role_in_each_project_gets_the_same_answers(cloud, names, one_project_form, batch_form):
+    home, other = [cloud.project_with_member("%s-%d" % (names.prefix, n)) for n in (1, 2)]
+    user = home.name
+    cloud.admin.identity.assign_project_role_to_user(other, cloud.users[0], cloud.admin.identity.find_role("member"))
+    options = names.options(external_net_template=EXTERNAL)
+    del options["cloud"]
+
+    together, result = batch_form(member_cloud(cloud, user, home.name), [home.name, other.name], options)
+    assert result["changed"] and sorted(together) == sorted([home.id, other.id])
+    for project in (home, other):
+        assert cloud.admin.network.get_network(together[project.id]["internal_network"]["id"]).project_id == project.id
+    alone = one_project_form([member_cloud(cloud, user, home.name), member_cloud(cloud, user, other.name)], options)
+    together, result = batch_form(member_cloud(cloud, user, home.name), [home.name, other.name], options)
+    assert not result["changed"]
+    assert together == {home.id: alone[0], other.id: alone[1]}
+
+    # A project the user has no role in: one message, nothing done.
+    together, result = batch_form(member_cloud(cloud, user, home.name), [home.name, "demo"], options)
+    assert result["msg"] == ("Could not find the projects to work on: no project has the ID or name 'demo' among the "
+                             "projects user %s has a role in." % user)
+    assert together == {}
+
+
+def test_no_projects_and_unknown_projects(cloud, names, batch_form):
+    options = names.options(external_net_template=EXTERNAL)
+    del options["cloud"]
+    together, result = batch_form("sandbox-admin", [], options)
+    assert together == {} and not result["changed"] and not result.get("failed")
+    together, result = batch_form("sandbox-admin", ["demo", names.prefix + "-missing"], options)
+    assert result["msg"] == ("Could not find the projects to work on: no project has the ID or name '%s-missing' "
+                             "among the cloud's projects." % names.prefix)
+    assert cloud.find(names.net) == []

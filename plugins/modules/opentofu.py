@@ -35,6 +35,8 @@ attributes:
       - Plans (without taking the state lock) and reports what would change, without applying or writing any state.
       - C(init) still runs when needed, preparing the working directory (C(.terraform) and the dependency lock file).
       - A O(workspace) that does not exist yet is an error in check mode.
+      - Some backends make an empty state on their first use, even for a plan (the Kubernetes backend creates its
+        Secret then). No resource state is written.
     support: full
   diff_mode:
     description:
@@ -46,8 +48,8 @@ options:
     description:
       - Backend settings added to the C(backend) block of the configuration, as C(-backend-config) does.
       - Written to a file in a private directory, never on the command line. Not shown in the invocation.
-        Values under keys that name secrets (C(token), C(password), C(key), C(secret), C(credentials)) are
-        masked in all output.
+        Values of settings named C(token), C(password), C(secret), C(key), C(credentials), C(conn_str) or
+        C(http_auth), or ending in C(_token), C(_key) and so on (C(client_key), C(secret_key)), are masked in all output.
     type: dict
     default: {}
   backend_config_files:
@@ -235,7 +237,9 @@ from ansible_collections.azimuth.ops.plugins.module_utils._hidden_options import
 from ansible_collections.azimuth.ops.plugins.module_utils._tofu import TofuModule
 from ansible_collections.azimuth.ops.plugins.module_utils._tofu_workspace import Workspace
 
-BACKEND_SECRET_KEY = re.compile(r"token|password|key|secret|credentials", re.IGNORECASE)
+# Backend settings that hold secrets (kubernetes token and client_key, s3 secret_key, pg conn_str, ...),
+# but not secret_suffix or config_path.
+BACKEND_SECRET_KEY = re.compile(r"(^|_)(token|password|secret|key|credentials|conn_str|http_auth)$", re.IGNORECASE)
 
 
 class OpenTofuModule(HiddenOptions, TofuModule):

@@ -4,7 +4,9 @@ Most tests use ``terraform_data`` (built into the engine, no cloud) and the loca
 they are quick; the OpenStack provider and the Kubernetes backend are tested at the end.
 """
 
+import base64
 import fcntl
+import gzip
 import json
 import os
 import signal
@@ -254,3 +256,92 @@ def test_two_runs_at_once_apply_once(run_playbook, sandbox_env, tmp_path):
     assert sorted(r["changed"] for r in results) == [False, True], "exactly one run applied"
     assert results[0]["outputs"] == results[1]["outputs"], "both see the one resource"
     assert state_resources(project) == ["terraform_data.fast", "terraform_data.slow"]
+
+
+NETWORK = """
+terraform {
+  required_providers {
+    openstack = {
+      source = "terraform-provider-openstack/openstack"
+    }
+  }
+  backend "kubernetes" {}
+}
+
+provider "openstack" {}
+
+variable "name" {
+  type = string
+}
+
+resource "openstack_networking_network_v2" "this" {
+  name = var.name
+}
+
+resource "terraform_data" "pause" {
+  input = openstack_networking_network_v2.this.id
+  provisioner "local-exec" {
+    command = "sleep 2"
+  }
+}
+
+output "network_id" {
+  value = openstack_networking_network_v2.this.id
+}
+"""
+
+
+def kube_state(kube_core, namespace, suffix):
+    """The state the Kubernetes backend keeps in its Secret (gzipped JSON)."""
+    secret = kube_core.read_namespaced_secret("tfstate-default-%s" % suffix, namespace)
+    return json.loads(gzip.decompress(base64.b64decode(secret.data["tfstate"])))
+
+
+@pytest.fixture
+def cluster_namespace(kube_core, unique_name):
+    namespace = "az-" + unique_name
+    kube_core.create_namespace({"metadata": {"name": namespace}})
+    yield namespace
+    kube_core.delete_namespace(namespace)
+
+
+def test_kubernetes_backend_two_runs_for_one_cluster_at_once(run_playbook, sandbox_env, tmp_path, unique_name, cluster_namespace,
+                                                             kube_core, openstack_demo):
+    """The real OpenStack provider, state in the real kube-apiserver: check mode writes nothing there,
+    two runs at once make one network (the Lease is the lock), state absent removes it."""
+    from kubernetes.client import CoordinationV1Api  # pylint: disable=import-outside-toplevel
+    project = tmp_path / "network"
+    project.mkdir()
+    (project / "main.tf").write_text(NETWORK)
+    options = dict(project_path=str(project), variables=dict(name=unique_name), lock_timeout=300, backend_config=dict(
+        secret_suffix=unique_name, namespace=cluster_namespace, config_path=sandbox_env["KUBECONFIG"],
+        labels={"caas.azimuth.stackhpc.com/cluster-name": unique_name}))
+    env = dict(sandbox_env, OS_CLOUD="sandbox-demo")
+    try:
+        run = run_playbook([localhost_play([tofu_task("checked", check_mode=True, **options), save_results("checked")])], env=env)
+        assert run.ok, run.output
+        assert run.results["changed"] and run.results["commands"] == ["init", "plan", "show"]
+        # The Kubernetes backend makes an empty state on its first use, even for a plan; nothing more is written.
+        assert kube_state(kube_core, cluster_namespace, unique_name)["resources"] == []
+
+        plays = [localhost_play([tofu_task("result", **options), save_results("result")])]
+        runs = [start_playbook(tmp_path, name, plays, env) for name in ("first", "second")]
+        outputs = [process.communicate(timeout=600)[0] for process in runs]
+        assert [process.returncode for process in runs] == [0, 0], "\n".join(outputs)
+        results = [json.loads((tmp_path / ("%s.json" % name)).read_text()) for name in ("first", "second")]
+        assert sorted(r["changed"] for r in results) == [False, True]
+        assert [n.name for n in openstack_demo.network.networks(name=unique_name)] == [unique_name]
+
+        secret = kube_core.read_namespaced_secret("tfstate-default-%s" % unique_name, cluster_namespace)
+        assert secret.metadata.labels["caas.azimuth.stackhpc.com/cluster-name"] == unique_name
+        assert [r["type"] for r in kube_state(kube_core, cluster_namespace, unique_name)["resources"]] == [
+            "openstack_networking_network_v2", "terraform_data"]
+        lease = CoordinationV1Api(kube_core.api_client).read_namespaced_lease("lock-tfstate-default-%s" % unique_name, cluster_namespace)
+        assert not lease.spec.holder_identity, "the lock was released"
+
+        run = run_playbook([localhost_play([tofu_task("removed", state="absent", **options), save_results("removed")])], env=env)
+        assert run.ok, run.output
+        assert run.results["changed"] and list(openstack_demo.network.networks(name=unique_name)) == []
+    finally:
+        for network in openstack_demo.network.networks(name=unique_name):
+            openstack_demo.network.delete_network(network)

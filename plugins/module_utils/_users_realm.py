@@ -128,10 +128,9 @@ def plan_tenancy_groups(plan, groups, prune):
     return results
 
 
-def plan_users_realm(params, export, client):
+def plan_users_realm(params, groups, export, client):
     """(RealmPlan, client secret, tenancy group results) for the users realm (``export`` None to create it)."""
     plan = kr.RealmPlan(params["realm"], export)
-    groups = desired_groups(params["tenancies"])
     attributes = {kr.MANAGED_BY_ATTRIBUTE: MANAGED_BY}
     kr.plan_realm(plan, params["ssl_required"], attributes, groups)
     kr.plan_groups_scope(plan)
@@ -183,17 +182,16 @@ class UsersRealm:
     def run(self, params, check_mode):
         realm = params["realm"]
         issuer_url = "%s/realms/%s" % ((params.get("public_url") or self.server_url).rstrip("/"), realm)
+        groups = desired_groups(params["tenancies"]) if params["state"] == "present" else []
         export, client = self.read(params)
         if params["state"] == "absent":
-            plan, secret, groups = kr.RealmPlan(realm, export or {}), None, []
+            plan, secret = kr.RealmPlan(realm, export or {}), None
             if export is not None:
                 plan.delete()
             _, found = self._secret(params, issuer_url, None, None)
             secret_actions, before, after = oidc.plan_secrets([], [], [found] if found else [])
         else:
-            if params["portal"] is None:
-                raise ModuleError("portal is required with state=present")
-            plan, secret, groups = plan_users_realm(params, export, client)
+            plan, secret, groups = plan_users_realm(params, groups, export, client)
             wanted, found = self._secret(params, issuer_url, params["portal"]["client_id"], secret)
             secret_actions, before, after = oidc.plan_secrets([wanted] if wanted else [], [found] if found else [])
             if not params.get("return_client_secret"):

@@ -57,7 +57,9 @@ class Keycloak:
         return found[0] if found else None
 
     def group(self, realm, path):
-        return self.get("%s/group-by-path/%s" % (realm, path.lstrip("/")), ok=(404,))
+        """The group at ``path``, or None."""
+        response = self.conn.raw_get("admin/realms/%s/group-by-path/%s" % (realm, path.lstrip("/")))
+        return None if response.status_code == 404 else self._check(response)
 
 
 @pytest.fixture

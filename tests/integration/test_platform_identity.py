@@ -1,0 +1,223 @@
+"""azimuth.ops.platform_identity through real ansible-playbook runs against the sandbox's Keycloak and kube-apiserver.
+
+Each test makes its own tenancy realm (with azimuth.ops.tenancy_realm) and its own discovery
+namespace ``az-<unique_name>-zenith``; both servers are reached through the test's recording proxies.
+"""
+
+import base64
+import json
+
+import pytest
+
+from sandbox.proxy import writes
+
+from .keycloak_support import TOKEN_ROUTE, keycloak, keycloak_env, keycloak_requests, run_module, without_token  # noqa: F401
+
+RESULT_KEYS = ("changed", "platforms", "realm", "issuer_url", "diff")
+IDP = {"issuer": "https://portal.example.org/authproxy/{tenancy_id}", "client_id": "keycloak-oidc", "client_secret": "idp-Secret-1"}
+PUBLIC_URL = "https://keycloak.example.org"
+
+
+@pytest.fixture
+def setting(run_playbook, keycloak_env, kube_env, kube_core, unique_name):
+    """The test's realm (made now), discovery namespace (made now) and the environment of both proxies."""
+    env = dict(keycloak_env, KUBECONFIG=kube_env["KUBECONFIG"])
+    tenancy = {"id": "id-" + unique_name, "name": unique_name}
+    run, result = run_module(run_playbook, env, "azimuth.ops.tenancy_realm", {"tenancies": [tenancy], "azimuth_idp": IDP})
+    assert run.ok and not result.get("failed"), run.output
+    namespace = "az-%s-zenith" % unique_name
+    kube_core.create_namespace({"metadata": {"name": namespace}})
+    return {"env": env, "realm": "az-" + unique_name, "namespace": namespace}
+
+
+def platforms(prefix, **services):
+    """Platforms from ``{platform: [(service, subdomain)]}``; names and subdomains prefixed to be the test's own."""
+    return [{"name": name, "services": [{"name": service, "subdomain": "%s-%s" % (prefix, sub), "fqdn": "%s-%s.apps.example.org" % (prefix, sub)}
+                                        for service, sub in entries]}
+            for name, entries in services.items()]
+
+
+def identity(run_playbook, setting, listed, *args, **options):
+    options = dict(options, realm=setting["realm"], platforms=listed, public_url=PUBLIC_URL,
+                   discovery={"namespace": setting["namespace"]})
+    return run_module(run_playbook, setting["env"], "azimuth.ops.platform_identity", options, *args)
+
+
+def succeeded(run, result):
+    assert run.ok and result and not result.get("failed"), run.output
+    return result
+
+
+def failed(run, result):
+    assert run.ok and result and result.get("failed"), run.output
+    return result["msg"]
+
+
+def same_outcome(predicted, result):
+    for key in RESULT_KEYS:
+        assert predicted.get(key) == result.get(key), key
+
+
+def secret_data(kube_core, namespace, name):
+    from kubernetes.client.rest import ApiException
+    try:
+        secret = kube_core.read_namespaced_secret(name, namespace)
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return dict((k, base64.b64decode(v).decode()) for k, v in secret.data.items())
+
+
+def discovery_names(kube_core, namespace):
+    return sorted(s.metadata.name for s in kube_core.list_namespaced_secret(namespace).items)
+
+
+def test_create_recreate_modify_delete_with_and_without_check_mode(run_playbook, setting, keycloak, keycloak_requests,
+                                                                   kube_requests, kube_core, unique_name):
+    realm, namespace, p = setting["realm"], setting["namespace"], unique_name[-6:]
+    listed = platforms(p, **{"caas-work": [("webconsole", "a"), ("monitoring", "b")], "kube-one": [("dashboard", "c")]})
+
+    def step(items, *args, **options):
+        return succeeded(*identity(run_playbook, setting, items, "--diff", *args, **options))
+
+    # create
+    predicted = step(listed, "--check")
+    assert predicted["changed"] and sorted(predicted["diff"]["after"]["clients"]) == [
+        "caas-work.monitoring", "caas-work.webconsole", "kube-one.dashboard"]
+    assert keycloak.client(realm, "caas-work.webconsole") is None and discovery_names(kube_core, namespace) == []
+    result = step(listed)
+    same_outcome(predicted, result)
+    client = keycloak.client(realm, "caas-work.webconsole")
+    assert client["redirectUris"] == ["https://%s-a.apps.example.org/_oidc/callback" % p]
+    assert client["baseUrl"] == "https://%s-a.apps.example.org" % p and client["publicClient"] is False
+    assert (client["standardFlowEnabled"], client["implicitFlowEnabled"], client["directAccessGrantsEnabled"],
+            client["serviceAccountsEnabled"]) == (True, False, False, False)
+    assert keycloak.group(realm, "/caas-work/monitoring")["path"] == "/caas-work/monitoring"
+    data = secret_data(kube_core, namespace, "oidc-discovery-%s-a" % p)
+    assert data == {"issuer-url": "%s/realms/%s" % (PUBLIC_URL, realm), "client-id": "caas-work.webconsole",
+                    "client-secret": client["secret"],
+                    "allowed-groups": json.dumps(["/platform-users", "/caas-work", "/caas-work/webconsole"])}
+    # re-create: one export, one client list, one Secret list; nothing written
+    for args in (("--check",), ()):
+        with keycloak_requests.measure() as served, kube_requests.measure() as kube_served:
+            assert not step(listed, *args)["changed"]
+        assert served == {TOKEN_ROUTE: 1, "POST /admin/realms/%s/partial-export" % realm: 1,
+                          "GET /admin/realms/%s/clients" % realm: 1}, served
+        assert kube_served == {"GET /api/v1/namespaces/%s/secrets" % namespace: 1}, kube_served
+    # modify: a service goes, another moves
+    changed = platforms(p, **{"caas-work": [("webconsole", "a")], "kube-one": [("dashboard", "c")]})
+    changed[1]["services"][0]["fqdn"] = "moved.apps.example.org"
+    predicted = step(changed, "--check")
+    assert predicted["diff"]["after"]["clients"]["caas-work.monitoring"] is None
+    assert keycloak.client(realm, "caas-work.monitoring") is not None
+    same_outcome(predicted, step(changed))
+    assert keycloak.client(realm, "caas-work.monitoring") is None
+    assert keycloak.group(realm, "/caas-work/monitoring") is None
+    assert discovery_names(kube_core, namespace) == ["oidc-discovery-%s-a" % p, "oidc-discovery-%s-c" % p]
+    assert keycloak.client(realm, "kube-one.dashboard")["redirectUris"] == ["https://moved.apps.example.org/_oidc/callback"]
+    assert not step(changed)["changed"]
+    # delete
+    gone = [{"name": "kube-one"}]
+    predicted = step(gone, "--check", state="absent")
+    assert predicted["diff"]["after"]["groups"] == {"/kube-one": None, "/kube-one/dashboard": None} or \
+        predicted["diff"]["after"]["groups"] == {"/kube-one": None}
+    same_outcome(predicted, step(gone, state="absent"))
+    assert keycloak.client(realm, "kube-one.dashboard") is None and keycloak.group(realm, "/kube-one") is None
+    assert discovery_names(kube_core, namespace) == ["oidc-discovery-%s-a" % p]
+    assert keycloak.client(realm, "caas-work.webconsole") is not None
+    for args in (("--check",), ()):
+        assert not step(gone, *args, state="absent")["changed"]
+
+
+def test_drift_is_repaired(run_playbook, setting, keycloak, keycloak_requests, kube_requests, kube_core, unique_name):
+    realm, namespace, p = setting["realm"], setting["namespace"], unique_name[-6:]
+    listed = platforms(p, **{"caas-work": [("webconsole", "a"), ("monitoring", "b")]})
+    succeeded(*identity(run_playbook, setting, listed))
+    client = keycloak.client(realm, "caas-work.webconsole")
+    keycloak.put("%s/clients/%s" % (realm, client["id"]), dict(client, redirectUris=["https://evil.example.org/*"]))
+    monitoring = keycloak.client(realm, "caas-work.monitoring")
+    regenerated = keycloak.post("%s/clients/%s/client-secret" % (realm, monitoring["id"]), None)
+    assert regenerated is not None
+    keycloak.delete("%s/groups/%s" % (realm, keycloak.group(realm, "/caas-work/webconsole")["id"]))
+    kube_core.delete_namespaced_secret("oidc-discovery-%s-a" % p, namespace)
+
+    run, predicted = identity(run_playbook, setting, listed, "--check", "--diff")
+    diff = succeeded(run, predicted)["diff"]
+    assert diff["before"]["clients"]["caas-work.webconsole"]["redirectUris"] == ["https://evil.example.org/*"]
+    assert diff["before"]["groups"] == {"/caas-work/webconsole": None}
+    assert diff["after"]["secrets"]["%s/oidc-discovery-%s-b" % (namespace, p)]["data"]["client-secret"] == "******** (changed)"
+    assert diff["before"]["secrets"]["%s/oidc-discovery-%s-a" % (namespace, p)] is None
+    run, result = identity(run_playbook, setting, listed, "--diff")
+    same_outcome(predicted, succeeded(run, result))
+    assert keycloak.client(realm, "caas-work.webconsole")["redirectUris"] == [
+        "https://%s-a.apps.example.org/_oidc/callback" % p]
+    assert keycloak.group(realm, "/caas-work/webconsole") is not None
+    secret = keycloak.client(realm, "caas-work.monitoring")["secret"]
+    assert secret_data(kube_core, namespace, "oidc-discovery-%s-b" % p)["client-secret"] == secret
+    assert secret_data(kube_core, namespace, "oidc-discovery-%s-a" % p)["client-id"] == "caas-work.webconsole"
+    with keycloak_requests.measure() as served, kube_requests.measure() as kube_served:
+        assert not succeeded(*identity(run_playbook, setting, listed))["changed"]
+    assert without_token(writes(served)) == {"POST /admin/realms/%s/partial-export" % realm: 1} and writes(kube_served) == {}
+
+
+def test_what_others_add_survives_even_prune(run_playbook, setting, keycloak, kube_core, unique_name):
+    realm, namespace, p = setting["realm"], setting["namespace"], unique_name[-6:]
+    succeeded(*identity(run_playbook, setting, platforms(p, **{"caas-a": [("web", "a")], "caas-b": [("web", "b")]})))
+    keycloak.post(realm + "/clients", {"clientId": "caas-a.their-own", "redirectUris": ["https://x.example.org/*"]})
+    group = keycloak.group(realm, "/caas-a")
+    keycloak.post("%s/groups/%s/children" % (realm, group["id"]), {"name": "their-subgroup"})
+    keycloak.post(realm + "/groups", {"name": "caas-c"})
+    client = keycloak.client(realm, "caas-a.web")
+    keycloak.put("%s/clients/%s" % (realm, client["id"]), dict(client, description="theirs", webOrigins=["+"]))
+    kube_core.patch_namespaced_secret("oidc-discovery-%s-a" % p, namespace, {"data": {"extra": base64.b64encode(b"x").decode()}})
+
+    run, result = identity(run_playbook, setting, platforms(p, **{"caas-a": [("web", "a")]}), prune=True)
+    assert succeeded(run, result)["changed"]
+    assert keycloak.client(realm, "caas-b.web") is None and keycloak.group(realm, "/caas-b") is None
+    assert discovery_names(kube_core, namespace) == ["oidc-discovery-%s-a" % p]
+    assert keycloak.client(realm, "caas-a.their-own") is not None
+    assert keycloak.group(realm, "/caas-a/their-subgroup") is not None and keycloak.group(realm, "/caas-c") is not None
+    client = keycloak.client(realm, "caas-a.web")
+    assert client["description"] == "theirs" and client["webOrigins"] == ["+"]
+    assert secret_data(kube_core, namespace, "oidc-discovery-%s-a" % p)["extra"] == "x"
+    assert not succeeded(*identity(run_playbook, setting, platforms(p, **{"caas-a": [("web", "a")]}), prune=True))["changed"]
+
+
+def test_no_secret_in_any_output_at_vvv_with_diff(run_playbook, setting, keycloak, kube_core, unique_name):
+    realm, namespace, p = setting["realm"], setting["namespace"], unique_name[-6:]
+    listed = platforms(p, **{"caas-work": [("webconsole", "a")]})
+    outputs = [identity(run_playbook, setting, listed, "-vvv", "--diff")[0].output]
+    client = keycloak.client(realm, "caas-work.webconsole")
+    keycloak.post("%s/clients/%s/client-secret" % (realm, client["id"]), None)
+    outputs.append(identity(run_playbook, setting, listed, "-vvv", "--diff")[0].output)
+    secrets = [client["secret"], keycloak.client(realm, "caas-work.webconsole")["secret"]]
+    assert secret_data(kube_core, namespace, "oidc-discovery-%s-a" % p)["client-secret"] == secrets[1]
+    for text in outputs:
+        assert "******** (changed)" in outputs[1]
+        for secret in secrets:
+            assert secret not in text and base64.b64encode(secret.encode()).decode() not in text
+
+
+def test_clear_errors(run_playbook, setting, keycloak, keycloak_requests, unique_name):
+    realm, p = setting["realm"], unique_name[-6:]
+    missing = dict(setting, realm=unique_name + "-missing")
+    run, result = identity(run_playbook, missing, platforms(p, **{"caas-x": [("web", "a")]}))
+    assert failed(run, result) == "realm %s-missing does not exist; create it first (azimuth.ops.tenancy_realm)" % unique_name
+    keycloak.post("", {"realm": unique_name + "-foreign", "enabled": True})
+    run, result = identity(run_playbook, dict(setting, realm=unique_name + "-foreign"), platforms(p, **{"caas-x": [("web", "a")]}))
+    assert failed(run, result).startswith("realm %s-foreign exists but is not managed by azimuth.ops" % unique_name)
+    run, result = identity(run_playbook, setting, platforms(p, **{"CaaS X": [("web", "a")]}))
+    assert failed(run, result).startswith("platform 'CaaS X' is not a valid name")
+    bad = platforms(p, **{"caas-x": [("web", "a")]})
+    bad[0]["services"][0]["fqdn"] = "bad host"
+    with keycloak_requests.measure() as served:
+        run, result = identity(run_playbook, setting, bad)
+    assert failed(run, result) == (
+        "Could not create the client caas-x.web in realm %s: POST admin/realms/%s/clients: HTTP 400: invalid_input: "
+        "Base URL is not a valid URL; A redirect URI is not a valid URI" % (realm, realm))
+    assert result["changed"] is True  # the group was made before Keycloak refused the client
+    assert without_token(writes(served))["POST /admin/realms/%s/groups" % realm] == 1
+    run, result = identity(run_playbook, dict(setting, namespace=unique_name + "-no-such-namespace"),
+                           platforms(p, **{"caas-x": [("web", "a")]}))
+    assert "Could not create the Secret %s-no-such-namespace/oidc-discovery-%s-a" % (unique_name, p) in failed(run, result)

@@ -19,7 +19,7 @@ description:
     the C(*_max_lifetime_hours) variables) and returns the platform-type objects they describe, ready for
     M(azimuth.ops.platform_types).
   - The fallback chains (which variable wins when several are set) are those of azimuth-ops; the
-    M(azimuth.ops.platform_types#role) role's documentation lists them.
+    C(azimuth.ops.platform_types) role's documentation lists them.
   - Only the variables it needs are templated. Takes no terms.
   - Fails, naming the variable, on a value of the wrong type, an invalid regular expression, and an
     ACL or lifetime variable that belongs to no platform type in the catalog (most likely misspelt).

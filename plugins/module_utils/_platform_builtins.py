@@ -6,7 +6,7 @@
 Each built-in is named as upstream names it and switched on as upstream switches it on.  Its
 definition can be replaced whole through its upstream variable (``..._spec`` for an app template,
 ``..._template`` for a cluster type), and its version through upstream's version variables; the
-functions here take ``first(names, default)``, which returns the first set variable of ``names``.
+functions here take ``pick(names, default)``, the value of the first set variable of ``names``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -77,10 +77,10 @@ BUILTIN_APPS = {
 }
 
 
-def app_spec(name, first):
+def app_spec(name, pick):
     """The built-in definition of the app template ``name``."""
-    version, _ = first([CHARTS_VERSION_VARIABLE], AZIMUTH_CHARTS_VERSION)
-    version_range, _ = first([VERSION_RANGE_VARIABLE], "<=%s" % version)
+    version = pick([CHARTS_VERSION_VARIABLE], AZIMUTH_CHARTS_VERSION)
+    version_range = pick([VERSION_RANGE_VARIABLE], "<=%s" % version)
     return {"spec": BUILTIN_APPS[name][2](version_range)}
 
 
@@ -123,7 +123,7 @@ BUILTIN_CLUSTER_TYPES = {
 SLURM_MANILA_HOME = CAAS_LEGACY + "_slurm_appliance_home_manila_share"
 
 
-def cluster_type_spec(name, prefixes, first):
+def cluster_type_spec(name, prefixes, pick):
     """The built-in definition of the cluster type ``name``; ``prefixes`` its variable prefixes, parent's included.
 
     The git URL, version, playbook, job timeout and metadata URL come from ``<prefix>_git_url`` /
@@ -131,15 +131,15 @@ def cluster_type_spec(name, prefixes, first):
     along the prefixes), else the built-in values.
     """
     builtin = BUILTIN_CLUSTER_TYPES[name]
-    git_url, _ = first(["%s_git_url" % p for p in prefixes], builtin.git_url)
-    version, _ = first(["%s_git_version" % p for p in prefixes], builtin.git_version)
-    playbook, _ = first(["%s_playbook" % p for p in prefixes], builtin.playbook)
-    timeout, _ = first(["%s_job_timeout_seconds" % p for p in prefixes], 3600)
-    manila_home, _ = first([SLURM_MANILA_HOME], False)
+    git_url = pick(["%s_git_url" % p for p in prefixes], builtin.git_url)
+    version = pick(["%s_git_version" % p for p in prefixes], builtin.git_version)
+    playbook = pick(["%s_playbook" % p for p in prefixes], builtin.playbook)
+    timeout = pick(["%s_job_timeout_seconds" % p for p in prefixes], 3600)
+    manila_home = pick([SLURM_MANILA_HOME], False)
     meta = "slurm-infra-manila-home.yml" if manila_home else "slurm-infra.yml"
-    ui_meta, _ = first(["%s_metadata_url" % p for p in prefixes], builtin.ui_meta.format(version=version, meta=meta))
-    collections, _ = first(["ansible_init_default_collections"], [])
-    playbooks, _ = first(["ansible_init_default_playbooks"], [])
+    ui_meta = pick(["%s_metadata_url" % p for p in prefixes], builtin.ui_meta.format(version=version, meta=meta))
+    collections = pick(["ansible_init_default_collections"], [])
+    playbooks = pick(["ansible_init_default_playbooks"], [])
     extra_vars = {"ansible_init_collections": collections, "ansible_init_playbooks": playbooks}
     if name == "slurm":
         extra_vars["cluster_home_manila_share"] = manila_home

@@ -89,6 +89,10 @@ class Variables:
             raise CatalogError("%s must be a dict, got %s" % (name, type(value).__name__))
         return value
 
+    def pick(self, names, default=UNSET):
+        """The value of the first set variable of ``names``, else ``default``."""
+        return self.first(names, default)[0]
+
     def bool(self, names, default):
         value, name = self.first(names, default)
         try:
@@ -201,7 +205,7 @@ def cluster_templates_default(variables):
     """One ClusterTemplate per community image with a kubernetes_version, as azimuth-ops makes them."""
     images = variables.dict("community_images", builtins.COMMUNITY_IMAGES)
     image_ids = variables.dict("community_images_image_ids")
-    tags, _ = variables.first([CAPI + "_cluster_template_tags"], builtins.CLUSTER_TEMPLATE_TAGS)
+    tags = variables.pick([CAPI + "_cluster_template_tags"], builtins.CLUSTER_TEMPLATE_TAGS)
     defaults = variables.dict(CAPI + "_cluster_template_defaults", builtins.cluster_template_defaults(tags))
     templates = {}
     for key, image in images.items():
@@ -224,7 +228,7 @@ def app_templates_default(variables):
         chains = app_chains(name)
         if variables.bool(chains.enabled, chains.enabled_default):
             entry = variables.value("%s_%s_spec" % (APP, key))
-            templates[name] = builtins.app_spec(name, variables.first) if entry is UNSET else entry
+            templates[name] = builtins.app_spec(name, variables.pick) if entry is UNSET else entry
     return templates
 
 
@@ -239,8 +243,8 @@ def cluster_types_default(variables):
             prefixes = chains.acl[:-1]
             entry = variables.value(builtin.entry)
             if entry is UNSET:
-                entry = builtins.cluster_type_spec(name, prefixes, variables.first)
-            image, _source = variables.first(["%s_image" % prefix for prefix in prefixes], image_ids.get(builtin.image))
+                entry = builtins.cluster_type_spec(name, prefixes, variables.pick)
+            image = variables.pick(["%s_image" % prefix for prefix in prefixes], image_ids.get(builtin.image))
             types[name] = with_image(entry, image)
     return types
 

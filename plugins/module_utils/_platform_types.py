@@ -237,8 +237,11 @@ class Plan:
         key = "%s/%s" % (kind, name)
         self.before[key], self.after[key] = view(before), view(after)
 
+    def count(self, action):
+        return sum(1 for result in self.results if result["action"] == action)
+
     def as_dict(self):
-        count = lambda action: sum(1 for r in self.results if r["action"] == action)  # noqa: E731
+        count = self.count
         totals = dict(platform_types=len(self.results), created=count("created"), updated=count("updated"),
                       deleted=count("deleted"), unchanged=sum(1 for r in self.results if not r["changed"]),
                       deprecated=len(self.deprecated))

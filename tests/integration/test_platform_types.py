@@ -17,6 +17,7 @@ def save_results(expression):
     """Hand ``expression`` back to the test, in check mode too."""
     return dict(save_task(expression), check_mode=False)
 
+
 TEST_LABEL = "azimuth-ops.azimuth-cloud.io/test"
 KINDS = {"ClusterTemplate": ("azimuth.stackhpc.com", "clustertemplates"), "AppTemplate": ("azimuth.stackhpc.com", "apptemplates"),
          "ClusterType": ("caas.azimuth.stackhpc.com", "clustertypes")}
@@ -87,12 +88,11 @@ def scope(unique_name):
 
 
 def platform_types(run_playbook, env, scope, items, *args, **options):
-    """Run azimuth.ops.platform_types once; returns (run, the module's result)."""
+    """Run azimuth.ops.platform_types once; returns the run (``run.results``: the module's result)."""
     items = [dict(item, labels=dict(item.get("labels") or {}, **scope["labels"])) for item in items]
     task = {"azimuth.ops.platform_types": dict({"platform_types": items, "deprecate_selector": scope["selector"]}, **options),
             "register": "result"}
-    run = run_playbook([localhost_play([task, save_results("result")])], *args, env=env)
-    return run, run.results
+    return run_playbook([localhost_play([task, save_results("result")])], *args, env=env)
 
 
 def template(name, label="Kubernetes 1.33", **annotations):
@@ -108,18 +108,19 @@ def test_objects_are_created_predicted_exactly_then_left_alone(run_playbook, kub
     ]
     # check mode: the prediction, and not one write
     with kube_requests.measure() as served:
-        run, predicted = platform_types(run_playbook, kube_env, scope, items, "--check", "--diff")
+        predicted = run = platform_types(run_playbook, kube_env, scope, items, "--check", "--diff")
     assert run.ok, run.output
     assert writes(served) == {}
-    assert predicted["changed"] is True
-    assert [r["action"] for r in predicted["platform_types"]] == ["created"] * 3
+    assert predicted.results["changed"] is True
+    assert [r["action"] for r in predicted.results["platform_types"]] == ["created"] * 3
     assert platform_objects.get("AppTemplate", unique_name + "-app") is None
 
-    run, applied = platform_types(run_playbook, kube_env, scope, items, "--diff")
+    applied = run = platform_types(run_playbook, kube_env, scope, items, "--diff")
     assert run.ok, run.output
-    assert applied["platform_types"] == predicted["platform_types"]
-    assert applied["totals"] == predicted["totals"] == {"platform_types": 3, "created": 3, "updated": 0, "deleted": 0, "unchanged": 0, "deprecated": 0}
-    assert applied["diff"] == predicted["diff"]
+    assert applied.results["platform_types"] == predicted.results["platform_types"]
+    assert applied.results["totals"] == predicted.results["totals"] == {
+        "platform_types": 3, "created": 3, "updated": 0, "deleted": 0, "unchanged": 0, "deprecated": 0}
+    assert applied.results["diff"] == predicted.results["diff"]
 
     # read back from the API server
     kube = platform_objects.get("ClusterTemplate", unique_name + "-kube")
@@ -134,9 +135,9 @@ def test_objects_are_created_predicted_exactly_then_left_alone(run_playbook, kub
 
     # the second run: one list per kind (and the deprecation scope), no write
     with kube_requests.measure() as served:
-        run, again = platform_types(run_playbook, kube_env, scope, items)
+        again = run = platform_types(run_playbook, kube_env, scope, items)
     assert run.ok, run.output
-    assert again["changed"] is False
+    assert again.results["changed"] is False
     assert writes(served) == {}
     assert sum(served.values()) == 3 + 1
 
@@ -145,16 +146,16 @@ def test_owned_fields_change_and_others_are_kept(run_playbook, kube_env, kube_re
     name = unique_name + "-app"
     first = {"kind": "AppTemplate", "name": name, "annotations": {ALLOW_LIST: "p1", "example.org/note": "x"},
              "spec": {"chart": CHART, "logo": "https://example.org/logo.svg", "defaultValues": {"a": 1, "b": 2}}}
-    run, _ = platform_types(run_playbook, kube_env, scope, [first])
+    run = platform_types(run_playbook, kube_env, scope, [first])
     assert run.ok, run.output
     # another tool adds its own annotation, label and spec field
     platform_objects.patch("AppTemplate", name, {"metadata": {"annotations": {"other/tool": "keep"}, "labels": {"team": "ml"}},
                                                  "spec": {"description": "set by hand"}})
     second = {"kind": "AppTemplate", "name": name, "annotations": {ALLOW_LIST: "p1,p2"},
               "spec": {"chart": CHART, "defaultValues": {"a": 1}}}
-    run, result = platform_types(run_playbook, kube_env, scope, [second], "--diff")
+    result = run = platform_types(run_playbook, kube_env, scope, [second], "--diff")
     assert run.ok, run.output
-    assert result["platform_types"][0]["action"] == "updated"
+    assert result.results["platform_types"][0]["action"] == "updated"
     app = platform_objects.get("AppTemplate", name)
     annotations = app["metadata"]["annotations"]
     assert annotations[ALLOW_LIST] == "p1,p2"
@@ -165,31 +166,31 @@ def test_owned_fields_change_and_others_are_kept(run_playbook, kube_env, kube_re
     assert app["spec"]["defaultValues"] == {"a": 1}
     assert app["spec"]["description"] == "set by hand"
     with kube_requests.measure() as served:
-        run, again = platform_types(run_playbook, kube_env, scope, [second])
-    assert again["changed"] is False and writes(served) == {}
+        again = run = platform_types(run_playbook, kube_env, scope, [second])
+    assert again.results["changed"] is False and writes(served) == {}
 
 
 def test_a_template_dropped_from_the_list_is_deprecated_with_the_current_acl(run_playbook, kube_env, kube_requests, platform_objects, scope, unique_name):
     old, new = unique_name + "-kube-old", unique_name + "-kube-new"
     first_acl = {ALLOW_LIST: "p1", DENY_LIST: "", ALLOW_REGEX: "", DENY_REGEX: "", LIFETIME: ""}
-    run, _ = platform_types(run_playbook, kube_env, scope, [template(old, **first_acl)], deprecated_annotations=first_acl)
+    run = platform_types(run_playbook, kube_env, scope, [template(old, **first_acl)], deprecated_annotations=first_acl)
     assert run.ok, run.output
     # another portal's template (its own label) that this one must never deprecate
     other = unique_name + "-other"
     platform_objects.create("ClusterTemplate", other, {"label": "other", "values": {}},
                             labels={MANAGED: "azimuth-ops", TEST_LABEL: unique_name + "-elsewhere"})
-    current_acl = dict(first_acl, **{ALLOW_LIST: "p1,p2", DENY_REGEX: "-test$", LIFETIME: "720"})
+    current_acl = {**first_acl, ALLOW_LIST: "p1,p2", DENY_REGEX: "-test$", LIFETIME: "720"}
     items = [template(new, **current_acl)]
 
     with kube_requests.measure() as served:
-        run, predicted = platform_types(run_playbook, kube_env, scope, items, "--check", deprecated_annotations=current_acl)
+        predicted = run = platform_types(run_playbook, kube_env, scope, items, "--check", deprecated_annotations=current_acl)
     assert run.ok, run.output
     assert writes(served) == {}
-    assert predicted["deprecated"] == [old]
+    assert predicted.results["deprecated"] == [old]
 
-    run, result = platform_types(run_playbook, kube_env, scope, items, deprecated_annotations=current_acl)
+    result = run = platform_types(run_playbook, kube_env, scope, items, deprecated_annotations=current_acl)
     assert run.ok, run.output
-    assert result["deprecated"] == [old] and result["totals"] == predicted["totals"]
+    assert result.results["deprecated"] == [old] and result.results["totals"] == predicted.results["totals"]
     deprecated = platform_objects.get("ClusterTemplate", old)
     assert deprecated is not None  # never deleted
     assert deprecated["spec"]["deprecated"] is True
@@ -198,25 +199,25 @@ def test_a_template_dropped_from_the_list_is_deprecated_with_the_current_acl(run
     assert platform_objects.get("ClusterTemplate", new)["spec"]["deprecated"] is False
 
     with kube_requests.measure() as served:
-        run, again = platform_types(run_playbook, kube_env, scope, items, deprecated_annotations=current_acl)
-    assert run.ok and again["changed"] is False and again["deprecated"] == []
+        again = run = platform_types(run_playbook, kube_env, scope, items, deprecated_annotations=current_acl)
+    assert run.ok and again.results["changed"] is False and again.results["deprecated"] == []
     assert writes(served) == {}
 
     # listed again, it is no longer deprecated
-    run, result = platform_types(run_playbook, kube_env, scope, items + [template(old, **current_acl)], deprecated_annotations=current_acl)
+    result = run = platform_types(run_playbook, kube_env, scope, items + [template(old, **current_acl)], deprecated_annotations=current_acl)
     assert run.ok, run.output
     assert platform_objects.get("ClusterTemplate", old)["spec"]["deprecated"] is False
 
 
 def test_state_absent_deletes_only_managed_objects(run_playbook, kube_env, platform_objects, scope, unique_name):
     ours, theirs = unique_name + "-ours", unique_name + "-theirs"
-    run, _ = platform_types(run_playbook, kube_env, scope, [{"kind": "ClusterType", "name": ours, "spec": APPLIANCE}])
+    run = platform_types(run_playbook, kube_env, scope, [{"kind": "ClusterType", "name": ours, "spec": APPLIANCE}])
     assert run.ok, run.output
     platform_objects.create("ClusterType", theirs, APPLIANCE)
-    run, result = platform_types(run_playbook, kube_env, scope, [{"kind": "ClusterType", "name": ours}, {"kind": "ClusterType", "name": theirs}],
-                                 state="absent")
+    both = [{"kind": "ClusterType", "name": ours}, {"kind": "ClusterType", "name": theirs}]
+    result = run = platform_types(run_playbook, kube_env, scope, both, state="absent")
     assert run.ok, run.output
-    assert [r["action"] for r in result["platform_types"]] == ["deleted", "absent"]
+    assert [r["action"] for r in result.results["platform_types"]] == ["deleted", "absent"]
     assert "ClusterType '%s' is not managed by azimuth-ops" % theirs in run.output
     assert platform_objects.get("ClusterType", theirs) is not None
 
@@ -226,10 +227,10 @@ def test_state_absent_deletes_only_managed_objects(run_playbook, kube_env, platf
 
 def test_a_spec_the_api_server_rejects_names_the_object_and_the_field(run_playbook, kube_env, platform_objects, scope, unique_name):
     name = unique_name + "-bad"
-    run, result = platform_types(run_playbook, kube_env, scope, [{"kind": "ClusterTemplate", "name": name, "spec": {"values": {}}}])
+    result = run = platform_types(run_playbook, kube_env, scope, [{"kind": "ClusterTemplate", "name": name, "spec": {"values": {}}}])
     assert not run.ok
     assert "Could not create ClusterTemplate '%s': the API server rejected it: spec.label: Required value; nothing was written" % name in run.output
-    run, result = platform_types(run_playbook, kube_env, scope, [{"kind": "ClusterType", "name": name, "spec": dict(APPLIANCE, jobTimout=5)}])
+    result = run = platform_types(run_playbook, kube_env, scope, [{"kind": "ClusterType", "name": name, "spec": dict(APPLIANCE, jobTimout=5)}])
     assert not run.ok
     assert "Could not create ClusterType '%s': the API server rejected it" % name in run.output
     assert 'unknown field \\"spec.jobTimout\\"' in run.output
@@ -238,7 +239,7 @@ def test_a_spec_the_api_server_rejects_names_the_object_and_the_field(run_playbo
 
 def test_a_failure_after_a_write_says_what_was_written(run_playbook, kube_env, platform_objects, scope, unique_name):
     good, bad = unique_name + "-good", unique_name + "-bad"
-    run, _ = platform_types(run_playbook, kube_env, scope, [
+    run = platform_types(run_playbook, kube_env, scope, [
         {"kind": "ClusterType", "name": good, "spec": APPLIANCE},
         {"kind": "ClusterType", "name": bad, "spec": dict(APPLIANCE, jobTimeout="ten")}])
     assert not run.ok
@@ -250,7 +251,7 @@ def test_a_missing_crd_is_named_with_the_operator_that_installs_it(run_playbook,
     # the API server answers 404 for a resource no CRD serves; the proxy gives that answer
     kube_requests.inject_fault(count=1, status=404, method="GET", path_regex="^/apis/caas.azimuth.stackhpc.com/v1alpha1/clustertypes$")
     with kube_requests.measure() as served:
-        run, _ = platform_types(run_playbook, kube_env, scope, [{"kind": "ClusterType", "name": unique_name, "spec": APPLIANCE}])
+        run = platform_types(run_playbook, kube_env, scope, [{"kind": "ClusterType", "name": unique_name, "spec": APPLIANCE}])
     assert not run.ok
     assert ("The ClusterType CRD (clustertypes.caas.azimuth.stackhpc.com, caas.azimuth.stackhpc.com/v1alpha1) is not installed "
             "in this cluster: install azimuth-caas-operator, which provides it, then run again") in run.output
@@ -261,11 +262,11 @@ def test_bad_annotations_and_foreign_objects_are_refused_before_any_write(run_pl
     foreign = unique_name + "-helm"
     platform_objects.create("AppTemplate", foreign, {"chart": CHART}, labels={MANAGED: "Helm"})
     with kube_requests.measure() as served:
-        run, _ = platform_types(run_playbook, kube_env, scope, [template(unique_name + "-a", **{ALLOW_LIST: 123})])
+        run = platform_types(run_playbook, kube_env, scope, [template(unique_name + "-a", **{ALLOW_LIST: 123})])
     assert not run.ok
     assert "ClusterTemplate '%s-a': annotation %s must be a string, got int 123 (quote it in YAML)" % (unique_name, ALLOW_LIST) in run.output
     with kube_requests.measure() as more:
-        run, _ = platform_types(run_playbook, kube_env, scope, [
+        run = platform_types(run_playbook, kube_env, scope, [
             {"kind": "AppTemplate", "name": unique_name + "-fine", "spec": {"chart": CHART}},
             {"kind": "AppTemplate", "name": foreign, "spec": {"chart": CHART}}])
     assert not run.ok

@@ -10,7 +10,9 @@ import pytest
 from sandbox.proxy import writes
 
 from .conftest import REPO, save_results as save_task
-from .test_platform_types import ALLOW_LIST, DENY_REGEX, LAST_APPLIED, LIFETIME, TEST_LABEL, platform_objects  # noqa: F401 (a fixture)
+from .test_platform_types import ALLOW_LIST, DENY_REGEX, LAST_APPLIED, LIFETIME, TEST_LABEL
+# a fixture, used by name
+from .test_platform_types import platform_objects  # noqa: F401  # pylint: disable=unused-import
 
 EXAMPLE = REPO / "examples" / "sandbox.yml"
 PROVISION = {"ansible.builtin.import_playbook": "azimuth.ops.provision"}

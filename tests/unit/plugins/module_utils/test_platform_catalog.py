@@ -311,7 +311,8 @@ def test_labels_go_on_every_object():
 @pytest.mark.parametrize("name, value, message", [
     ("platforms_tenancy_allow_list", 7, "platforms_tenancy_allow_list: allow_list must be a list of tenancy IDs"),
     ("azimuth_caas_workstation_tenancy_deny_list", [1], "azimuth_caas_workstation_tenancy_deny_list: deny_list items must be strings"),
-    ("azimuth_capi_operator_cluster_template_tenancy_allow_regex", "(", "azimuth_capi_operator_cluster_template_tenancy_allow_regex: allow_regex is not a valid regular expression"),
+    ("azimuth_capi_operator_cluster_template_tenancy_allow_regex", "(",
+     "azimuth_capi_operator_cluster_template_tenancy_allow_regex: allow_regex is not a valid regular expression"),
     ("platforms_tenancy_deny_regex", ["x"], "platforms_tenancy_deny_regex: deny_regex must be a string"),
     ("azimuth_clusters_enabled", "maybe", "azimuth_clusters_enabled must be true or false"),
     ("azimuth_capi_operator_app_templates_extra", [], "azimuth_capi_operator_app_templates_extra must be a dict"),

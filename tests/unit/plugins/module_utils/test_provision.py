@@ -92,5 +92,5 @@ def test_summary_lines_are_a_table_and_check_mode_is_a_prediction():
 
 def test_summary_reports_a_bad_acl_by_tenancy():
     with pytest.raises(pv.ProvisionError, match="tenancy physics \\(p1\\): ClusterTemplate 'x': annotation acl.azimuth.stackhpc.com/allow-regex"):
-        pv.summary_rows(TENANCIES[:1], platform_types=[{"kind": "ClusterTemplate", "name": "x",
-                                                         "annotations": {"acl.azimuth.stackhpc.com/allow-regex": "("}}])
+        bad = {"kind": "ClusterTemplate", "name": "x", "annotations": {"acl.azimuth.stackhpc.com/allow-regex": "("}}
+        pv.summary_rows(TENANCIES[:1], platform_types=[bad])

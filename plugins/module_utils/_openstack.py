@@ -77,6 +77,15 @@ def connect(params):
     return conn
 
 
+def token_scope(conn):
+    """The project, user and roles of the connection's token (no request beyond authentication)."""
+    access = conn.session.auth.get_access(conn.session)
+    if not access.project_id:
+        raise ModuleError("the credentials are not scoped to a project; set project_name or project_id in auth")
+    return dict(project=dict(id=access.project_id, name=access.project_name),
+                user=dict(id=access.user_id, name=access.username), roles=sorted(access.role_names or []))
+
+
 def describe_sdk_error(exc):
     """One line for an openstacksdk or keystoneauth exception, with the server's own words."""
     cause = exc.__cause__ or exc.__context__

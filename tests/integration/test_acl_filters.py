@@ -82,4 +82,4 @@ def test_bad_acl_configuration(run_playbook):
 
 def test_name_without_letters(run_playbook):
     output = failing_run(run_playbook, "'!!!' | azimuth.ops.tenancy_namespace")
-    assert "azimuth.ops.tenancy_namespace: the tenancy name '!!!' has no letters or digits" in output
+    assert "azimuth.ops.tenancy_namespace: the tenancy name '!!!' has no ASCII letters or digits" in output

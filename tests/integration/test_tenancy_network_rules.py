@@ -1,7 +1,7 @@
 """azimuth.ops.tenancy_network and its role: an external network that cannot be one, results keyed by tenancy."""
 
 from .conftest import localhost_play, save_results
-from .test_tenancy_network import EXTERNAL, _failed, cloud, module, names  # noqa: F401 (fixtures)
+from .test_tenancy_network import EXTERNAL, _failed, cloud, module, names  # noqa: F401 pylint: disable=unused-import
 
 
 def test_a_tagged_external_network_that_is_not_router_external_is_refused_before_anything_is_created(module, cloud, names):

@@ -20,8 +20,8 @@ class Credential(dict):
 
 class Access:
     user_id, username, project_id, project_name = "u", "alice", "p", "demo"
-    role_ids = [i for i, _ in ROLES]
-    role_names = [n for _, n in ROLES]
+    role_ids = [role[0] for role in ROLES]
+    role_names = [role[1] for role in ROLES]
 
 
 class FakeConnection:
@@ -118,7 +118,7 @@ PARAMS = dict(name="portal", description=None, roles=None, unrestricted=False, e
 
 
 def run(conn, kube, check_mode=False, **params):
-    job = ac.AppCredential(conn, kube, dict(PARAMS, **params), check_mode, retry_on_conflict, lambda exc: str(exc))
+    job = ac.AppCredential(conn, kube, dict(PARAMS, **params), check_mode, retry_on_conflict, str)
     return job.run()
 
 

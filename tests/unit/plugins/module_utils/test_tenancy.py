@@ -302,7 +302,7 @@ def test_reconciler_prunes_only_what_prune_selector_matches():
     kube = FakeKube([managed("az-t0", "id0"), managed("az-old", "old"), managed("az-other", "other")])
     kube.namespaces["az-old"]["metadata"]["labels"].update(portal)
     result = t.Reconciler(kube, describe).run([{"id": "id0", "name": "t0"}], "present", True, check_mode=False,
-                                           prune_selector="example.org/portal=a")
+                                              prune_selector="example.org/portal=a")
     assert result["pruned"] == [{"namespace": "az-old", "id": "old"}]
     assert sorted(kube.namespaces) == ["az-other", "az-t0"]
     assert kube.calls == ["list_namespaces", "list_namespaces", "delete_namespace"]

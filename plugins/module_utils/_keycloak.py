@@ -36,7 +36,7 @@ else:
     KEYCLOAK_IMPORT_ERROR = None
 
 KEYCLOAK_ARGUMENT_SPEC = dict(
-    auth_keycloak_url=dict(type="str", aliases=["url"], fallback=(env_fallback, ["KEYCLOAK_URL"])),
+    auth_keycloak_url=dict(type="str", aliases=["url"], no_log=False, fallback=(env_fallback, ["KEYCLOAK_URL"])),
     auth_realm=dict(type="str", default="master", fallback=(env_fallback, ["KEYCLOAK_REALM"])),
     auth_client_id=dict(type="str", default="admin-cli", fallback=(env_fallback, ["KEYCLOAK_CLIENT_ID"])),
     auth_client_secret=dict(type="str", no_log=True, fallback=(env_fallback, ["KEYCLOAK_CLIENT_SECRET"])),
@@ -162,9 +162,9 @@ class KeycloakCalls:
             return
         try:
             self.conn.get_token()
-        except KeycloakConnectionError:
-            raise
         except KeycloakError as exc:
+            if isinstance(exc, KeycloakConnectionError):
+                raise
             body = exc.response_body.decode("utf-8", "replace") if isinstance(exc.response_body, bytes) else exc.response_body
             try:
                 detail = json.loads(body)

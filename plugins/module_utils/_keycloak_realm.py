@@ -79,16 +79,7 @@ def foreign_realm(name):
 
 def read_export(calls, realm):
     """The realm's partial export (settings, client scopes, groups with their roles, identity providers, flows)."""
-    data, _ = calls.post(realm_path(realm, "partial-export"), None, exportGroupsAndRoles="true")
-    return data
-
-
-def walk_groups(groups):
-    """Every group of a group tree (as the export gives it), depth first."""
-    for group in groups or []:
-        yield group
-        for child in walk_groups(group.get("subGroups")):
-            yield child
+    return calls.post(realm_path(realm, "partial-export"), None, exportGroupsAndRoles="true")[0]
 
 
 def find(items, key, value):
@@ -313,7 +304,7 @@ class Executor:
     def _request(self, plan, action, ids):
         path = action["path"].format(**ids)
         if action["method"] == "POST":
-            _, created = self.calls.post(path, action["body"])
+            created = self.calls.post(path, action["body"])[1]
             if action.get("save"):
                 ids[action["save"]] = created
         elif action["method"] == "PUT":

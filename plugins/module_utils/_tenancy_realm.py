@@ -257,7 +257,7 @@ def plan_identity_provider(plan, item):
         config = current.get("config") or {}
         before["config"]["clientSecret"] = kr.MASK if config.get("clientSecret") else None
         if config.get(SECRET_DIGEST_KEY) != digest:
-            wanted, _ = _idp_view(item["idp"], True)
+            wanted = _idp_view(item["idp"], True)[0]
     if plan.compare("identityProvider", before, wanted):
         if current is None:
             plan.request("create the identity provider %s" % IDP, "POST", plan.in_realm("identity-provider", "instances"),

@@ -188,7 +188,7 @@ class UsersRealm:
             plan, secret = kr.RealmPlan(realm, export or {}), None
             if export is not None:
                 plan.delete()
-            _, found = self._secret(params, issuer_url, None, None)
+            found = self._secret(params, issuer_url, None, None)[1]
             secret_actions, before, after = oidc.plan_secrets([], [], [found] if found else [])
         else:
             plan, secret, groups = plan_users_realm(params, groups, export, client)

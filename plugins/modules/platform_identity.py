@@ -11,6 +11,7 @@ DOCUMENTATION = r"""
 module: platform_identity
 short_description: Keycloak groups and clients for the platforms of one realm, and Zenith's discovery Secrets
 version_added: 1.0.0
+author: azimuth.ops contributors (@azimuth-cloud)
 description:
   - Ensures, for each platform listed, what Azimuth's identity operator sets up for it in a tenancy realm
     (made by M(azimuth.ops.tenancy_realm)), in one call.
@@ -18,7 +19,7 @@ description:
   - Per service a confidential OpenID Connect client C(<platform>.<service>), standard flow only, with the base
     URL C(<scheme>://<fqdn>) and the redirect URI C(<base URL>/_oidc/callback).
   - Per service the Kubernetes Secret C(oidc-discovery-<subdomain>) in the namespace O(discovery.namespace),
-    with the keys C(issuer-url), C(client-id), C(client-secret) and C(allowed-groups) (a JSON list:
+    with the keys C(issuer-url), C(client-id), C(client-secret) and C(allowed-groups) (a JSON list of
     C(/platform-users), C(/<platform>) and C(/<platform>/<service>)), from which Zenith protects the service.
   - A service removed from a platform loses its client, its subgroup and its Secret.
   - Groups and clients carry the attributes C(azimuth-ops.managed-by=azimuth-ops), C(azimuth-ops.platform) and

@@ -11,10 +11,11 @@ DOCUMENTATION = r"""
 module: tenancy_realm
 short_description: The Keycloak realms of many tenancies, as Azimuth's identity operator sets them up
 version_added: 1.0.0
+author: azimuth.ops contributors (@azimuth-cloud)
 description:
   - Ensures, in one call, a Keycloak realm for each listed tenancy, through which the tenancy's users
     reach their platforms. The realm is C(az-) and the tenancy name sanitised (the namespace rule of
-    M(azimuth.ops.tenancy)): lower case, each run of characters outside C([a-z0-9]) one C(-).
+    M(azimuth.ops.tenancy)), that is lower case, each run of characters outside C([a-z0-9]) one C(-).
   - Each realm is enabled, requires TLS as O(ssl_required) says, and holds
   - the client scope C(groups) (a group-membership mapper, claim C(groups) with full paths, in the ID token,
     access token and userinfo), as a realm default scope and not an optional one;

@@ -11,17 +11,18 @@ DOCUMENTATION = r"""
 module: users_realm
 short_description: The Keycloak realm portal users sign in to (OIDC authentication mode), with a group per tenancy
 version_added: 1.0.0
+author: azimuth.ops contributors (@azimuth-cloud)
 description:
   - Ensures the realm O(realm) through which, in Azimuth's OIDC authentication mode, users sign in to the portal.
   - The realm is enabled, requires TLS as O(ssl_required) says, and holds the client scope C(groups) (as in
-    M(azimuth.ops.tenancy_realm): a group-membership mapper with full paths) as a realm default scope.
+    M(azimuth.ops.tenancy_realm), a group-membership mapper with full paths) as a realm default scope.
   - The portal's confidential client (O(portal)) uses the authorization-code flow, redirecting to
     C(https://<portal host>/auth/oidc/complete/).
   - One top-level group per tenancy in O(tenancies), at the tenancy's O(tenancies[].oidc_group) (by default
     C(/<tenancy name>)), marked with the group attribute C(azimuth-ops.tenancy-id). Its members may use the
-    tenancy: its path is what the tenancy namespace's annotation C(tenant.azimuth-cloud.io/oidc-group) must
+    tenancy; its path is what the tenancy namespace's annotation C(tenant.azimuth-cloud.io/oidc-group) must
     hold (O(azimuth.ops.tenancy#module:tenancies[].oidc_group)), and the users' C(groups) claim carries it.
-  - The group marked with a tenancy's ID is that tenancy's group: when the tenancy's group path changes, it is
+  - The group marked with a tenancy's ID is that tenancy's group. When the tenancy's group path changes, it is
     renamed (its members stay). An unmarked group at the path is adopted.
   - With O(credentials_secret), the client's credentials go to a Kubernetes Secret (keys C(issuer-url),
     C(client-id), C(client-secret)) for the portal.

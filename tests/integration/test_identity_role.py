@@ -1,7 +1,8 @@
 """The azimuth.ops.identity role through real ansible-playbook runs against the sandbox's Keycloak."""
 
 from .conftest import localhost_play, save_results
-from .keycloak_support import keycloak, keycloak_env, keycloak_requests  # noqa: F401
+# fixtures, used by name
+from .keycloak_support import keycloak, keycloak_env, keycloak_requests  # noqa: F401  # pylint: disable=unused-import
 
 IDP = {"issuer": "https://portal.example.org/authproxy/{tenancy_id}", "client_id": "keycloak-oidc",
        "client_secret": "role-idp-secret-Pq2wE9"}
@@ -18,8 +19,9 @@ def play(unique_name, **variables):
         identity_realm_attributes={"test.instance": unique_name},
     )
     role_vars.update(variables)
+    saved = "{'realms': identity_realms, 'users': identity_users_realm_result, 'tenancy': identity_tenancy_realms_result}"
     tasks = [{"name": "Identity", "ansible.builtin.include_role": {"name": "azimuth.ops.identity"}, "vars": role_vars},
-             dict(save_results("{'realms': identity_realms, 'users': identity_users_realm_result, 'tenancy': identity_tenancy_realms_result}"), check_mode=False)]
+             dict(save_results(saved), check_mode=False)]
     return [localhost_play(tasks)]
 
 

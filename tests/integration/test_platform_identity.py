@@ -11,7 +11,9 @@ import pytest
 
 from sandbox.proxy import writes
 
-from .keycloak_support import TOKEN_ROUTE, keycloak, keycloak_env, keycloak_requests, run_module, without_token  # noqa: F401
+from .keycloak_support import TOKEN_ROUTE, run_module, without_token
+# fixtures, used by name
+from .keycloak_support import keycloak, keycloak_env, keycloak_requests  # noqa: F401  # pylint: disable=unused-import
 
 RESULT_KEYS = ("changed", "platforms", "realm", "issuer_url", "diff")
 IDP = {"issuer": "https://portal.example.org/authproxy/{tenancy_id}", "client_id": "keycloak-oidc", "client_secret": "idp-Secret-1"}

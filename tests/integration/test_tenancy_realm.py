@@ -10,7 +10,9 @@ import pytest
 
 from sandbox.proxy import writes
 
-from .keycloak_support import TOKEN_ROUTE, keycloak, keycloak_env, keycloak_requests, run_module, without_token  # noqa: F401
+from .keycloak_support import TOKEN_ROUTE, run_module, without_token
+# fixtures, used by name
+from .keycloak_support import keycloak, keycloak_env, keycloak_requests  # noqa: F401  # pylint: disable=unused-import
 
 SECRET = "idp-secret-Vq8rT3kZ7w"
 RESULT_KEYS = ("changed", "realms", "pruned", "totals", "diff")
@@ -67,10 +69,9 @@ def holds_everything(keycloak, realm, tenancy_id, ssl_required="external"):
     scope = next(s for s in export["clientScopes"] if s["name"] == "groups")
     mapper = next(m for m in scope["protocolMappers"] if m["name"] == "groups")
     assert mapper["protocolMapper"] == "oidc-group-membership-mapper"
-    assert {k: mapper["config"][k] for k in ("claim.name", "full.path", "id.token.claim", "access.token.claim",
-                                              "userinfo.token.claim")} == {
-        "claim.name": "groups", "full.path": "true", "id.token.claim": "true", "access.token.claim": "true",
-        "userinfo.token.claim": "true"}
+    wanted = {"claim.name": "groups", "full.path": "true", "id.token.claim": "true", "access.token.claim": "true",
+              "userinfo.token.claim": "true"}
+    assert {k: mapper["config"].get(k) for k in wanted} == wanted
     assert "groups" in export["defaultDefaultClientScopes"] and "groups" not in export["defaultOptionalClientScopes"]
     groups = {g["name"]: g for g in export["groups"]}
     assert groups["admins"]["clientRoles"] == {"realm-management": ["realm-admin"]} and "platform-users" in groups
@@ -229,8 +230,8 @@ def test_no_secret_in_any_output_at_vvv_with_diff(run_playbook, keycloak_env, ke
             assert needle not in text
 
 
-def test_prune_deletes_only_the_selected_managed_realms_of_unlisted_tenancies(run_playbook, keycloak_env, keycloak_requests,
-                                                                               keycloak, names, unique_name):
+def test_prune_deletes_only_the_selected_managed_realms_of_unlisted_tenancies(
+        run_playbook, keycloak_env, keycloak_requests, keycloak, names, unique_name):
     one, two, three = names("one"), names("two"), names("three")
     marked = dict(realm_attributes={"test.instance": unique_name})
     succeeded(*realms(run_playbook, keycloak_env, [one, two], **marked))

@@ -9,7 +9,9 @@ import pytest
 
 from sandbox.proxy import writes
 
-from .keycloak_support import TOKEN_ROUTE, keycloak, keycloak_env, keycloak_requests, run_module, without_token  # noqa: F401
+from .keycloak_support import TOKEN_ROUTE, run_module, without_token
+# fixtures, used by name
+from .keycloak_support import keycloak, keycloak_env, keycloak_requests  # noqa: F401  # pylint: disable=unused-import
 
 RESULT_KEYS = ("changed", "realm", "issuer_url", "groups", "client_id", "diff")
 

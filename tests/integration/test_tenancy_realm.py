@@ -299,3 +299,18 @@ def test_one_token_per_run_and_a_new_one_after_a_401(run_playbook, keycloak_env,
     assert not result["changed"]
     assert served[TOKEN_ROUTE] == 2
     assert served["POST /admin/realms/az-%s/partial-export" % one["name"]] == 2
+
+
+def test_a_given_token_is_used_instead_of_logging_in(run_playbook, keycloak_env, keycloak_requests, keycloak):
+    token = keycloak.conn.token["access_token"] if keycloak.conn.token else None
+    if token is None:
+        keycloak.realms()
+        token = keycloak.conn.token["access_token"]
+    env = dict(keycloak_env, KEYCLOAK_ADMIN_USER="", KEYCLOAK_ADMIN_PASSWORD="")
+    with keycloak_requests.measure() as served:
+        run, result = realms(run_playbook, env, [], token=token)
+    assert not succeeded(run, result)["changed"]
+    assert served == {"GET /admin/realms": 1}
+    run, result = realms(run_playbook, env, [], token="not-a-token")
+    assert failed(run, result) == "Keycloak request failed: GET admin/realms: HTTP 401: HTTP 401 Unauthorized (Keycloak refused the token)"
+    assert "not-a-token" not in run.output

@@ -115,7 +115,8 @@ def cluster_object(sandbox_env, tenant, name="c1"):
         api.close()
 
 
-LIST_NETWORKS = "import json, openstack; print(json.dumps(sorted(n.name for n in openstack.connect().network.networks())))"
+LIST_NETWORKS = ("import json, openstack; c = openstack.connect(); "
+                 "print(json.dumps(sorted(n.name for n in c.network.networks(project_id=c.current_project_id))))")
 
 
 def networks_task(tenant, register):

@@ -207,4 +207,3 @@ def _read(path):
             return handle.read()
     except (IOError, OSError):
         return None
-

@@ -184,7 +184,9 @@ notes:
 seealso:
   - module: azimuth.ops.app_credential
   - module: azimuth.ops.opentofu
-  - role: azimuth.ops.cluster_infra
+  - name: CaaS appliances and OpenTofu
+    description: The role azimuth.ops.cluster_infra for appliance authors, and an example appliance.
+    link: https://github.com/azimuth-cloud/azimuth-ops-collection/blob/main/docs/caas.md
 """
 
 EXAMPLES = r"""

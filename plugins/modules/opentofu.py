@@ -129,7 +129,9 @@ notes:
     The error then names the lock ID to release with C(force-unlock) once no run holds it.
 seealso:
   - module: community.general.terraform
-  - role: azimuth.ops.cluster_infra
+  - name: CaaS appliances and OpenTofu
+    description: The role azimuth.ops.cluster_infra for appliance authors, and an example appliance.
+    link: https://github.com/azimuth-cloud/azimuth-ops-collection/blob/main/docs/caas.md
 """
 
 EXAMPLES = r"""

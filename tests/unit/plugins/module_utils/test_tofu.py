@@ -7,14 +7,14 @@ import pytest
 
 from ansible_collections.azimuth.ops.plugins.module_utils import _tofu as tofu
 
-PORT_ERROR = """
-Error: Error creating openstack_networking_port_v2: Expected HTTP response code [201 202] when accessing [POST http://127.0.0.1:9696/v2.0/ports], but got 404 instead: {"NeutronError": {"type": "NetworkNotFound", "message": "Network 0000 could not be found.", "detail": ""}}
-
+PORT_ERROR = ("\nError: Error creating openstack_networking_port_v2: Expected HTTP response code [201 202] when accessing "
+              "[POST http://127.0.0.1:9696/v2.0/ports], but got 404 instead: "
+              '{"NeutronError": {"type": "NetworkNotFound", "message": "Network 0000 could not be found.", "detail": ""}}\n' """
   with openstack_networking_port_v2.bad,
   on main.tf line 27, in resource "openstack_networking_port_v2" "bad":
   27: resource "openstack_networking_port_v2" "bad" {
 
-"""
+""")
 
 VARIABLE_ERROR = """
 Error: Invalid value for input variable

@@ -55,7 +55,7 @@ sys.modules.update({"systemd": systemd, "systemd.journal": journal, "systemd.dae
 class Lab:
     """The secrets of one case and the places to give them: an OpenStack user, Kubernetes credentials, a tenancy."""
 
-    def __init__(self, unique_name, password, kubeconfig_path, credential):
+    def __init__(self, unique_name, password, kubeconfig_path, credential, os_token):
         self.unique_name = unique_name
         self.names = Names(unique_name)
         self.namespace = "az-" + unique_name
@@ -69,10 +69,11 @@ class Lab:
         self.kube_token = user["token"]
         self.kube_host, self.kube_ca = cluster["server"], cluster["certificate-authority"]
         self.credential = dict(credential, auth_url=AUTH_URL)
+        self.os_token = os_token
 
     @property
     def secrets(self):
-        return [self.password, self.kube_token, self.credential["application_credential_secret"]]
+        return [self.password, self.kube_token, self.credential["application_credential_secret"], self.os_token]
 
     def tenancy(self, suffix="t", **extra):
         name = "%s-%s" % (self.unique_name, suffix)
@@ -132,6 +133,13 @@ CASES = {
         task("azimuth.ops.project_info", cloud=lab.cloud),
         task("azimuth.ops.project_info", auth=lab.auth),
     ],
+    "project_info: a Keystone token, and an application credential": lambda lab: [
+        task("azimuth.ops.project_info", auth_type="v3token", auth={"auth_url": AUTH_URL, "token": lab.os_token,
+                                                                    "project_name": lab.unique_name, "project_domain_name": "Default"}),
+        task("azimuth.ops.project_info", cloud={"auth_type": "v3applicationcredential", "auth": {
+            "auth_url": AUTH_URL, "application_credential_id": lab.credential["application_credential_id"],
+            "application_credential_secret": lab.credential["application_credential_secret"]}}),
+    ],
     "role tenancies: clouds with passwords, credentials, a kubeconfig dict": lambda lab: [
         role("azimuth.ops.tenancies", tenancies_kubernetes={"kubeconfig": lab.kubeconfig},
              tenancies_list=[lab.tenancy("listed", credential=lab.credential)],
@@ -160,7 +168,7 @@ def lab(openstack_admin, openstack_demo, unique_name, kube_env, kube_core):
                                 json={"application_credential": {"name": "operator-made"}}).json()["application_credential"]
     credential = {"application_credential_id": created["id"], "application_credential_secret": created["secret"]}
     kube_core.create_namespace({"metadata": {"name": "az-" + unique_name}})
-    yield Lab(unique_name, password, kube_env["KUBECONFIG"], credential)
+    yield Lab(unique_name, password, kube_env["KUBECONFIG"], credential, user_session.get_token())
     for leftover in openstack_admin.identity.application_credentials(user.id):
         openstack_admin.identity.delete_application_credential(user.id, leftover.id)
     cloud.clean(Names(unique_name))

@@ -172,3 +172,33 @@ def test_no_projects_and_unknown_projects(cloud, names, batch_form):
     assert result["msg"] == ("Could not find the projects to work on: no project has the ID or name '%s-missing' "
                              "among the cloud's projects." % names.prefix)
     assert cloud.find(names.net) == []
+
+
+def test_the_role_works_on_tenancies_given_by_project_in_one_call(run_playbook, sandbox_env, cloud, names):
+    batched = [cloud.project_with_member("%s-%d" % (names.prefix, n)) for n in (1, 2)]
+    own_options = cloud.project_with_member("%s-3" % names.prefix)
+    options = names.options(external_net_template=EXTERNAL)
+    del options["cloud"]
+    play = localhost_play(
+        [{"ansible.builtin.include_role": {"name": "azimuth.ops.tenancy_network"}}, save_results("tenancy_network_results")],
+        vars={"tenancy_network_cloud": "sandbox-admin",
+              "tenancy_network_tenancies": [{"project": batched[0].id}, {"project": batched[1].name},
+                                            {"project": own_options.id, "options": {"internal_net_cidr": "10.81.0.0/24"}},
+                                            {"cloud": "sandbox-demo"}],
+              "tenancy_network_options": options})
+    run = run_playbook([play], env=sandbox_env)
+    assert run.ok, run.output
+    assert sorted(run.results) == sorted([p.id for p in batched + [own_options]] + [cloud.demo_project])
+    for project in batched + [own_options]:
+        networks = run.results[project.id]
+        assert [c["type"] for c in networks["created"]] == ["network", "subnet", "router"]
+        assert networks["internal_network"]["project_id"] == project.id
+    assert run.results[own_options.id]["subnet"]["cidr"] == "10.81.0.0/24"
+    assert run.results[batched[0].id]["subnet"]["cidr"] == "192.168.3.0/24"
+    assert "Find or create the networks of the tenancies given by project, in one call" in run.output
+    assert run.output.count("azimuth.ops.tenancy_network") >= 1
+
+    # Tenancies given by project need the cloud to go through.
+    play["vars"]["tenancy_network_cloud"] = None
+    run = run_playbook([play], env=sandbox_env)
+    assert not run.ok and "Tenancies given by project (not by cloud) need tenancy_network_cloud" in run.output

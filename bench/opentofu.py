@@ -1,0 +1,197 @@
+"""azimuth.ops.opentofu against community.general.terraform, in one run, on the same configuration.
+
+Run: .venv/bin/python bench/opentofu.py [--resources 10] [--rounds 3]
+(needs the sandbox up and bench/.venv-stock, the stock ``ansible`` package: ``bash bench/run.sh``
+makes it).
+
+Each side gets a fresh copy of one configuration (``--resources`` ``terraform_data`` resources
+and a network made with the real OpenStack provider, local state) and three ansible-playbook
+runs, as an operator would make them: the first run (creates everything), a no-op run (the
+same again) and a check-mode run (``--check``, with one variable changed).  Both modules get
+the same engine through a wrapper that records each subcommand it is asked for, so the table
+shows the time of each run and what the module made the engine do.  The best of ``--rounds``
+rounds is kept.  The figures go to ``bench/RESULTS.md`` between this benchmark's markers.
+"""
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+STOCK_VENV = BENCH / ".venv-stock"
+START, END = "<!-- opentofu:start -->", "<!-- opentofu:end -->"
+PHASES = ("first", "no-op", "check")
+SIDES = {
+    "ours": ("azimuth.ops.opentofu", Path(sys.executable).parent / "ansible-playbook", REPO / ".build" / "collections"),
+    # force_init: without it the module cannot run in a fresh directory (it never runs init itself).
+    "stock": ("community.general.terraform (force_init)", STOCK_VENV / "bin" / "ansible-playbook", None),
+}
+
+CONFIG = """
+terraform {
+  required_providers {
+    openstack = {
+      source = "terraform-provider-openstack/openstack"
+    }
+  }
+}
+
+provider "openstack" {}
+
+variable "name" {
+  type = string
+}
+
+variable "size" {
+  type = number
+}
+
+resource "terraform_data" "item" {
+  count = var.size
+  input = "${var.name}-${count.index}"
+}
+
+resource "openstack_networking_network_v2" "net" {
+  name = var.name
+}
+
+output "network_id" {
+  value = openstack_networking_network_v2.net.id
+}
+"""
+
+# Records each subcommand in $BENCH_TOFU_LOG, then runs the engine.
+WRAPPER = """#!/bin/sh
+echo "$1" >> "$BENCH_TOFU_LOG"
+exec %s "$@"
+"""
+
+
+def sandbox_env():
+    out = subprocess.run([sys.executable, "-m", "sandbox", "env"], cwd=REPO, capture_output=True, text=True, check=True).stdout
+    return dict(shlex.split(line)[1].split("=", 1) for line in out.splitlines() if line.startswith("export "))
+
+
+def task(side, project, wrapper, name, size, state="present"):
+    variables = dict(name=name, size=size)
+    if side == "ours":
+        return {"azimuth.ops.opentofu": dict(project_path=str(project), variables=variables, state=state, binary_path=str(wrapper))}
+    return {"community.general.terraform": dict(project_path=str(project), variables=variables, state=state, force_init=True,
+                                                binary_path=str(wrapper))}
+
+
+def run(side, workdir, env, tasks, check=False):
+    """One ansible-playbook run; (seconds, engine subcommands)."""
+    _module, playbook_binary, collections = SIDES[side]
+    playbook = workdir / ("%s-%s.yml" % (side, secrets.token_hex(3)))
+    playbook.write_text(yaml.safe_dump([{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}]))
+    log = workdir / "engine.log"
+    log.write_text("")
+    empty = workdir / "no-collections"
+    empty.mkdir(exist_ok=True)
+    environment = dict(os.environ, **env, BENCH_TOFU_LOG=str(log), ANSIBLE_COLLECTIONS_PATH=str(collections or empty),
+                       ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_NOCOLOR="1")
+    command = [str(playbook_binary), str(playbook)] + (["--check"] if check else [])
+    started = time.perf_counter()
+    completed = subprocess.run(command, env=environment, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if completed.returncode:
+        raise SystemExit("%s failed:\n%s%s" % (" ".join(command), completed.stdout[-4000:], completed.stderr[-2000:]))
+    return seconds, log.read_text().split()
+
+
+def measure(side, workdir, env, wrapper, size):
+    """The three runs of one side on a fresh copy of the configuration; {phase: (seconds, subcommands)}."""
+    project = workdir / ("project-" + side)
+    shutil.rmtree(project, ignore_errors=True)
+    project.mkdir()
+    (project / "main.tf").write_text(CONFIG)
+    name = "bench-tofu-%s-%s" % (side, secrets.token_hex(2))
+    rows = {}
+    try:
+        rows["first"] = run(side, workdir, env, [task(side, project, wrapper, name, size)])
+        rows["no-op"] = run(side, workdir, env, [task(side, project, wrapper, name, size)])
+        rows["check"] = run(side, workdir, env, [task(side, project, wrapper, name, size + 1)], check=True)
+    finally:
+        run(side, workdir, env, [task(side, project, wrapper, name, size, state="absent")])
+    return rows
+
+
+def table(best, size, rounds):
+    lines = ["%d terraform_data resources and 1 OpenStack network, local state; best of %d rounds" % (size, rounds),
+             "%-6s %-6s %8s  %s" % ("side", "run", "seconds", "engine subcommands")]
+    for side in SIDES:
+        for phase in PHASES:
+            seconds, commands = best[side][phase]
+            lines.append("%-6s %-6s %8.1f  %s" % (side, phase, seconds, " ".join(commands)))
+    return "\n".join(lines)
+
+
+def record(text, command):
+    section = "\n".join([
+        START,
+        "## OpenTofu workspaces: `bench/opentofu.py`",
+        "",
+        "Command: `%s` (%s, Python %s, %s). Modules: ours `%s`, stock `%s` (community.general of the "
+        "`ansible` package in `bench/.venv-stock`), the same `tofu` for both." % (
+            command, platform.machine(), platform.python_version(), time.strftime("%Y-%m-%d"), SIDES["ours"][0], SIDES["stock"][0]),
+        "",
+        "```",
+        text,
+        "```",
+        END,
+    ])
+    path = BENCH / "RESULTS.md"
+    content = path.read_text() if path.exists() else "# Benchmark results\n"
+    if START in content and END in content:
+        content = content[:content.index(START)] + section + content[content.index(END) + len(END):]
+    else:
+        content = content.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(content)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--resources", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-record", action="store_true", help="print only; leave bench/RESULTS.md alone")
+    args = parser.parse_args()
+    if not (STOCK_VENV / "bin" / "ansible-playbook").exists():
+        raise SystemExit("bench/.venv-stock is missing: bash bench/run.sh makes it")
+    env = dict(sandbox_env(), OS_CLOUD="sandbox-demo")
+    engine = shutil.which("tofu", path=env["PATH"]) or shutil.which("terraform", path=env["PATH"])
+    best = {}
+    with tempfile.TemporaryDirectory(prefix="bench-opentofu-") as workdir:
+        workdir = Path(workdir)
+        wrapper = workdir / "tofu"
+        wrapper.write_text(WRAPPER % shlex.quote(engine))
+        wrapper.chmod(0o755)
+        for round_number in range(args.rounds):
+            for side in SIDES:
+                rows = measure(side, workdir, env, wrapper, args.resources)
+                for phase, (seconds, commands) in rows.items():
+                    print("round %d %-5s %-6s %6.1f s  %s" % (round_number + 1, side, phase, seconds, " ".join(commands)), flush=True)
+                    kept = best.setdefault(side, {}).get(phase)
+                    if kept is None or seconds < kept[0]:
+                        best[side][phase] = (seconds, commands)
+    text = table(best, args.resources, args.rounds)
+    print(text)
+    if not args.no_record:
+        record(text, ".venv/bin/python bench/opentofu.py --resources %d --rounds %d" % (args.resources, args.rounds))
+    print(json.dumps(dict((side, dict((phase, round(best[side][phase][0], 2)) for phase in PHASES)) for side in SIDES)))
+
+
+if __name__ == "__main__":
+    main()

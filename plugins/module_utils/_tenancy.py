@@ -281,7 +281,7 @@ def plan(desired, namespaces, secrets, state="present", prune=False, prunable=No
 
 
 def _what(action):
-    """What an action writes, for a person: ``create namespace az-x (tenancy x, id)``."""
+    """What an action writes, for a person: ``create namespace az-x of tenancy x (id)``."""
     if action.get("pruned"):
         return "prune namespace %s (tenancy ID %s, not listed)" % (action["name"], action["pruned"]["id"])
     target = "Secret %s" % action["spec"].key if action["kind"] == "write_secret" else "namespace %s" % action["name"]

@@ -251,8 +251,8 @@ def test_creates_the_internal_network_check_mode_diff_and_no_op(module, module_r
     assert cloud.state(names) == before
 
 
-def test_tagged_networks_are_used_as_they_are(module_result, cloud, names):
-    external = cloud.network(names.prefix + "-x", tags=[names.external_tag], is_shared=True)
+def test_tagged_networks_are_used_as_they_are(module_result, cloud, names, adds_router_external):
+    external = cloud.network(names.prefix + "-x", tags=[names.external_tag], is_router_external=True)
     storage = cloud.network(names.prefix + "-s", tags=[names.storage_tag], is_shared=True)
     internal = cloud.network(names.prefix + "-i", tags=[names.internal_tag, "other"], conn=cloud.demo)
     before = cloud.admin.network.get_network(internal.id)
@@ -283,7 +283,7 @@ def test_a_shared_network_of_another_project_is_internal_only_when_allowed(modul
     assert result["internal_network"]["id"] == theirs.id and not result["changed"]
 
 
-def test_external_network_by_template(module, module_result, cloud, names):
+def test_external_network_by_template(module, module_result, cloud, names, adds_router_external):
     options = names.options(external_net_template=names.prefix + "-{tenant_name}-ext", create_internal_net=False,
                             internal_net_template=names.prefix + "-{tenant_name}-int")
     internal = cloud.network(names.prefix + "-demo-int", conn=cloud.demo)
@@ -294,12 +294,12 @@ def test_external_network_by_template(module, module_result, cloud, names):
         "network is named '%s-demo-ext' (external_net_template '%s-{tenant_name}-ext')."
         % (cloud.demo_project, names.external_tag, names.prefix, names.prefix))
     # One: used.
-    first = cloud.network(names.prefix + "-demo-ext", is_shared=True)
+    first = cloud.network(names.prefix + "-demo-ext", is_router_external=True)
     result = module_result(options)
     assert result["external_network"]["id"] == first.id
     assert result["internal_network"]["id"] == internal.id
     # Several: an error naming them.
-    second = cloud.network(names.prefix + "-demo-ext", is_shared=True)
+    second = cloud.network(names.prefix + "-demo-ext", is_router_external=True)
     msg = _failed(module(options)[1])
     ordered = sorted([first.id, second.id])
     assert msg == (
@@ -309,9 +309,9 @@ def test_external_network_by_template(module, module_result, cloud, names):
            names.external_tag))
 
 
-def test_several_tagged_external_or_storage_networks_are_errors(module, cloud, names):
-    first = cloud.network(names.prefix + "-x1", tags=[names.external_tag], is_shared=True)
-    second = cloud.network(names.prefix + "-x2", tags=[names.external_tag], is_shared=True)
+def test_several_tagged_external_or_storage_networks_are_errors(module, cloud, names, adds_router_external):
+    first = cloud.network(names.prefix + "-x1", tags=[names.external_tag], is_router_external=True)
+    second = cloud.network(names.prefix + "-x2", tags=[names.external_tag], is_router_external=True)
     msg = _failed(module(names.options())[1])
     assert msg == (
         "Could not determine the external network for project demo (%s): 2 networks carry the tag '%s': "

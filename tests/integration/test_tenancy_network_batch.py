@@ -10,7 +10,7 @@ that project's member.  Objects are cleaned up by ``Cloud`` (tests/integration/t
 import pytest
 
 from .conftest import localhost_play, save_results
-from .test_tenancy_network import EXTERNAL, Cloud, Names, adds_router_external  # noqa: F401  (a fixture)
+from .test_tenancy_network import EXTERNAL, Cloud, Names, adds_router_external  # noqa: F401 # pylint: disable=unused-import
 
 KEYS = ("changed", "project", "internal_network", "external_network", "storage_network", "subnet", "router", "created")
 

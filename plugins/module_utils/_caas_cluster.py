@@ -280,7 +280,7 @@ class CaasCluster:
         return result
 
     def absent(self, record):
-        if record and record.current is not None and not self.check_mode:
+        if record:
             record.set_status(phase="Deleting")
         run = self.run_appliance(self.run_cloud())
         if run["status"] != "successful":
@@ -308,7 +308,5 @@ class CaasCluster:
 
     @staticmethod
     def failure_details(result, record):
-        result = dict(result)
-        result["changed"] = bool(result["changed"] or (record and record.written))
-        result.pop("failed", None)
-        return result
+        """What a failed run returns beside ``msg``: ``changed`` counts the failure written on the Cluster too."""
+        return dict(result, changed=bool(result["changed"] or (record and record.written)))

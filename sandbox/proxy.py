@@ -107,12 +107,12 @@ class RecordingProxy:
         self.upstream = f"{parts.scheme}://{parts.netloc}"
         self.errors = errors
         self.rewrite_bodies = rewrite_bodies
-        self._extra_links = dict(links or {})
+        self.links = dict(links or {})  # base URL -> proxy URL, to rewrite; start() adds upstream -> url
         self._upstream_context = ssl.create_default_context(cafile=ca_file) if parts.scheme == "https" else None
-        self._server_context = None
+        self.tls = None  # the server side's SSLContext
         if cert_file:
-            self._server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            self._server_context.load_cert_chain(cert_file, key_file)
+            self.tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            self.tls.load_cert_chain(cert_file, key_file)
         self._lock = threading.Lock()
         self._counts = Counter()
         self._faults = []
@@ -124,11 +124,8 @@ class RecordingProxy:
 
     def start(self):
         self._server = _Server(self)
-        scheme = "https" if self._server_context else "http"
-        self.url = f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
-        links = {self.upstream: self.url, **self._extra_links}
-        self._links = links
-        self._link_pattern = re.compile("|".join(re.escape(base) + r"(?![\w.:-])" for base in links).encode())
+        self.url = f"{'https' if self.tls else 'http'}://127.0.0.1:{self._server.server_address[1]}"
+        self.links[self.upstream] = self.url
         threading.Thread(target=self._server.serve_forever, name=f"proxy {self.url}", daemon=True).start()
         return self
 
@@ -164,9 +161,6 @@ class RecordingProxy:
         after = self.counts()
         served.update((route, n - before.get(route, 0)) for route, n in after.items() if n != before.get(route, 0))
 
-    def _count(self, method, path):
-        with self._lock:
-            self._counts[f"{method} {path}"] += 1
 
     # faults
 
@@ -180,9 +174,10 @@ class RecordingProxy:
         with self._lock:
             self._faults.clear()
 
-    def _take_fault(self, method, path):
-        """The fault this request meets (consuming one of its count), or None."""
+    def record(self, method, path):
+        """Count a request; return the fault it meets (consuming one of its count), or None."""
         with self._lock:
+            self._counts[f"{method} {path}"] += 1
             for fault in self._faults:
                 if _matches(fault, method, path):
                     fault["count"] -= 1
@@ -193,7 +188,12 @@ class RecordingProxy:
 
     # the upstream side
 
-    def _connect(self):
+    def hang(self, seconds):
+        """Wait ``seconds``, or less when the proxy stops."""
+        self._stopping.wait(seconds)
+
+    def connect(self):
+        """A new connection to the upstream."""
         parts = urlsplit(self.upstream)
         if self._upstream_context:
             return http.client.HTTPSConnection(parts.hostname, parts.port, timeout=UPSTREAM_TIMEOUT,
@@ -202,8 +202,9 @@ class RecordingProxy:
 
     def rewrite(self, data):
         """``data`` (bytes) with every linked base URL replaced by its proxy URL."""
-        links = {base.encode(): url.encode() for base, url in self._links.items()}
-        return self._link_pattern.sub(lambda match: links[match.group(0)], data)
+        links = {base.encode(): url.encode() for base, url in self.links.items()}
+        pattern = b"|".join(re.escape(base) + rb"(?![\w.:-])" for base in links)  # not a longer host or port
+        return re.sub(pattern, lambda match: links[match.group(0)], data)
 
 
 class _Server(ThreadingHTTPServer):
@@ -215,7 +216,7 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
 
     def finish_request(self, request, client_address):
-        context = self.proxy._server_context  # pylint: disable=protected-access
+        context = self.proxy.tls
         if context:
             try:
                 request = context.wrap_socket(request, server_side=True)
@@ -230,6 +231,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    _head_sent = False  # per request: whether the response's head went out
 
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
         """Quiet: the counts are the record."""
@@ -238,17 +240,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._head_sent = False
         proxy = self.server.proxy
         path = urlsplit(self.path).path
-        proxy._count(self.command, path)  # pylint: disable=protected-access
+        fault = proxy.record(self.command, path)
         body = self._read_body()
-        fault = proxy._take_fault(self.command, path)  # pylint: disable=protected-access
         if fault and fault["timeout"] is not None:
-            proxy._stopping.wait(fault["timeout"])  # pylint: disable=protected-access
+            proxy.hang(fault["timeout"])
             self.close_connection = True
             return
         if fault:
             self._send(fault["status"], [("Content-Type", "application/json")], error_body(proxy.errors, fault["status"]))
             return
-        upstream = proxy._connect()  # pylint: disable=protected-access
+        upstream = proxy.connect()
         try:
             upstream.request(self.command, self.path, body, self._upstream_headers(proxy))
             self._relay(proxy, upstream.getresponse())

@@ -309,4 +309,6 @@ class CaasCluster:
     @staticmethod
     def failure_details(result, record):
         """What a failed run returns beside ``msg``: ``changed`` counts the failure written on the Cluster too."""
-        return dict(result, changed=bool(result["changed"] or (record and record.written)))
+        details = dict(result)
+        details["changed"] = bool(result["changed"] or (record and record.written))
+        return details

@@ -342,7 +342,8 @@ def main():
     cases = [Tenancies(env), Networks(env)]
     more, scripts = external_cases(env)
     cases += more
-    results = {}
+    # With --only, the other capabilities (and the other sizes) keep their last figures.
+    results = json.loads((BENCH / "suite.json").read_text()) if args.only and (BENCH / "suite.json").exists() else {}
     scripts_output = {}
     with tempfile.TemporaryDirectory(prefix="bench-suite-") as workdir:
         sides = Sides(env, workdir)
@@ -350,9 +351,9 @@ def main():
             if args.only and case.name not in args.only:
                 continue
             print("%s: %s against %s" % (case.name, case.ours, case.stock), flush=True)
-            results[case.name] = {"labels": {"ours": case.ours, "stock": case.stock}}
+            results.setdefault(case.name, {})["labels"] = {"ours": case.ours, "stock": case.stock}
             for side, sizes in (("ours", args.sizes or case.sizes), ("stock", args.stock_sizes or case.stock_sizes)):
-                results[case.name][side] = {}
+                results[case.name].setdefault(side, {})
                 for n in sizes:
                     results[case.name][side][str(n)] = measure(case, sides, side, n, workdir)
                     (BENCH / "suite.json").write_text(json.dumps(results, indent=1))  # kept if a later run fails

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 export PATH="$PWD/.venv/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$PWD/.build/collections"
-workers=${AZIMUTH_OPS_TEST_WORKERS:-2}
+workers=${AZIMUTH_OPS_TEST_WORKERS:-4}
 
 gate_unit() { python -m pytest tests/unit -q; }
 gate_changelog() { antsibull-changelog lint; }

@@ -144,13 +144,21 @@ def record(text, command):
         START,
         "## OpenTofu workspaces: `bench/opentofu.py`",
         "",
-        "Command: `%s` (%s, Python %s, %s). Modules: ours `%s`, stock `%s` (community.general of the "
-        "`ansible` package in `bench/.venv-stock`), the same `tofu` for both." % (
-            command, platform.machine(), platform.python_version(), time.strftime("%Y-%m-%d"), SIDES["ours"][0], SIDES["stock"][0]),
+        "Command: `%s` (%d cores, load average %.1f, %s, Python %s, %s). Modules: ours `%s`, stock `%s` "
+        "(community.general of the `ansible` package in `bench/.venv-stock`), the same `tofu` for both." % (
+            command, os.cpu_count(), os.getloadavg()[0], platform.machine(), platform.python_version(), time.strftime("%Y-%m-%d"),
+            SIDES["ours"][0], SIDES["stock"][0]),
         "",
         "```",
         text,
         "```",
+        "",
+        "Reading: most of each run is the plan's refresh of the network against Neutron and Keystone, the",
+        "same for both, and on a shared, loaded machine the seconds of one run vary by several seconds; the",
+        "subcommands are the difference. The stock module runs `version`, `init` (on every run: with",
+        "`force_init` it initialises again whenever the configuration has no backend block), `workspace`",
+        "and `validate` before it plans, and `output` after; ours runs `init` once, then a no-op run and a",
+        "check-mode run are one `plan` and its `show -json`.",
         END,
     ])
     path = BENCH / "RESULTS.md"

@@ -48,9 +48,12 @@ def sandbox_env():
 
 @pytest.fixture
 def unique_name():
-    """A short name unique to this test run and xdist worker, e.g. ``t-gw1-3fa9c2``."""
+    """A short name unique to this test run and xdist worker, e.g. ``t-3fa9c2-gw1``.
+
+    The worker comes last so that the name never ends in ``-<digits>``, which some consumers
+    refuse (the kubernetes state backend's ``secret_suffix``, for one)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    return f"t-{worker}-{secrets.token_hex(3)}"
+    return f"t-{secrets.token_hex(3)}-{worker}"
 
 
 def _connect(sandbox_env, cloud):

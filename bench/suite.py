@@ -278,16 +278,16 @@ def flatten(served):
 
 
 def ratio(stock, ours):
-    return "%.0fx" % (stock / ours) if ours else "-"
+    return "%.1fx" % (stock / ours) if ours else "-"
 
 
 def report(results, scripts_output, args):
     lines = [START, "", "## The suite: azimuth.ops against the stock modules, `bench/suite.py`", "",
-             "Command: `bash bench/run.sh %s` (%s, %d cores, Python %s, %s). Each side at each N starts from nothing: "
+             "Command: `%s` (%s, %d cores, Python %s, %s). Each side at each N starts from nothing: "
              "*first* creates everything, *no-op* runs the same again, *check* is `--check` on the result. Requests and "
              "writes were counted by recording proxies in front of the sandbox's real servers; times are whole "
              "`ansible-playbook` runs. Chart: [suite.png](suite.png)."
-             % (" ".join(args), platform.machine(), os.cpu_count(), platform.python_version(), time.strftime("%Y-%m-%d")), ""]
+             % (" ".join(["bash bench/run.sh"] + list(args)), platform.machine(), os.cpu_count(), platform.python_version(), time.strftime("%Y-%m-%d")), ""]
     for name, case in results.items():
         lines += ["### %s" % name, "", "- ours: %s" % case["labels"]["ours"], "- stock: %s" % case["labels"]["stock"], "",
                   "| side | N | first s | no-op s | check s | requests first / no-op / check | writes first / no-op / check |",
@@ -338,7 +338,7 @@ def main():
     parser.add_argument("--report-only", action="store_true", help="write the report and chart from bench/suite.json")
     args = parser.parse_args()
     if args.report_only:
-        finish(json.loads((BENCH / "suite.json").read_text()), {}, sys.argv[1:])
+        finish(json.loads((BENCH / "suite.json").read_text()), {}, [])  # reported as the default run
         return
     env = sandbox_env()
     cases = [Tenancies(env), Networks(env)]

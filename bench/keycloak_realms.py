@@ -117,7 +117,8 @@ class KeycloakRealms:
         if side == "ours":
             return localhost([{"name": "Tenancy realms", "azimuth.ops.tenancy_realm": {
                 "tenancies": state["items"],
-                "azimuth_idp": {"issuer": ISSUER + "{tenancy_id}", "client_id": "keycloak-oidc", "client_secret": SECRET}}}])
+                "azimuth_idp": {"issuer": ISSUER + "{tenancy_id}", "client_id": "keycloak-oidc", "client_secret": SECRET,
+                                 "client_secret_scope": "shared"}}}])
         connection = {"auth_keycloak_url": "{{ lookup('env', 'KEYCLOAK_URL') }}", "auth_realm": "master",
                       "auth_username": "{{ lookup('env', 'KEYCLOAK_ADMIN_USER') }}",
                       "auth_password": "{{ lookup('env', 'KEYCLOAK_ADMIN_PASSWORD') }}"}

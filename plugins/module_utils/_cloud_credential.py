@@ -158,9 +158,11 @@ def apply_metadata(current, patch):
     return result
 
 
-def secret_labels(extra=None):
+def secret_labels(extra=None, provider=PROVIDER):
+    """The collection's labels over ``extra``; ``provider`` None for a Secret that holds no cloud credential."""
     labels = dict(extra or {})
-    labels[PROVIDER_LABEL] = PROVIDER
+    if provider:
+        labels[PROVIDER_LABEL] = provider
     labels[MANAGED_BY_LABEL] = MANAGED_BY
     return labels
 
@@ -182,8 +184,9 @@ def _mask_fields(value, previous=None):
     return copy.deepcopy(value)
 
 
-def masked_data(data, previous=None):
-    """Secret data (text values) for a diff or a result: YAML parsed with secrets masked, the rest masked.
+def masked_data(data, previous=None, public_keys=PLAIN_KEYS):
+    """Secret data (text values) for a diff or a result: YAML parsed with secrets masked, ``public_keys``
+    as they are, the rest masked.
 
     With ``previous`` (the data before), a secret that changes shows as ``******** (changed)``.
     """
@@ -195,19 +198,20 @@ def masked_data(data, previous=None):
                 before = load_yaml((previous or {}).get(key) or "") if previous is not None else None
                 masked[key] = _mask_fields(parsed, before if isinstance(before, dict) else ({} if previous is not None else None))
                 continue
-        if key in PLAIN_KEYS and text is not None:
+        if key in public_keys and text is not None:
             masked[key] = text
             continue
-        masked[key] = MASK
+        changed = previous is not None and previous.get(key) != text
+        masked[key] = MASK + " (changed)" if changed else MASK
     return masked
 
 
-def secret_view(secret_meta, data, previous=None):
+def secret_view(secret_meta, data, previous=None, public_keys=PLAIN_KEYS):
     """How a Secret shows in a diff: labels, annotations, masked data."""
     return {
         "labels": dict((secret_meta or {}).get("labels") or {}),
         "annotations": dict((secret_meta or {}).get("annotations") or {}),
-        "data": masked_data(data, previous),
+        "data": masked_data(data, previous, public_keys),
     }
 
 
@@ -261,10 +265,12 @@ class CredentialSecret:
 
     ``data`` are text values (keys not in it are removed), ``labels`` and ``annotations`` are set
     (a None value removes one; other keys are left alone), and the collection's own labels are
-    always set.  Every write goes through ``write()``, after ``check_ownership``.
+    always set (``provider`` None: no provider label, for a Secret that holds no cloud credential).
+    ``public_keys`` are data keys that diffs show as they are.  Every write goes through ``write()``
+    or ``delete()``, after ``check_ownership``.
     """
 
-    def __init__(self, namespace, name, data, labels=None, annotations=None):
+    def __init__(self, namespace, name, data, labels=None, annotations=None, provider=PROVIDER, public_keys=PLAIN_KEYS):
         for check, value, what in ((check_dns_label, namespace, "namespace"), (check_dns_subdomain, name, "Secret name")):
             try:
                 check(value, what)
@@ -272,7 +278,8 @@ class CredentialSecret:
                 raise ModuleError(str(exc))
         self.namespace, self.name = namespace, name
         self.data = data
-        self.labels = secret_labels(string_values(labels))
+        self.labels = secret_labels(string_values(labels), provider)
+        self.public_keys = public_keys
         self.annotations = string_values(annotations)
         check_metadata(self.labels, self.annotations, "the Secret %s" % self.key)
 
@@ -305,9 +312,9 @@ class CredentialSecret:
     def view(self, current, previous=None):
         """How the Secret shows in a diff after the write (``current``: as read, or None)."""
         if current is None:
-            return secret_view(self.body()["metadata"], self.data, previous=previous)
+            return secret_view(self.body()["metadata"], self.data, previous, self.public_keys)
         metadata = apply_metadata(current["metadata"], (self.patch(current) or {}).get("metadata") or {})
-        return secret_view(metadata, self.data, previous=previous)
+        return secret_view(metadata, self.data, previous, self.public_keys)
 
     def write(self, kube, current, retry=retry_on_conflict):
         """Create the Secret or patch what differs; ``current`` is the Secret as read (None: absent).
@@ -328,3 +335,8 @@ class CredentialSecret:
                 kube.patch_secret(self.namespace, self.name, patch)
 
         retry(attempt)
+
+    def delete(self, kube, current):
+        """Delete ``current`` (this Secret as read), only that object; False when it was already gone."""
+        check_ownership(current)
+        return kube.delete_secret(self.namespace, self.name, uid=current["metadata"].get("uid"))

@@ -41,6 +41,10 @@ KUBERNETES_ARGUMENT_SPEC = dict(
     client_key=dict(type="path", no_log=False, aliases=["key_file"], fallback=(env_fallback, ["K8S_AUTH_KEY_FILE"])),
 )
 
+# The same options as one dict option ``kubernetes`` (doc fragment ``azimuth.ops.kubernetes.connection``),
+# for modules whose own connection is another service's.
+CONNECTION_OPTION = dict(type="dict", default={}, options=KUBERNETES_ARGUMENT_SPEC)
+
 # Attempts at a read-modify-write before a 409 Conflict is reported.
 CONFLICT_ATTEMPTS = 5
 

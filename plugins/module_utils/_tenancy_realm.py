@@ -5,7 +5,8 @@
 
 ``desired_realms`` validates the input; ``owned_realm`` applies the ownership rules;
 ``plan_tenancy_realm`` compares one realm's export with what it should hold and returns its
-RealmPlan; ``TenancyRealms`` reads (one list of realms, one export per existing realm), plans every
+RealmPlan; ``TenancyRealms`` reads (one list of realms, one export per existing realm, and with a
+secret per tenancy the namespaces and Secrets that hold them, see ``_idp_secret``), plans every
 realm, and then (unless checking) makes the changes.
 """
 
@@ -14,10 +15,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import hashlib
 import json
 
+from ansible_collections.azimuth.ops.plugins.module_utils import _idp_secret as idp_secret
 from ansible_collections.azimuth.ops.plugins.module_utils import _keycloak_realm as kr
+from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
 from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import realm_path
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
 from ansible_collections.azimuth.ops.plugins.module_utils._naming import MANAGED_BY, NamingError, tenancy_namespace
@@ -32,11 +34,11 @@ FLOW = "azimuth first login"
 SOURCE_FLOW = "first broker login"
 REVIEW_PROFILE = "idp-review-profile"
 IDP = "azimuth"
-# Where the identity provider keeps a digest of its client secret (Keycloak never returns the
-# secret itself), so that a run notices a changed secret without writing it every time.
+# Where the identity provider keeps a digest of its client secret, salted per realm (Keycloak never
+# returns the secret itself), so that a run notices a changed secret without writing it every time.
 SECRET_DIGEST_KEY = "azimuth-ops.client-secret-digest"
-SECRET_DIGEST_SALT = b"azimuth-ops.identity-provider.client-secret"
-SECRET_DIGEST_ROUNDS = 100000
+# Whose secret the providers use: each tenancy its own (kept in its namespace), or one for all.
+TENANCY_SCOPE, SHARED_SCOPE = "tenancy", "shared"
 USER_PROFILE_COMPONENT = "org.keycloak.userprofile.UserProfileProvider"
 USER_PROFILE_KEY = "kc.user.profile.config"
 FEDERATED_ID = {
@@ -53,16 +55,29 @@ def _describe(tenancy):
     return "tenancy %s (%s)" % (tenancy.get("name"), tenancy.get("id"))
 
 
-def secret_digest(secret):
-    """A salted, slow digest of the identity provider's client secret (stored in its config)."""
-    return hashlib.pbkdf2_hmac("sha256", secret.encode("utf-8"), SECRET_DIGEST_SALT, SECRET_DIGEST_ROUNDS).hex()
-
-
 def idp_issuer(idp, tenancy_id):
     return idp["issuer"].replace("{tenancy_id}", tenancy_id).rstrip("/")
 
 
-def idp_representation(idp, tenancy_id, digest):
+def check_idp(idp, rotate=False):
+    """Raise ModuleError, before anything is read, for ``azimuth_idp`` options that do not fit together."""
+    scope = idp.get("client_secret_scope") or TENANCY_SCOPE
+    if scope == SHARED_SCOPE and not idp.get("client_secret"):
+        raise ModuleError("azimuth_idp.client_secret_scope=shared needs azimuth_idp.client_secret, the one secret of every tenancy")
+    if scope == TENANCY_SCOPE and idp.get("client_secret"):
+        raise ModuleError("azimuth_idp.client_secret is one secret for every tenancy's identity provider, which any realm "
+                          "admin can learn; leave it out to give each tenancy a generated secret of its own, or set "
+                          "azimuth_idp.client_secret_scope=shared to use it anyway")
+    if scope == SHARED_SCOPE and rotate:
+        raise ModuleError("rotate_client_secrets rotates the secrets the module generates per tenancy; with "
+                          "azimuth_idp.client_secret_scope=shared, give a new azimuth_idp.client_secret instead")
+    issuer = idp_issuer(idp, "tenancy")
+    if not issuer.startswith(("https://", "http://")) or len(issuer.split("/")[2]) == 0:
+        raise ModuleError("azimuth_idp.issuer must be an http(s) URL, such as https://portal.example.org/authproxy/{tenancy_id}; "
+                          "got %r" % idp["issuer"])
+
+
+def idp_representation(idp, tenancy_id, secret, digest):
     """The identity provider ``azimuth`` of a tenancy realm (with its client secret: never shown, see ``_idp_view``)."""
     issuer = idp_issuer(idp, tenancy_id)
     return {
@@ -81,7 +96,7 @@ def idp_representation(idp, tenancy_id, digest):
             "validateSignature": "true",
             "clientAuthMethod": "client_secret_post",
             "clientId": idp["client_id"],
-            "clientSecret": idp["client_secret"],
+            "clientSecret": secret,
             "syncMode": "IMPORT",
             "defaultScope": "openid profile email groups federated:id",
             SECRET_DIGEST_KEY: digest,
@@ -110,7 +125,6 @@ def desired_realms(tenancies, idp=None, realm_attributes=None):
     Raises ModuleError, before anything is read, for a name that sanitises to nothing, an empty ID,
     and two tenancies with one realm name or one ID.
     """
-    digest = secret_digest(idp["client_secret"]) if idp else None
     extra = dict((str(key), str(value)) for key, value in (realm_attributes or {}).items())
     for key in (kr.MANAGED_BY_ATTRIBUTE, kr.TENANCY_ID_ATTRIBUTE):
         if key in extra:
@@ -132,7 +146,7 @@ def desired_realms(tenancies, idp=None, realm_attributes=None):
         attributes.update({kr.MANAGED_BY_ATTRIBUTE: MANAGED_BY, kr.TENANCY_ID_ATTRIBUTE: tenancy["id"]})
         item = dict(id=tenancy["id"], name=tenancy["name"], realm=realm, attributes=attributes)
         if idp:
-            item.update(idp=idp_representation(idp, tenancy["id"], digest), mappers=idp_mappers(tenancy["id"]))
+            item.update(idp=idp, mappers=idp_mappers(tenancy["id"]))
         desired.append(item)
     return desired
 
@@ -249,22 +263,24 @@ def _idp_view(idp, secret_changed):
     return wanted, digest
 
 
-def plan_identity_provider(plan, item):
+def plan_identity_provider(plan, item, secret):
+    """The identity provider with the client secret ``secret``, and its mappers."""
     current = kr.find((plan.current or {}).get("identityProviders"), "alias", IDP)
-    wanted, digest = _idp_view(item["idp"], False)
+    config = (current or {}).get("config") or {}
+    same_secret = idp_secret.digest_matches(config.get(SECRET_DIGEST_KEY), secret)
+    digest = config[SECRET_DIGEST_KEY] if same_secret else idp_secret.digest(secret)
+    representation = idp_representation(item["idp"], item["id"], secret, digest)
+    wanted = _idp_view(representation, current is not None and not same_secret)[0]
     before = kr.project(current, wanted)
     if before is not None:
-        config = current.get("config") or {}
         before["config"]["clientSecret"] = kr.MASK if config.get("clientSecret") else None
-        if config.get(SECRET_DIGEST_KEY) != digest:
-            wanted = _idp_view(item["idp"], True)[0]
     if plan.compare("identityProvider", before, wanted):
         if current is None:
             plan.request("create the identity provider %s" % IDP, "POST", plan.in_realm("identity-provider", "instances"),
-                         body=item["idp"])
+                         body=representation)
         else:
             plan.request("update the identity provider %s" % IDP, "PUT", plan.in_realm("identity-provider", "instances", IDP),
-                         body=kr.overlay(current, item["idp"]))
+                         body=kr.overlay(current, representation))
     mappers = [m for m in (plan.current or {}).get("identityProviderMappers") or [] if m.get("identityProviderAlias") == IDP]
     views = ({}, {})
     for mapper in item["mappers"]:
@@ -280,14 +296,15 @@ def plan_identity_provider(plan, item):
     plan.compare("identityProviderMappers", None if plan.creating else views[0], views[1])
 
 
-def plan_tenancy_realm(item, realm, export, profile, ssl_required):
-    """The RealmPlan that makes ``realm`` (its export ``export``, None to create) what the tenancy needs."""
+def plan_tenancy_realm(item, realm, export, profile, ssl_required, secret):
+    """The RealmPlan that makes ``realm`` (its export ``export``, None to create) what the tenancy needs,
+    its identity provider with the client secret ``secret``."""
     plan = kr.RealmPlan(realm, export)
     kr.plan_realm(plan, ssl_required, item["attributes"], TENANCY_GROUPS)
     kr.plan_groups_scope(plan)
     kr.plan_top_groups(plan, TENANCY_GROUPS)
     plan_first_login_flow(plan)
-    plan_identity_provider(plan, item)
+    plan_identity_provider(plan, item, secret)
     plan_user_profile(plan, profile)
     return plan
 
@@ -307,18 +324,23 @@ class Executor(kr.Executor):
 
 
 def _result(item, realm):
-    return dict(id=item["id"], name=item["name"], realm=realm, changed=False, created=False, deleted=False)
+    return dict(id=item["id"], name=item["name"], realm=realm, idp_secret=None, changed=False, created=False, deleted=False)
 
 
 class TenancyRealms:
-    """Reads every realm once, plans each tenancy's realm, and (unless checking) makes the changes.
+    """Reads every realm once, plans each tenancy's realm and secret, and (unless checking) makes the changes.
 
-    ``calls`` is a ``_keycloak.KeycloakCalls``.
+    ``calls`` is a ``_keycloak.KeycloakCalls``; ``kube()`` gives the ``_kubernetes.CoreCalls`` for
+    the tenancies' client secrets (called only when each tenancy has its own); ``public_url`` is
+    Keycloak as users' browsers reach it (for the redirect URI the tenancy's Dex needs).
     """
 
-    def __init__(self, calls):
+    def __init__(self, calls, kube=None, public_url=None):
         self.calls = calls
+        self.kube = kube
+        self.public_url = public_url
         self.warnings = []
+        self.secrets = None
 
     def read(self, realm):
         """The export and user profile of an existing realm (the profile read apart only while it is Keycloak's default)."""
@@ -328,32 +350,55 @@ class TenancyRealms:
             profile = self.calls.get(realm_path(realm, "users", "profile"))
         return export, profile
 
-    def plan(self, params):
-        if params["state"] == "present" and params["tenancies"] and not params.get("azimuth_idp"):
+    def plan(self, params, check_mode=False):
+        """(steps, results, pruned): each step a (RealmPlan or None, Secret plan or None) that changes something."""
+        idp = params.get("azimuth_idp")
+        if params["state"] == "present" and params["tenancies"] and not idp:
             raise ModuleError("azimuth_idp is required to create or repair the tenancies' realms")
-        desired = desired_realms(params["tenancies"], params.get("azimuth_idp"), params.get("realm_attributes"))
+        if idp and params["state"] == "present":
+            check_idp(idp, params.get("rotate_client_secrets"))
+        desired = desired_realms(params["tenancies"], idp, params.get("realm_attributes"))
+        if desired and ((idp or {}).get("client_secret_scope") or TENANCY_SCOPE) == TENANCY_SCOPE:
+            self.secrets = idp_secret.IdpSecrets(self.kube(), check_mode)
+            self.secrets.read()
         realms = self.calls.get("admin/realms") or []
         by_tenancy, by_name = index_realms(realms)
         if params["state"] == "absent":
             targets = [(item, self._absent_target(item, by_tenancy, by_name)) for item in desired]
         else:
             targets = [(item, owned_realm(item, by_tenancy, by_name)) for item in desired]
-        plans, results = [], []
+        steps, results = [], []
         for item, realm in targets:
             result = _result(item, realm["realm"] if realm else item["realm"])
             results.append(result)
-            if params["state"] == "absent":
-                plan = kr.RealmPlan(realm["realm"], realm) if realm else None
-                if plan:
-                    plan.delete()
-            else:
-                export, profile = self.read(realm["realm"]) if realm else (None, None)
-                plan = plan_tenancy_realm(item, result["realm"], export, profile, params["ssl_required"])
-            if plan is not None and plan.changed:
-                plans.append(plan)
-                result.update(changed=True, created=plan.creating, deleted=plan.after is None)
-        pruned = self._prune(params, desired, realms, plans) if params["prune"] else []
-        return plans, results, pruned
+            plan, secret = self._plan_tenancy(params, item, realm, result["realm"])
+            if secret is not None:
+                result["idp_secret"] = secret["writer"].key
+            plan = plan if plan is not None and plan.changed else None
+            secret = secret if secret is not None and secret["changed"] else None
+            if plan or secret:
+                steps.append((plan, secret))
+                result.update(changed=True, created=bool(plan and plan.creating), deleted=bool(plan and plan.after is None))
+        pruned = self._prune(params, desired, realms, steps) if params["prune"] else []
+        return steps, results, pruned
+
+    def _plan_tenancy(self, params, item, realm, name):
+        """(RealmPlan or None, the plan of its client-secret Secret or None) for one tenancy."""
+        if params["state"] == "absent":
+            plan = None
+            if realm:
+                plan = kr.RealmPlan(realm["realm"], realm)
+                plan.delete()
+            return plan, self.secrets.plan_delete(item) if self.secrets else None
+        secret = None
+        if self.secrets:
+            client = {"client-id": item["idp"]["client_id"], "issuer-url": idp_issuer(item["idp"], item["id"]),
+                      "redirect-uri": "%s/realms/%s/broker/%s/endpoint" % (self.public_url.rstrip("/"), name, IDP)}
+            secret = self.secrets.plan(item, client, params.get("rotate_client_secrets"))
+        export, profile = self.read(realm["realm"]) if realm else (None, None)
+        plan = plan_tenancy_realm(item, name, export, profile, params["ssl_required"],
+                                  secret["secret"] if secret else item["idp"]["client_secret"])
+        return plan, secret
 
     def _absent_target(self, item, by_tenancy, by_name):
         realm = (by_tenancy.get(item["id"]) or [None])[0]
@@ -364,10 +409,10 @@ class TenancyRealms:
         return realm
 
     @staticmethod
-    def _prune(params, desired, realms, plans):
+    def _prune(params, desired, realms, steps):
         wanted = set(item["id"] for item in desired) if params["state"] == "present" else set()
         selector = dict((str(k), str(v)) for k, v in (params.get("prune_selector") or {}).items())
-        planned = set(plan.realm for plan in plans)
+        planned = set(plan.realm for plan, _secret in steps if plan)
         pruned = []
         for realm in realms:
             attributes = realm.get("attributes") or {}
@@ -376,17 +421,59 @@ class TenancyRealms:
                 continue
             plan = kr.RealmPlan(realm["realm"], realm)
             plan.delete()
-            plans.append(plan)
+            steps.append((plan, None))
             pruned.append(dict(realm=realm["realm"], id=tenancy_of(realm)))
         return pruned
 
+    def _write_secret(self, secret):
+        try:
+            self.secrets.write(secret)
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            reason = kube.describe_error(exc)
+            if reason is None:
+                raise
+            raise ModuleError("Could not %s the Secret %s: %s" % ("delete" if secret.get("delete") else "write",
+                                                                   secret["writer"].key, reason))
+
+    def apply(self, steps):
+        """Per tenancy: its Secret first (the Dex reads the secret there), then its realm; a deleted
+        realm's Secret goes after it.  A failure says whether anything was written before it."""
+        executor = Executor(self.calls)
+        secrets_wrote = False
+        for plan, secret in steps:
+            try:
+                if secret and not secret.get("delete"):
+                    self._write_secret(secret)
+                    secrets_wrote = True
+                if plan:
+                    executor.run(plan)
+                if secret and secret.get("delete"):
+                    self._write_secret(secret)
+                    secrets_wrote = True
+            except ModuleError as exc:
+                exc.details["changed"] = bool(exc.details.get("changed") or secrets_wrote or executor.wrote)
+                raise
+
+    def _diff(self, steps):
+        before, after = dict(realms={}), dict(realms={})
+        if self.secrets:
+            before["secrets"], after["secrets"] = {}, {}
+        for plan, secret in steps:
+            if plan:
+                before["realms"][plan.realm], after["realms"][plan.realm] = plan.diff()
+            if secret:
+                key = secret["writer"].key
+                before["secrets"][key], after["secrets"][key] = self.secrets.view(secret)
+        return dict(before=before, after=after)
+
+    def sensitive(self):
+        """The client secrets generated or read in this run, and their base64."""
+        return self.secrets.sensitive() if self.secrets else []
+
     def run(self, params, check_mode):
-        plans, results, pruned = self.plan(params)
+        steps, results, pruned = self.plan(params, check_mode)
         if not check_mode:
-            executor = Executor(self.calls)
-            for plan in plans:
-                executor.run(plan)
-        diffs = [(plan.realm, plan.diff()) for plan in plans]
+            self.apply(steps)
         totals = dict(
             tenancies=len(results),
             created=sum(1 for r in results if r["created"]),
@@ -395,8 +482,5 @@ class TenancyRealms:
             unchanged=sum(1 for r in results if not r["changed"]),
             pruned=len(pruned),
         )
-        return dict(
-            changed=bool(plans), realms=results, pruned=pruned, totals=totals, warnings=self.warnings,
-            diff=dict(before=dict(realms=dict((name, d[0]) for name, d in diffs)),
-                      after=dict(realms=dict((name, d[1]) for name, d in diffs))),
-        )
+        return dict(changed=bool(steps), realms=results, pruned=pruned, totals=totals,
+                    warnings=self.warnings + (self.secrets.warnings if self.secrets else []), diff=self._diff(steps))

@@ -68,47 +68,6 @@ options:
     description: Add the key C(user_info.yaml) with C(project_id), C(project_name), C(username) and C(user_id).
     type: bool
     default: false
-  kubernetes:
-    description:
-      - The Kubernetes connection for the Secret. The keys are those of the collection's Kubernetes modules,
-        with the same defaults from the environment.
-    type: dict
-    default: {}
-    suboptions:
-      api_key:
-        description: A bearer token; overrides the kubeconfig's. Defaults to C(K8S_AUTH_API_KEY).
-        type: str
-      ca_cert:
-        description: A CA bundle to verify the API server with. Defaults to C(K8S_AUTH_SSL_CA_CERT), then the kubeconfig.
-        type: path
-        aliases: [ssl_ca_cert]
-      client_cert:
-        description: A client certificate. Defaults to C(K8S_AUTH_CERT_FILE), then the kubeconfig.
-        type: path
-        aliases: [cert_file]
-      client_key:
-        description: The key of O(kubernetes.client_cert). Defaults to C(K8S_AUTH_KEY_FILE), then the kubeconfig.
-        type: path
-        aliases: [key_file]
-      context:
-        description: The kubeconfig context to use; defaults to its current context, or C(K8S_AUTH_CONTEXT).
-        type: str
-      host:
-        description:
-          - The API server URL. Defaults to C(K8S_AUTH_HOST).
-          - When it is not the kubeconfig's server, nothing of the kubeconfig is used, so its credentials never
-            go to another server; give O(kubernetes.api_key) (or a client certificate) for this one.
-        type: str
-      kubeconfig:
-        description:
-          - A kubeconfig file, or its content as a dict.
-          - Defaults to C(K8S_AUTH_KUBECONFIG), then C(KUBECONFIG), then C(~/.kube/config), unless O(kubernetes.host) is set.
-          - The secrets in a dict (tokens, passwords, client keys) are never logged or printed.
-        type: raw
-      validate_certs:
-        description: Whether to verify the API server's certificate. Defaults to C(K8S_AUTH_VERIFY_SSL), then the kubeconfig.
-        type: bool
-        aliases: [verify_ssl]
   name:
     description: The credential's name (see the description for the names of its generations).
     type: str
@@ -166,6 +125,7 @@ options:
     default: false
 extends_documentation_fragment:
   - azimuth.ops.openstack
+  - azimuth.ops.kubernetes.connection
 requirements:
   - kubernetes >= 24.2
 notes:
@@ -360,7 +320,7 @@ class AppCredentialModule(openstack.OpenStackModule):
         expires_at=dict(type="str"),
         include_cacert=dict(type="bool", default=False),
         include_user_info=dict(type="bool", default=False),
-        kubernetes=dict(type="dict", default={}, options=kube.KUBERNETES_ARGUMENT_SPEC),
+        kubernetes=kube.CONNECTION_OPTION,
         name=dict(type="str", required=True),
         roles=dict(type="list", elements="str"),
         secret=dict(type="dict", required=True, no_log=False, options=dict(

@@ -16,7 +16,8 @@ from .keycloak_support import TOKEN_ROUTE, run_module, without_token
 from .keycloak_support import keycloak, keycloak_env, keycloak_requests  # noqa: F401  # pylint: disable=unused-import
 
 RESULT_KEYS = ("changed", "platforms", "realm", "issuer_url", "diff")
-IDP = {"issuer": "https://portal.example.org/authproxy/{tenancy_id}", "client_id": "keycloak-oidc", "client_secret": "idp-Secret-1"}
+IDP = {"issuer": "https://portal.example.org/authproxy/{tenancy_id}", "client_id": "keycloak-oidc", "client_secret": "idp-Secret-1",
+       "client_secret_scope": "shared"}
 PUBLIC_URL = "https://keycloak.example.org"
 
 

@@ -19,8 +19,9 @@ RESULT_KEYS = ("changed", "realms", "pruned", "totals", "diff")
 
 
 def idp(secret=SECRET, **extra):
+    """A shared secret: these tests are about the realms (tests/integration/test_tenancy_realm_secrets.py: a secret per tenancy)."""
     return dict({"issuer": "https://portal.example.org/authproxy/{tenancy_id}", "client_id": "keycloak-oidc",
-                 "client_secret": secret}, **extra)
+                 "client_secret": secret, "client_secret_scope": "shared"}, **extra)
 
 
 @pytest.fixture

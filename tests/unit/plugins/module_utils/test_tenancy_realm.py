@@ -5,12 +5,13 @@ import json
 
 import pytest
 
+from ansible_collections.azimuth.ops.plugins.module_utils import _idp_secret as idp_secret
 from ansible_collections.azimuth.ops.plugins.module_utils import _keycloak_realm as kr
 from ansible_collections.azimuth.ops.plugins.module_utils import _tenancy_realm as tr
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
 
-IDP = {"issuer": "https://portal.example.org/authproxy/{tenancy_id}", "client_id": "keycloak-oidc",
-       "client_secret": "TOPSECRET-idp", "display_name": "Azimuth"}
+IDP = {"issuer": "https://portal.example.org/authproxy/{tenancy_id}", "client_id": "keycloak-oidc", "display_name": "Azimuth"}
+SECRET = "TOPSECRET-idp"
 DEFAULT_PROFILE = {"attributes": [
     {"name": "username", "permissions": {"view": ["admin", "user"], "edit": ["admin", "user"]}},
     {"name": "email", "required": {"roles": ["user"]}, "permissions": {"view": ["admin", "user"], "edit": ["admin", "user"]}},
@@ -22,9 +23,9 @@ def item(name="physics", tenancy_id="t-1", idp=None):
     return tr.desired_realms([{"id": tenancy_id, "name": name}], idp or IDP)[0]
 
 
-def converged(desired):
+def converged(desired, secret=SECRET):
     """The export of a realm that holds everything the tenancy needs (as Keycloak shows it)."""
-    idp = copy.deepcopy(desired["idp"])
+    idp = tr.idp_representation(desired["idp"], desired["id"], secret, idp_secret.digest(secret))
     idp["config"]["clientSecret"] = "**********"
     return {
         "realm": desired["realm"], "enabled": True, "sslRequired": "external",
@@ -48,9 +49,10 @@ def converged(desired):
     }
 
 
-def plan(export, desired=None):
+def plan(export, desired=None, secret=SECRET):
     desired = desired or item()
-    return tr.plan_tenancy_realm(desired, desired["realm"], export, tr.user_profile_of(export) if export else None, "external")
+    return tr.plan_tenancy_realm(desired, desired["realm"], export, tr.user_profile_of(export) if export else None, "external",
+                                 secret)
 
 
 def requests(result):
@@ -64,8 +66,9 @@ def test_realm_names_follow_the_namespace_rule_and_carry_the_ownership_attribute
     desired = tr.desired_realms([{"id": "T1", "name": "Physics & Astronomy"}], IDP, {"portal": "prod"})[0]
     assert desired["realm"] == "az-physics-astronomy"
     assert desired["attributes"] == {"portal": "prod", "azimuth-ops.managed-by": "azimuth-ops", "azimuth-ops.tenancy-id": "T1"}
-    assert desired["idp"]["config"]["issuer"] == "https://portal.example.org/authproxy/T1"
-    assert desired["idp"]["config"]["jwksUrl"] == "https://portal.example.org/authproxy/T1/keys"
+    idp = tr.idp_representation(desired["idp"], desired["id"], SECRET, "digest")
+    assert idp["config"]["issuer"] == "https://portal.example.org/authproxy/T1"
+    assert idp["config"]["jwksUrl"] == "https://portal.example.org/authproxy/T1/keys"
     assert json.loads(desired["mappers"][0]["config"]["claims"]) == [{"key": "groups", "value": "T1"}]
 
 
@@ -79,6 +82,23 @@ def test_two_tenancies_with_one_realm_or_one_id_are_refused():
         tr.desired_realms([{"id": "1", "name": "a b"}, {"id": "2", "name": "A-B"}], IDP)
     with pytest.raises(ModuleError, match="both map to ID 1"):
         tr.desired_realms([{"id": "1", "name": "a"}, {"id": "1", "name": "b"}], IDP)
+
+
+@pytest.mark.parametrize("idp, rotate, message", [
+    (dict(IDP, client_secret="s"), False, "client_secret is one secret for every tenancy"),
+    (dict(IDP, client_secret_scope="shared"), False, "client_secret_scope=shared needs azimuth_idp.client_secret"),
+    (dict(IDP, client_secret="s", client_secret_scope="shared"), True, "give a new azimuth_idp.client_secret instead"),
+    (dict(IDP, issuer="portal.example.org/{tenancy_id}"), False, "issuer must be an http"),
+    (dict(IDP, issuer="https:///{tenancy_id}"), False, "issuer must be an http"),
+])
+def test_identity_provider_options_that_do_not_fit_are_refused(idp, rotate, message):
+    with pytest.raises(ModuleError, match=message):
+        tr.check_idp(idp, rotate)
+
+
+def test_a_shared_secret_is_accepted_only_when_asked_for():
+    tr.check_idp(IDP)
+    tr.check_idp(dict(IDP, client_secret="s", client_secret_scope="shared"))
 
 
 def test_the_module_s_own_realm_attributes_cannot_be_given():
@@ -154,7 +174,7 @@ def test_a_converged_realm_needs_nothing():
 
 def test_no_secret_in_the_diff_and_the_changed_secret_shows_as_changed():
     export = converged(item())
-    result = plan(export, item(idp=dict(IDP, client_secret="another-secret")))
+    result = plan(export, secret="another-secret")
     assert requests(result) == [("PUT", "admin/realms/az-physics/identity-provider/instances/azimuth")]
     before, after = result.diff()
     assert before["identityProvider"]["config"]["clientSecret"] == "********"
@@ -216,6 +236,6 @@ def test_the_user_profile_loses_required_attributes_and_gains_federated_id():
 def test_the_default_user_profile_of_an_existing_realm_is_planned_from_the_one_read():
     export = converged(item())
     del export["components"]
-    result = tr.plan_tenancy_realm(item(), "az-physics", export, DEFAULT_PROFILE, "external")
+    result = tr.plan_tenancy_realm(item(), "az-physics", export, DEFAULT_PROFILE, "external", SECRET)
     assert requests(result) == [("update_user_profile",)]
     assert result.actions[0]["config"] == DEFAULT_PROFILE

@@ -5,6 +5,9 @@ hold what the configuration asks for. Reads Kubernetes, Keystone/Neutron and Key
 with their official clients, never the run's own output.
 """
 
+import base64
+import hashlib
+import hmac
 import os
 import re
 import sys
@@ -60,7 +63,6 @@ class Verifier:
 
     def credential_authenticates(self, core, namespace):
         """The credential Secret's clouds.yaml gets a token from Keystone."""
-        import base64  # pylint: disable=import-outside-toplevel
         secret = core.read_namespaced_secret("default-openstack-credential", namespace)
         clouds = yaml.safe_load(base64.b64decode(secret.data["clouds.yaml"]))["clouds"]["openstack"]
         with openstack.connect(auth_type=clouds["auth_type"], auth=clouds["auth"],
@@ -116,9 +118,24 @@ class Verifier:
         realms = {realm["realm"]: realm for realm in admin.get_realms()}
         for _, name, _ in tenancies:
             self.expect(namespace_name(name) in realms, f"realm {namespace_name(name)} missing")
+            if namespace_name(name) in realms:
+                self.idp_secret(admin, namespace_name(name))
         if self.settings.get("azimuth_authentication_type") == "oidc":
             users_realm = self.settings.get("azimuth_users_realm", "azimuth-users")
             self.expect(users_realm in realms, f"users realm {users_realm} missing")
+
+
+    def idp_secret(self, admin, realm):
+        """The tenancy's client secret, in its namespace's Secret, is the one its identity provider's digest was made from."""
+        core = client.CoreV1Api(self.api)
+        secret = core.read_namespaced_secret("azimuth-idp-client", realm)
+        value = base64.b64decode(secret.data["client-secret"])
+        admin.change_current_realm(realm)
+        stored = admin.get_idp("azimuth")["config"].get("azimuth-ops.client-secret-digest", "")
+        admin.change_current_realm("master")
+        _, salt, mac = (stored.split(":") + ["", "", ""])[:3]
+        self.expect(len(value) >= 80 and hmac.compare_digest(hmac.new(salt.encode(), value, hashlib.sha256).hexdigest(), mac),
+                    f"{realm}: the identity provider's secret is not the one in its Secret azimuth-idp-client")
 
 
 def main(config_file):

@@ -23,6 +23,8 @@ import pytest
 import yaml
 
 from .conftest import localhost_play
+# fixtures, used by name
+from .keycloak_support import keycloak  # noqa: F401  # pylint: disable=unused-import
 from .test_tenancy_network import Cloud, Names
 
 AUTH_URL = "http://127.0.0.1:5000/v3"
@@ -145,6 +147,14 @@ CASES = {
              tenancies_list=[lab.tenancy("listed", credential=lab.credential)],
              tenancies_app_credentials=[{"cloud": lab.cloud}]),
     ],
+    "tenancy_realm: a client secret per tenancy, generated then rotated, a kubeconfig dict": lambda lab: [
+        task("azimuth.ops.tenancy", kubeconfig=lab.kubeconfig, tenancies=[lab.tenancy("idp")]),
+        task("azimuth.ops.tenancy_realm", tenancies=[lab.tenancy("idp")], kubernetes={"kubeconfig": lab.kubeconfig},
+             azimuth_idp={"issuer": "https://portal.example.org/authproxy/{tenancy_id}", "client_id": "keycloak-oidc"}),
+        task("azimuth.ops.tenancy_realm", tenancies=[lab.tenancy("idp")], kubernetes={"kubeconfig": lab.kubeconfig},
+             azimuth_idp={"issuer": "https://portal.example.org/authproxy/{tenancy_id}", "client_id": "keycloak-oidc"},
+             rotate_client_secrets=True),
+    ],
     "role tenancy_network: a cloud with a password": lambda lab: [
         role("azimuth.ops.tenancy_network", tenancy_network_tenancies=[{"cloud": lab.cloud}],
              tenancy_network_options=lab.network_options()),
@@ -153,7 +163,7 @@ CASES = {
 
 
 @pytest.fixture
-def lab(openstack_admin, openstack_demo, unique_name, kube_env, kube_core):
+def lab(openstack_admin, openstack_demo, unique_name, kube_env, kube_core, keycloak):
     """A project with a member user (password), an application credential of that user, a namespace; all removed afterwards."""
     from keystoneauth1 import session
     from keystoneauth1.identity import v3
@@ -172,6 +182,9 @@ def lab(openstack_admin, openstack_demo, unique_name, kube_env, kube_core):
     for leftover in openstack_admin.identity.application_credentials(user.id):
         openstack_admin.identity.delete_application_credential(user.id, leftover.id)
     cloud.clean(Names(unique_name))
+    for realm in keycloak.realms():
+        if realm.startswith("az-" + unique_name):
+            keycloak.delete(realm)
 
 
 def secrets_in_kubernetes(kube_core, prefix):
@@ -183,6 +196,8 @@ def secrets_in_kubernetes(kube_core, prefix):
         for key, value in (secret.data or {}).items():
             found.append(value)
             text = base64.b64decode(value).decode()
+            if key == "client-secret":
+                found.append(text)
             if key == "clouds.yaml":
                 found.append(yaml.safe_load(text)["clouds"]["openstack"]["auth"]["application_credential_secret"])
     return found

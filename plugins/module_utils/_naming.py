@@ -20,6 +20,10 @@ TENANCY_NAME_ANNOTATION = "tenant.azimuth-cloud.io/name"
 OIDC_GROUP_ANNOTATION = "tenant.azimuth-cloud.io/oidc-group"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGED_BY = "azimuth-ops"
+# The portal an object belongs to (a label on Kubernetes objects, a realm attribute in Keycloak):
+# pruning and deprecation touch only the objects of the portal a run names, unless told otherwise.
+PORTAL_LABEL = "azimuth-ops.azimuth-cloud.io/portal"
+DEFAULT_PORTAL = "azimuth"
 
 
 class NamingError(ValueError):

@@ -12,6 +12,10 @@ A failure at any step leaves the Secret holding a credential that existed before
 Application credential names are unique per user, so while two generations coexist the new one is
 called ``<name>-<8 hex digits>``; the credentials of this module are those of the user in the
 current project called ``<name>`` or ``<name>-<8 hex digits>``.
+
+Two runs that create the credential at once: Keystone refuses the second create of a name (409).
+The run that lost settles on the winner's credential once the Secret holds it (``settle``), and
+otherwise stops with a message that says so, having written nothing.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -21,6 +25,7 @@ __metaclass__ = type
 import datetime
 import re
 import secrets as random
+import time
 
 from ansible_collections.azimuth.ops.plugins.module_utils import _cloud_credential as cc
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
@@ -35,6 +40,10 @@ except ImportError:  # pragma: no cover - the OpenStack base reports the missing
 
 EXCLUDED_DEFAULT_ROLES = ("admin",)
 NEW = "(new application credential)"
+# After losing a race to create the credential: how often, and how many seconds apart, to look for
+# the winner's credential in the Secret.
+SETTLE_ATTEMPTS = 5
+SETTLE_INTERVAL = 1.0
 
 
 def owns_name(credential_name, name):
@@ -121,6 +130,11 @@ def differences(current, desired):
         if current_value != value:
             found.append(key)
     return found
+
+
+def is_conflict(exc):
+    """Whether an openstacksdk exception is Keystone's 409 (a credential of that name exists)."""
+    return getattr(exc, "status_code", None) == 409
 
 
 def secret_data(context, credential_id, credential_secret, include_user_info, cacert):
@@ -301,7 +315,13 @@ class AppCredential:
 
     def rotate(self, result, context, secret, data, new_name, desired, cacert):
         """Create the new credential and write it to the Secret (undoing the creation when the Secret does not hold it)."""
-        created = self.create(new_name, desired)
+        try:
+            created = self.create(new_name, desired)
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            if not is_conflict(exc):
+                raise
+            self.settle(result, context, new_name, desired)
+            return
         new_data = secret_data(context, created["id"], created["secret"], self.params["include_user_info"], cacert)
         self.sensitive.extend(cc.sensitive_strings(created["secret"], new_data))
         spec = self.spec(new_data)
@@ -311,6 +331,32 @@ class AppCredential:
             spec.write(self.kube, secret, self.retry)
         except Exception as exc:  # pylint: disable=broad-exception-caught
             self.after_failed_write(created, exc)
+
+    def settle(self, result, context, name, desired, sleep=time.sleep):
+        """Another run created the credential ``name`` first: take it once the Secret holds it, else stop (nothing written)."""
+        winner = None
+        for attempt in range(SETTLE_ATTEMPTS):
+            if attempt:
+                sleep(SETTLE_INTERVAL)
+            winner = next((c for c in self.credentials(context["user_id"]) if c.get("name") == name), None)
+            held = self.kube.read_secret(self.namespace, self.secret_name)
+            data = cc.decode_data(held) if held is not None else {}
+            held_id, held_secret = cc.stored_credential(data.get(cc.CLOUDS_KEY))
+            if winner is not None and held_id == winner["id"]:
+                break
+        else:
+            raise ModuleError("Could not create the application credential %s: another run created it at the same time%s, and the "
+                              "Secret %s does not hold it; run the module again once the other run has finished (it keeps the "
+                              "credential the Secret holds and deletes the other)"
+                              % (name, " (ID %s)" % winner["id"] if winner else "", self.key), changed=False)
+        self.sensitive.extend(cc.sensitive_strings(held_secret, data))
+        differ = differences(winner, desired)
+        if differ:
+            raise ModuleError("Could not create the application credential %s: another run created it at the same time (ID %s), "
+                              "and it differs from this run's in %s; run the module again to replace it"
+                              % (name, winner["id"], ", ".join(differ)), changed=False)
+        result.update(changed=bool(result["deleted_credentials"]), rotated=False, credential=credential_view(winner))
+        result["diff"]["after"].update(credential=result["credential"], secret=cc.secret_view(held["metadata"], data))
 
     def after_failed_write(self, created, exc):
         """The Secret write failed, or its reply was lost: go on when the Secret holds the new credential, else undo."""

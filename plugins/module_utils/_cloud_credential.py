@@ -266,11 +266,13 @@ class CredentialSecret:
     ``data`` are text values (keys not in it are removed), ``labels`` and ``annotations`` are set
     (a None value removes one; other keys are left alone), and the collection's own labels are
     always set (``provider`` None: no provider label, for a Secret that holds no cloud credential).
-    ``public_keys`` are data keys that diffs show as they are.  Every write goes through ``write()``
-    or ``delete()``, after ``check_ownership``.
+    ``public_keys`` are data keys that diffs show as they are; ``keep_other_keys`` leaves the data keys
+    not in ``data`` alone (what other tools add to the Secret survives).  Every write goes through
+    ``write()`` or ``delete()``, after ``check_ownership``.
     """
 
-    def __init__(self, namespace, name, data, labels=None, annotations=None, provider=PROVIDER, public_keys=PLAIN_KEYS):
+    def __init__(self, namespace, name, data, labels=None, annotations=None, provider=PROVIDER, public_keys=PLAIN_KEYS,
+                 keep_other_keys=False):
         for check, value, what in ((check_dns_label, namespace, "namespace"), (check_dns_subdomain, name, "Secret name")):
             try:
                 check(value, what)
@@ -280,6 +282,7 @@ class CredentialSecret:
         self.data = data
         self.labels = secret_labels(string_values(labels), provider)
         self.public_keys = public_keys
+        self.keep_other_keys = keep_other_keys
         self.annotations = string_values(annotations)
         check_metadata(self.labels, self.annotations, "the Secret %s" % self.key)
 
@@ -305,6 +308,8 @@ class CredentialSecret:
         if metadata:
             body["metadata"] = metadata
         data = data_patch(decode_data(current), self.data)
+        if self.keep_other_keys:
+            data = dict((key, value) for key, value in data.items() if key in self.data)
         if data:
             body["data"] = data
         return body or None
@@ -340,3 +345,35 @@ class CredentialSecret:
         """Delete ``current`` (this Secret as read), only that object; False when it was already gone."""
         check_ownership(current)
         return kube.delete_secret(self.namespace, self.name, uid=current["metadata"].get("uid"))
+
+
+# --- a planned Secret write: planned first (ownership checked, in check mode too), carried out later ---
+
+
+def plan_write(writer, current):
+    """The write that makes ``current`` (as read, or None) what ``writer`` says, after the ownership rule.
+
+    A dict with ``writer``, ``current`` and ``changed`` (False: nothing to write).
+    """
+    return dict(writer=writer, current=current, changed=current is None or writer.patch(current) is not None)
+
+
+def plan_delete(writer, current):
+    """The deletion of ``current`` (``writer``'s Secret as read), after the ownership rule; a dict as ``plan_write``'s."""
+    check_ownership(current)
+    return dict(writer=writer, current=current, changed=True, delete=True)
+
+
+def planned_verb(planned):
+    """What a planned write does: create, patch or delete."""
+    if planned.get("delete"):
+        return "delete"
+    return "create" if planned["current"] is None else "patch"
+
+
+def carry_out(kube, planned, retry=retry_on_conflict):
+    """Send a planned write (nothing when it changes nothing)."""
+    if planned.get("delete"):
+        planned["writer"].delete(kube, planned["current"])
+    elif planned["changed"]:
+        planned["writer"].write(kube, planned["current"], retry)

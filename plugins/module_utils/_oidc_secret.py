@@ -4,10 +4,11 @@
 """Kubernetes Secrets that hand an OIDC client's credentials to its user (Zenith, the portal).
 
 Keys ``issuer-url``, ``client-id``, ``client-secret`` (and ``allowed-groups`` for Zenith's
-discovery Secrets).  ``plan_secrets`` compares the wanted Secrets with those found and returns
-the writes (creates, JSON merge patches that touch only the module's labels and keys, deletes of
-the exact object read) and the diff views, with the client secret masked; ``SecretWriter`` sends
-them through the Kubernetes base.
+discovery Secrets).  ``plan_secrets`` plans each Secret through the one Secret writer
+(``_cloud_credential.CredentialSecret``) and its ownership rule, so a Secret another tool manages
+stops the module while it plans, before anything is written (in check mode too); writes touch only
+the module's labels and keys, deletes only the exact object read.  ``write_secrets`` carries the plan
+out; a failure names the Secret.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,65 +20,66 @@ from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as 
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
 
 SECRET_KEY = "client-secret"
-
-
-def view(secret_meta, data, previous=None):
-    """A Secret as diffs show it: labels and data, the client secret masked (marked when it changes)."""
-    shown = dict((key, value) for key, value in (data or {}).items() if key != SECRET_KEY)
-    if SECRET_KEY in (data or {}):
-        changed = previous is not None and previous.get(SECRET_KEY) != data[SECRET_KEY]
-        shown[SECRET_KEY] = cc.MASK + " (changed)" if changed else cc.MASK
-    return {"labels": dict((secret_meta or {}).get("labels") or {}), "data": shown}
-
-
-def body(secret):
-    return {
-        "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-        "metadata": {"name": secret["name"], "namespace": secret["namespace"], "labels": dict(secret["labels"])},
-        "data": dict((key, cc.encode(value)) for key, value in secret["data"].items()),
-    }
+# Shown in diffs as they are; the client secret (and any other key) shows masked.
+PUBLIC_KEYS = ("issuer-url", "client-id", "allowed-groups")
 
 
 def _key(namespace, name):
     return "%s/%s" % (namespace, name)
 
 
+def writer(wanted):
+    """The writer of one Secret (``wanted``: a dict of namespace, name, labels, data as text); other keys are left alone."""
+    return cc.CredentialSecret(wanted["namespace"], wanted["name"], wanted["data"], labels=wanted["labels"], provider=None,
+                               public_keys=PUBLIC_KEYS, keep_other_keys=True)
+
+
+def _views(planned):
+    """(before, after) of a planned Secret for the diff: the module's keys only, secrets masked."""
+    current, secret = planned["current"], planned["writer"]
+    if current is None:
+        return None, secret.view(None)
+    data = cc.decode_data(current)
+    if planned.get("delete"):
+        return cc.secret_view(current["metadata"], data, public_keys=PUBLIC_KEYS), None
+    own = dict((key, value) for key, value in data.items() if key in secret.data)
+    return cc.secret_view(current["metadata"], own, public_keys=PUBLIC_KEYS), secret.view(current, previous=data)
+
+
 def plan_secrets(wanted, found, unwanted=()):
-    """The writes that make the Secrets ``found`` (Kubernetes dicts) what ``wanted`` says.
+    """The writes that make the Secrets ``found`` (Kubernetes dicts, as read) what ``wanted`` says.
 
     ``wanted``: dicts of namespace, name, labels, data (text); ``unwanted``: found Secrets to delete.
-    Returns (actions, before, after), the views keyed by ``namespace/name``.
+    Returns (planned writes that change something, before, after), the views keyed by ``namespace/name``.
     """
     by_key = dict((_key(s["metadata"]["namespace"], s["metadata"]["name"]), s) for s in found)
-    actions, before, after = [], {}, {}
-    for secret in wanted:
-        key = _key(secret["namespace"], secret["name"])
-        current = by_key.get(key)
-        if current is None:
-            actions.append(dict(kind="create", key=key, body=body(secret)))
-            before[key], after[key] = None, view(secret, secret["data"])
-            continue
-        if current.get("type", "Opaque") != "Opaque":
-            raise ModuleError("Secret %s has type %s, not Opaque; delete it to let the module write it" % (key, current["type"]))
-        current_data = cc.decode_data(current)
-        patch = {}
-        metadata = cc.metadata_patch(current["metadata"], secret["labels"])
-        if metadata:
-            patch["metadata"] = metadata
-        data = cc.data_patch(dict((k, v) for k, v in current_data.items() if k in secret["data"]), secret["data"])
-        if data:
-            patch["data"] = data
-        if patch:
-            actions.append(dict(kind="patch", key=key, namespace=secret["namespace"], name=secret["name"], patch=patch))
-            labels = cc.apply_metadata(current["metadata"], metadata)
-            before[key] = view(current["metadata"], dict((k, v) for k, v in current_data.items() if k in secret["data"]))
-            after[key] = view(labels, secret["data"], previous=current_data)
+    planned = [cc.plan_write(writer(secret), by_key.get(_key(secret["namespace"], secret["name"]))) for secret in wanted]
     for current in unwanted:
         meta = current["metadata"]
-        key = _key(meta["namespace"], meta["name"])
-        actions.append(dict(kind="delete", key=key, namespace=meta["namespace"], name=meta["name"], uid=meta.get("uid")))
-        before[key], after[key] = view(meta, cc.decode_data(current)), None
-    return actions, before, after
+        planned.append(cc.plan_delete(writer(dict(namespace=meta["namespace"], name=meta["name"], labels={}, data={})), current))
+    planned = [item for item in planned if item["changed"]]
+    before, after = {}, {}
+    for item in planned:
+        before[item["writer"].key], after[item["writer"].key] = _views(item)
+    return planned, before, after
+
+
+def write_secrets(calls, planned, wrote=False):
+    """Carry out ``planned`` (from ``plan_secrets``) with ``calls`` (``_kubernetes.CoreCalls``).
+
+    ``wrote`` says whether something was changed before (reported on failure as ``changed``).
+    """
+    for item in planned:
+        try:
+            cc.carry_out(calls, item)
+        except ModuleError as exc:
+            raise ModuleError(str(exc), **dict(exc.details, changed=wrote))
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            if not kube.translate_error(exc):
+                raise
+            raise ModuleError("Could not %s the Secret %s: %s" % (cc.planned_verb(item), item["writer"].key, kube.describe_api_error(exc)),
+                              changed=wrote)
+        wrote = True
 
 
 class SecretCalls(kube.CoreCalls):
@@ -85,31 +87,6 @@ class SecretCalls(kube.CoreCalls):
 
     def list_namespaced_secrets(self, namespace, label_selector):
         return kube.request_json(self.core.list_namespaced_secret, namespace, label_selector=label_selector)["items"]
-
-
-class SecretWriter:
-    """Sends the writes of ``plan_secrets``; a failure names the Secret."""
-
-    def __init__(self, calls):
-        self.calls = calls
-
-    def run(self, actions, wrote=False):
-        """Send ``actions``; ``wrote`` says whether something was changed before (reported on failure)."""
-        for action in actions:
-            try:
-                if action["kind"] == "create":
-                    meta = action["body"]["metadata"]
-                    self.calls.create_secret(meta["namespace"], action["body"])
-                elif action["kind"] == "patch":
-                    self.calls.patch_secret(action["namespace"], action["name"], action["patch"])
-                else:
-                    self.calls.delete_secret(action["namespace"], action["name"], uid=action["uid"])
-            except Exception as exc:  # pylint: disable=broad-exception-caught
-                if not kube.translate_error(exc):
-                    raise
-                raise ModuleError("Could not %s the Secret %s: %s" % (action["kind"], action["key"], kube.describe_api_error(exc)),
-                                  changed=wrote)
-            wrote = True
 
 
 def sensitive_strings(secrets):

@@ -6,7 +6,14 @@ service, and per service the discovery Secret through which Zenith finds that cl
 
 ``desired_platforms`` validates the input; ``plan_platforms`` compares the realm (its export and its
 clients) and the discovery Secrets with what the platforms need; ``PlatformIdentity`` reads
-(one export, one client list, one Secret list), plans, and (unless checking) writes.
+(one export, one client list, one Secret list, and each wanted Secret the list did not find), plans,
+and (unless checking) writes.
+
+Ownership: the module updates or deletes only the groups and clients it made for a platform, those
+carrying its marks (the attributes ``azimuth-ops.managed-by``, ``azimuth-ops.platform`` and, for a
+service's, ``azimuth-ops.service``).  A platform named like one of the realm's own groups is refused,
+and so is one whose group or client exists without the marks, unless ``adopt`` is set.  Both are
+found while planning, before anything is written.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -18,6 +25,7 @@ import secrets
 
 from ansible_collections.azimuth.ops.plugins.module_utils import _keycloak_realm as kr
 from ansible_collections.azimuth.ops.plugins.module_utils import _oidc_secret as oidc
+from ansible_collections.azimuth.ops.plugins.module_utils import _tenancy_realm as tr
 from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import KeycloakApiError, realm_path
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
 from ansible_collections.azimuth.ops.plugins.module_utils._naming import (
@@ -29,7 +37,9 @@ from ansible_collections.azimuth.ops.plugins.module_utils._naming import (
 
 PLATFORM_ATTRIBUTE = "azimuth-ops.platform"
 SERVICE_ATTRIBUTE = "azimuth-ops.service"
-PLATFORM_USERS_PATH = "/platform-users"
+PLATFORM_USERS_PATH = "/" + tr.PLATFORM_USERS
+# The realm's own top-level groups (tenancy_realm's), which no platform may be named like.
+REALM_GROUPS = (tr.ADMINS, tr.PLATFORM_USERS)
 LABEL_PREFIX = "identity.azimuth-cloud.io/"
 REALM_LABEL = LABEL_PREFIX + "realm"
 PLATFORM_LABEL = LABEL_PREFIX + "platform"
@@ -74,15 +84,23 @@ def group_attributes(platform, service=None):
     return attributes
 
 
+def _check_platform_name(name):
+    _check(name, "platform")
+    if name in REALM_GROUPS:
+        raise ModuleError("platform %s: the group /%s is one of the realm's own groups (%s); give the platform another name"
+                          % (name, name, ", ".join("/" + group for group in REALM_GROUPS)))
+
+
 def desired_platforms(platforms, scheme):
     """Validate the platforms; per platform its group and, per service, its group, client and Secret name.
 
     Names, service names and subdomains must be DNS labels (they name groups, clients, labels and
-    Secrets); service names unique in a platform, subdomains unique in the call.
+    Secrets); platform names not those of the realm's own groups; service names unique in a
+    platform, subdomains unique in the call.
     """
     desired, subdomains = [], {}
     for platform in platforms or []:
-        _check(platform["name"], "platform")
+        _check_platform_name(platform["name"])
         if any(item["name"] == platform["name"] for item in desired):
             raise ModuleError("platform %s is listed twice" % platform["name"])
         services = []
@@ -109,6 +127,26 @@ def _attribute(obj, key):
 
 def _is_ours(obj):
     return _attribute(obj, kr.MANAGED_BY_ATTRIBUTE) == MANAGED_BY
+
+
+def _made_for(obj, platform, service=None):
+    """Whether the module made the group or client ``obj`` for ``platform`` (and ``service``, when given)."""
+    return _is_ours(obj) and _attribute(obj, PLATFORM_ATTRIBUTE) == platform and \
+        (service is None or _attribute(obj, SERVICE_ATTRIBUTE) == service)
+
+
+def claim(obj, what, platform, service=None, adopt=False):
+    """Refuse ``obj``, an existing group or client (``what``) that the platform needs, unless the module made it
+    for the platform, or ``adopt`` lets the module take it over."""
+    if obj is None or adopt or _made_for(obj, platform, service):
+        return
+    marks = ["%s=%s" % (kr.MANAGED_BY_ATTRIBUTE, MANAGED_BY), "%s=%s" % (PLATFORM_ATTRIBUTE, platform)]
+    if service:
+        marks.append("%s=%s" % (SERVICE_ATTRIBUTE, service))
+    kind = what.split()[0]
+    raise ModuleError("platform %s: the %s was not made by azimuth.ops for this platform (it lacks the %s attributes %s and %s); "
+                      "give the platform another name, or set adopt: true to let the module take the %s over"
+                      % (platform, what, kind, ", ".join(marks[:-1]), marks[-1], kind))
 
 
 def secret_labels(realm, platform, service):
@@ -167,35 +205,38 @@ def _delete_group(plan, views, group, path):
     plan.request("delete the group %s" % path, "DELETE", plan.in_realm("groups", group["id"]))
 
 
-def _plan_platform(plan, views, platform, export, clients):
-    """The platform's groups and clients; returns {service name: client secret}."""
-    group = kr.find(export.get("groups"), "name", platform["name"])
-    path = "/" + platform["name"]
+def _plan_platform(plan, views, platform, export, clients, adopt):
+    """The platform's groups and clients (after the ownership rule); returns {service name: client secret}."""
+    name, path = platform["name"], "/" + platform["name"]
+    group = kr.find(export.get("groups"), "name", name)
+    claim(group, "group " + path, name, adopt=adopt)
     ref = kr.plan_group(plan, views.groups, group, platform["group"], path)
     wanted = set(service["name"] for service in platform["services"])
     client_secrets = {}
     for service in platform["services"]:
+        sub_path = "%s/%s" % (path, service["name"])
         current = kr.find((group or {}).get("subGroups"), "name", service["name"])
-        kr.plan_group(plan, views.groups, current, service["group"], "%s/%s" % (path, service["name"]), parent=ref)
+        claim(current, "group " + sub_path, name, service["name"], adopt)
+        kr.plan_group(plan, views.groups, current, service["group"], sub_path, parent=ref)
         client = kr.find(clients, "clientId", service["client"]["clientId"])
+        claim(client, "client " + service["client"]["clientId"], name, service["name"], adopt)
         client_secrets[service["name"]] = _plan_client(plan, views, client, service["client"])
     for sub in (group or {}).get("subGroups") or []:
-        if _is_ours(sub) and sub["name"] not in wanted:
+        if _made_for(sub, name) and sub["name"] not in wanted:
             _delete_group(plan, views, sub, "%s/%s" % (path, sub["name"]))
     for client in clients:
-        if _is_ours(client) and _attribute(client, PLATFORM_ATTRIBUTE) == platform["name"] \
-                and _attribute(client, SERVICE_ATTRIBUTE) not in wanted:
+        if _made_for(client, name) and _attribute(client, SERVICE_ATTRIBUTE) not in wanted:
             _delete_client(plan, views, client)
     return client_secrets
 
 
 def _remove_platform(plan, views, name, export, clients):
-    """Delete the platform's clients and group (those the module made)."""
+    """Delete the platform's clients and group (those the module made for it)."""
     for client in clients:
-        if _is_ours(client) and _attribute(client, PLATFORM_ATTRIBUTE) == name:
+        if _made_for(client, name):
             _delete_client(plan, views, client)
     group = kr.find(export.get("groups"), "name", name)
-    if group is not None and _is_ours(group):
+    if group is not None and _made_for(group, name):
         _delete_group(plan, views, group, "/" + name)
 
 
@@ -206,8 +247,29 @@ def _managed_platforms(export, clients):
     return names
 
 
+def secret_names(params, desired):
+    """The names of the discovery Secrets the platforms need."""
+    if params["state"] == "absent":
+        return []
+    return [SECRET_PREFIX + service["subdomain"] for platform in desired for service in platform["services"]]
+
+
+def check_secret_realm(secret, realm):
+    """Refuse the module's discovery Secret of another realm (a subdomain names one service in all of Zenith)."""
+    labels = secret["metadata"].get("labels") or {}
+    other = labels.get(REALM_LABEL)
+    if labels.get(MANAGED_BY_LABEL) == MANAGED_BY and other and other != realm:
+        raise ModuleError("the Secret %s/%s is the discovery Secret of realm %s (label %s), not of %s; each service needs "
+                          "a subdomain of its own" % (secret["metadata"]["namespace"], secret["metadata"]["name"], other,
+                                                      REALM_LABEL, realm))
+
+
 def plan_platforms(params, desired, export, clients, found_secrets, issuer_url):
-    """(RealmPlan, Secret actions, diff) for the platforms; ``export`` None when the realm is missing."""
+    """(RealmPlan, planned Secret writes, diff, wanted Secrets) for the platforms; ``export`` None when the realm is missing.
+
+    ``found_secrets``: the realm's discovery Secrets and any other Secret of a wanted name (the
+    ownership rule refuses those of other tools here, before anything is written).
+    """
     realm, state = params["realm"], params["state"]
     plan, views, wanted_secrets = kr.RealmPlan(realm, export or {}), _Views(), []
     tenancy_realm = bool(((export or {}).get("attributes") or {}).get(kr.TENANCY_ID_ATTRIBUTE))
@@ -216,7 +278,7 @@ def plan_platforms(params, desired, export, clients, found_secrets, issuer_url):
         if state == "absent":
             _remove_platform(plan, views, platform["name"], export, clients)
             continue
-        client_secrets = _plan_platform(plan, views, platform, export, clients)
+        client_secrets = _plan_platform(plan, views, platform, export, clients, params.get("adopt"))
         for service in platform["services"]:
             wanted_secrets.append(dict(
                 namespace=params["discovery"]["namespace"], name=SECRET_PREFIX + service["subdomain"],
@@ -230,11 +292,11 @@ def plan_platforms(params, desired, export, clients, found_secrets, issuer_url):
     keep = set((s["namespace"], s["name"]) for s in wanted_secrets)
     unwanted = [s for s in found_secrets if (s["metadata"]["namespace"], s["metadata"]["name"]) not in keep
                 and ((s["metadata"].get("labels") or {}).get(PLATFORM_LABEL) in listed or params["prune"])]
-    secret_actions, before, after = oidc.plan_secrets(wanted_secrets, found_secrets, unwanted)
+    secret_writes, before, after = oidc.plan_secrets(wanted_secrets, found_secrets, unwanted)
     groups, clients_diff = views.changed(views.groups), views.changed(views.clients)
     diff = dict(before=dict(groups=groups[0], clients=clients_diff[0], secrets=before),
                 after=dict(groups=groups[1], clients=clients_diff[1], secrets=after))
-    return plan, secret_actions, diff, wanted_secrets
+    return plan, secret_writes, diff, wanted_secrets
 
 
 class PlatformIdentity:
@@ -263,21 +325,33 @@ class PlatformIdentity:
             raise kr.foreign_realm(realm)
         return export, self.calls.get(realm_path(realm, "clients")) or []
 
+    def read_secrets(self, params, desired):
+        """The realm's discovery Secrets (one list), and each other Secret of a name the platforms need (one read each)."""
+        namespace, realm = params["discovery"]["namespace"], params["realm"]
+        selector = "%s=%s,%s=%s" % (MANAGED_BY_LABEL, MANAGED_BY, REALM_LABEL, realm)
+        found = self.secret_calls.list_namespaced_secrets(namespace, selector)
+        listed = set(secret["metadata"]["name"] for secret in found)
+        for name in secret_names(params, desired):
+            secret = None if name in listed else self.secret_calls.read_secret(namespace, name)
+            if secret is not None:
+                check_secret_realm(secret, realm)
+                found.append(secret)
+        return found
+
     def run(self, params, check_mode):
         desired = desired_platforms(params["platforms"], params["redirect_uri_scheme"])
         realm = params["realm"]
         export, clients = self.read_realm(realm, params["state"])
-        selector = "%s=%s,%s=%s" % (MANAGED_BY_LABEL, MANAGED_BY, REALM_LABEL, realm)
-        found = self.secret_calls.list_namespaced_secrets(params["discovery"]["namespace"], selector)
+        found = self.read_secrets(params, desired)
         issuer_url = "%s/realms/%s" % ((params.get("public_url") or self.server_url).rstrip("/"), realm)
-        plan, secret_actions, diff, wanted = plan_platforms(params, desired, export, clients, found, issuer_url)
+        plan, secret_writes, diff, wanted = plan_platforms(params, desired, export, clients, found, issuer_url)
         self.sensitive = oidc.sensitive_strings(wanted) + [c["secret"] for c in clients if c.get("secret")]
         if not check_mode:
             executor = kr.Executor(self.calls)
             executor.run(plan)
-            oidc.SecretWriter(self.secret_calls).run(secret_actions, wrote=executor.wrote)
+            oidc.write_secrets(self.secret_calls, secret_writes, wrote=executor.wrote)
         return dict(
-            changed=plan.changed or bool(secret_actions),
+            changed=plan.changed or bool(secret_writes),
             realm=realm,
             issuer_url=issuer_url,
             platforms=[_platform_result(p, realm, params) for p in desired],

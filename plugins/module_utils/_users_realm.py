@@ -6,7 +6,9 @@ client, and one group per tenancy whose members may use that tenancy.
 
 ``desired_groups`` validates the tenancies; ``plan_users_realm`` compares the realm's export and
 the portal client with what they should be; ``UsersRealm`` reads (one export, one client lookup,
-the credentials Secret when asked), plans, and (unless checking) writes.
+the credentials Secret when asked), plans, and (unless checking) writes.  The credentials Secret is
+planned through the one Secret writer and its ownership rule: one that another tool manages stops
+the module while it plans, before Keycloak is written to (in check mode too).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -167,14 +169,19 @@ class UsersRealm:
         return export, kr.find(clients, "clientId", params["portal"]["client_id"])
 
     def _secret(self, params, issuer_url, client_id, client_secret):
-        """(wanted Secret or None, found Secret or None) for ``credentials_secret``."""
+        """(wanted Secret or None, found Secret or None) for ``credentials_secret``.
+
+        With ``state: absent`` the found Secret is the one to delete: the module's (labelled managed-by
+        azimuth-ops), or one another tool manages (which the ownership rule then refuses); one without
+        the label is left alone.
+        """
         target = params.get("credentials_secret")
         if not target:
             return None, None
         found = self.secret_calls.read_secret(target["namespace"], target["name"])
         if params["state"] == "absent":
-            mine = found is not None and (found["metadata"].get("labels") or {}).get(MANAGED_BY_LABEL) == MANAGED_BY
-            return None, found if mine else None
+            labelled = found is not None and (found["metadata"].get("labels") or {}).get(MANAGED_BY_LABEL)
+            return None, found if labelled else None
         wanted = dict(namespace=target["namespace"], name=target["name"], labels={MANAGED_BY_LABEL: MANAGED_BY},
                       data={"issuer-url": issuer_url, "client-id": client_id, "client-secret": client_secret})
         return wanted, found
@@ -189,21 +196,20 @@ class UsersRealm:
             if export is not None:
                 plan.delete()
             found = self._secret(params, issuer_url, None, None)[1]
-            secret_actions, before, after = oidc.plan_secrets([], [], [found] if found else [])
+            secret_writes, before, after = oidc.plan_secrets([], [], [found] if found else [])
         else:
             plan, secret, groups = plan_users_realm(params, groups, export, client)
             wanted, found = self._secret(params, issuer_url, params["portal"]["client_id"], secret)
-            secret_actions, before, after = oidc.plan_secrets([wanted] if wanted else [], [found] if found else [])
+            secret_writes, before, after = oidc.plan_secrets([wanted] if wanted else [], [found] if found else [])
             if not params.get("return_client_secret"):
                 self.sensitive = [secret] + (oidc.sensitive_strings([wanted]) if wanted else [])
         if not check_mode:
             executor = kr.Executor(self.calls)
             executor.run(plan)
-            if secret_actions:
-                oidc.SecretWriter(self.secret_calls).run(secret_actions, wrote=executor.wrote)
+            oidc.write_secrets(self.secret_calls, secret_writes, wrote=executor.wrote)
         realm_diff = plan.diff()
         result = dict(
-            changed=plan.changed or bool(secret_actions), realm=realm, issuer_url=issuer_url, groups=groups,
+            changed=plan.changed or bool(secret_writes), realm=realm, issuer_url=issuer_url, groups=groups,
             diff=dict(before=dict(realm=realm_diff[0] if realm_diff else None, secrets=before),
                       after=dict(realm=realm_diff[1] if realm_diff else None, secrets=after)),
         )

@@ -314,6 +314,8 @@ from ansible_collections.azimuth.ops.plugins.module_utils._app_credential import
 
 
 class AppCredentialModule(openstack.OpenStackModule):
+    # The run's job (its secrets hide every output); None until run() starts, also when __init__ fails.
+    job = None
     secret_carriers = openstack.OpenStackModule.secret_carriers + (("kubernetes", "kubeconfig"),)
     argument_spec = dict(
         description=dict(type="str"),
@@ -342,7 +344,6 @@ class AppCredentialModule(openstack.OpenStackModule):
             self.api = kube.api_client(self.params["kubernetes"])
         except kube.KubernetesError as exc:
             self.fail("Could not configure the Kubernetes client: %s" % exc)
-        self.job = None
 
     def translate(self, exc):
         return openstack.translate_error(exc) or kube.translate_error(exc)

@@ -26,6 +26,15 @@ description:
     C(azimuth-ops.service); Secrets the labels C(app.kubernetes.io/managed-by=azimuth-ops) and
     C(identity.azimuth-cloud.io/realm), C(platform), C(service), C(subdomain), by which the module finds its own.
     Other groups, clients and Secrets, and client settings the module does not set, are left alone.
+  - The module updates or deletes only the groups and clients that carry its marks for the platform (those
+    attributes). A platform named C(admins) or C(platform-users), the realm's own groups, is refused; so is a
+    platform whose group, service subgroup or client exists without the marks (made by a realm admin or another
+    tool), unless O(adopt=true). Both are found before anything is written, in check mode too.
+  - Group and client attributes can be written by the realm's admins (every tenancy member, in a tenancy realm).
+    A realm admin who marks a group of their own lets the module manage that group, in their own realm only.
+  - A Secret of a discovery Secret's name that another tool manages (label C(app.kubernetes.io/managed-by)
+    with another value, such as C(Helm)), or the module's discovery Secret of another realm, is refused before
+    anything is written, in check mode too.
   - The realm must exist and be managed by the collection.
 attributes:
   action_group:
@@ -43,6 +52,16 @@ attributes:
         show without their secret.
     support: full
 options:
+  adopt:
+    description:
+      - Take over the existing groups and clients of the listed platforms that the module did not make (that
+        lack its marks): they are marked and from then on managed (updated, and deleted with O(state=absent)
+        or O(prune)). What they hold (members, other attributes, client settings the module does not set) stays.
+      - Off, such a group or client stops the module before anything is written.
+      - The realm's own groups C(admins) and C(platform-users) are never adopted. O(state=absent) deletes only
+        marked groups and clients, whatever this option says.
+    type: bool
+    default: false
   discovery:
     description: Where the discovery Secrets go.
     type: dict
@@ -150,8 +169,9 @@ extends_documentation_fragment:
   - azimuth.ops.keycloak
 notes:
   - A run reads the realm with one partial export (a C(POST) that reads and writes nothing), its clients with
-    one request, and the Secrets with one list request; with nothing to change it sends nothing else.
-  - Needs Kubernetes permission to C(list), C(create), C(patch) and C(delete) Secrets in O(discovery.namespace).
+    one request, and the Secrets with one list request (and one read for each wanted Secret the list did not
+    find); with nothing to change it sends nothing else.
+  - Needs Kubernetes permission to C(list), C(get), C(create), C(patch) and C(delete) Secrets in O(discovery.namespace).
 seealso:
   - module: azimuth.ops.tenancy_realm
 """
@@ -194,6 +214,17 @@ EXAMPLES = r"""
     realm: az-physics
     platforms: "{{ physics_platforms }}"
     prune: true
+
+- name: Take over a group a realm admin made for a platform before the module ran
+  azimuth.ops.platform_identity:
+    realm: az-physics
+    platforms:
+      - name: caas-legacy
+        services:
+          - name: webconsole
+            subdomain: mn34op56
+            fqdn: mn34op56.apps.example.org
+    adopt: true
 
 - name: Remove a platform
   azimuth.ops.platform_identity:
@@ -277,7 +308,10 @@ from ansible_collections.azimuth.ops.plugins.module_utils._platform_identity imp
 
 
 class PlatformIdentityModule(KeycloakModule):
+    # The run's job (its secrets hide every output); None until run() starts, also when __init__ fails.
+    job = None
     argument_spec = dict(
+        adopt=dict(type="bool", default=False),
         discovery=dict(type="dict", default={}, options=dict(
             kubernetes=dict(type="dict", default={}, options=kube.KUBERNETES_ARGUMENT_SPEC),
             namespace=dict(type="str", default="zenith-services"),
@@ -302,7 +336,6 @@ class PlatformIdentityModule(KeycloakModule):
         super(PlatformIdentityModule, self).__init__()
         if kube.KUBERNETES_IMPORT_ERROR:
             self.module.fail_json(msg=missing_required_lib("kubernetes"), exception=kube.KUBERNETES_IMPORT_ERROR)
-        self.job = None
 
     def translate(self, exc):
         return translate_error(exc) or kube.translate_error(exc)

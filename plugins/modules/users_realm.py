@@ -25,7 +25,10 @@ description:
   - The group marked with a tenancy's ID is that tenancy's group. When the tenancy's group path changes, it is
     renamed (its members stay). An unmarked group at the path is adopted.
   - With O(credentials_secret), the client's credentials go to a Kubernetes Secret (keys C(issuer-url),
-    C(client-id), C(client-secret)) for the portal.
+    C(client-id), C(client-secret)) for the portal, labelled C(app.kubernetes.io/managed-by=azimuth-ops); other keys
+    and labels it has are left alone. A Secret of that name that another tool manages (that label with another
+    value, such as C(Helm)), or that is not C(Opaque), stops the module before anything is written, in check mode
+    too, and with O(state=absent) too (a Secret without the label is then left alone).
   - The realm carries the attribute C(azimuth-ops.managed-by=azimuth-ops); a realm of that name without it is
     not the collection's, and the module stops. What realm admins add (users, groups, clients, settings) is left alone.
 attributes:
@@ -248,6 +251,8 @@ from ansible_collections.azimuth.ops.plugins.module_utils._users_realm import Us
 
 
 class UsersRealmModule(KeycloakModule):
+    # The run's job (its secrets hide every output); None until run() starts, also when __init__ fails.
+    job = None
     argument_spec = dict(
         credentials_secret=dict(type="dict", no_log=False, options=dict(
             kubernetes=dict(type="dict", default={}, options=kube.KUBERNETES_ARGUMENT_SPEC),
@@ -278,7 +283,6 @@ class UsersRealmModule(KeycloakModule):
         super(UsersRealmModule, self).__init__()
         if self.params.get("credentials_secret") and kube.KUBERNETES_IMPORT_ERROR:
             self.module.fail_json(msg=missing_required_lib("kubernetes"), exception=kube.KUBERNETES_IMPORT_ERROR)
-        self.job = None
 
     def translate(self, exc):
         return translate_error(exc) or kube.translate_error(exc)

@@ -274,3 +274,63 @@ def test_module_defaults_group(run_playbook, kube_env, kube_requests, kube_core,
     run = run_playbook([play], env=kube_env)
     assert run.ok, run.output
     assert run.results["project"] == {"id": tenant["project"].id, "name": tenant["name"]}
+
+
+def racing(proxy, when, act):
+    """Make ``proxy`` call ``act()`` once, when the first request ``when(method, path)`` arrives, before passing it on."""
+    record, done = proxy.record, []
+
+    def record_after_the_other_run(method, path):
+        if not done and when(method, path):
+            done.append(None)
+            done[0] = act()
+        return record(method, path)
+
+    proxy.record = record_after_the_other_run
+    return done
+
+
+def creates_a_credential(method, path):
+    return method == "POST" and path.endswith("/application_credentials")
+
+
+def test_the_loser_of_two_concurrent_creates_settles_on_the_winner_s_credential(run_playbook, kube_env, kube_core, openstack_admin,
+                                                                                tenant, openstack_requests):
+    """The other run creates the credential and writes the Secret between this run's reads and its create (Keystone answers 409)."""
+    def other_run():
+        run, result = app_credential(run_playbook, kube_env, tenant)
+        assert run.ok and result["rotated"], run.output
+        return result["credential"]["id"]
+
+    winner = racing(openstack_requests.keystone, creates_a_credential, other_run)
+    auth = dict(tenant["cloud"]["auth"], auth_url=openstack_requests.keystone.url + "/v3")
+    run, result = app_credential(run_playbook, kube_env, tenant, cloud=dict(tenant["cloud"], auth=auth))
+    assert run.ok and not result.get("failed"), run.output
+    assert "Duplicate entry" not in run.output
+    assert winner and result["credential"]["id"] == winner[0] and not result["rotated"] and not result["changed"]
+    assert [c[0] for c in credentials(openstack_admin, tenant)] == winner
+    clouds = stored(kube_core, tenant)[0]
+    assert clouds["clouds"]["openstack"]["auth"]["application_credential_id"] == winner[0] and authenticates(clouds)
+    assert not app_credential(run_playbook, kube_env, tenant)[1]["changed"]
+
+
+def test_the_loser_of_a_race_the_winner_has_not_finished_says_what_to_do(run_playbook, kube_env, kube_core, openstack_admin,
+                                                                         tenant, openstack_requests):
+    """The other run has created the credential but not (yet) written it to the Secret."""
+    from keystoneauth1 import session
+    from keystoneauth1.identity import v3
+
+    def other_create():
+        user_session = session.Session(auth=v3.Password(**tenant["cloud"]["auth"]))
+        return user_session.post(AUTH_URL + "/users/%s/application_credentials" % tenant["user"].id,
+                                 json={"application_credential": {"name": "portal"}}).json()["application_credential"]["id"]
+
+    other = racing(openstack_requests.keystone, creates_a_credential, other_create)
+    auth = dict(tenant["cloud"]["auth"], auth_url=openstack_requests.keystone.url + "/v3")
+    run, result = app_credential(run_playbook, kube_env, tenant, cloud=dict(tenant["cloud"], auth=auth), ignore_errors=True)
+    assert result["failed"] and not result["changed"], run.output
+    assert result["msg"] == (
+        "Could not create the application credential portal: another run created it at the same time (ID %s), and the "
+        "Secret %s/%s does not hold it; run the module again once the other run has finished (it keeps the credential the "
+        "Secret holds and deletes the other)" % (other[0], tenant["namespace"], SECRET))
+    assert [c[0] for c in credentials(openstack_admin, tenant)] == other and stored(kube_core, tenant)[0] is None

@@ -40,3 +40,18 @@ def test_the_documented_examples_run(run_playbook, name):
     examples = yaml.safe_load((REPO / "plugins" / "filter" / (name + ".yml")).read_text())["EXAMPLES"]
     run = run_playbook([localhost_play(yaml.safe_load(examples))])
     assert run.ok, run.output
+
+
+@pytest.mark.parametrize("kubeconfig, message", [
+    (["not", "a", "mapping"], "kubeconfig must be a path or a dict, not a list"),
+    ("{path}", "the kubeconfig {path} is not a kubeconfig (a mapping with clusters, users and contexts): it holds a list"),
+])
+def test_app_credential_with_a_kubeconfig_that_is_not_a_mapping(run_playbook, sandbox_env, tmp_path, kubeconfig, message):
+    path = tmp_path / "list-kubeconfig.yaml"
+    path.write_text("- not\n- a mapping\n")
+    kubeconfig = kubeconfig.format(path=path) if isinstance(kubeconfig, str) else kubeconfig
+    task = {"azimuth.ops.app_credential": {"cloud": "sandbox-demo", "name": "never-made", "secret": {"namespace": "az-never"},
+                                           "kubernetes": {"kubeconfig": kubeconfig}}}
+    output = failing(run_playbook, task, env=sandbox_env)
+    assert "Could not configure the Kubernetes client: " + message.format(path=path) in output, output
+    assert "object has no attribute" not in output

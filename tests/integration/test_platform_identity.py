@@ -224,3 +224,92 @@ def test_clear_errors(run_playbook, setting, keycloak, keycloak_requests, unique
     run, result = identity(run_playbook, dict(setting, namespace=unique_name + "-no-such-namespace"),
                            platforms(p, **{"caas-x": [("web", "a")]}))
     assert "Could not create the Secret %s-no-such-namespace/oidc-discovery-%s-a" % (unique_name, p) in failed(run, result)
+
+
+def test_the_realm_s_own_groups_are_refused_before_any_write(run_playbook, setting, keycloak, keycloak_requests, kube_requests,
+                                                               unique_name):
+    realm, p = setting["realm"], unique_name[-6:]
+    admins = keycloak.group(realm, "/admins")
+    for name in ("admins", "platform-users"):
+        for state, args in (("present", ("--check",)), ("present", ()), ("absent", ()), ("absent", ("--check",))):
+            with keycloak_requests.measure() as served, kube_requests.measure() as kube_served:
+                run, result = identity(run_playbook, setting, platforms(p, **{name: [("web", "a")]}), *args, state=state, adopt=True)
+            assert failed(run, result) == (
+                "platform %s: the group /%s is one of the realm's own groups (/admins, /platform-users); "
+                "give the platform another name" % (name, name))
+            assert without_token(writes(served)) == {"POST /admin/realms/%s/partial-export" % realm: 1}, served
+            assert writes(kube_served) == {}
+    after = keycloak.group(realm, "/admins")
+    assert after["attributes"] == admins["attributes"] and after["clientRoles"] == admins["clientRoles"]
+    assert keycloak.group(realm, "/admins/web") is None and keycloak.client(realm, "admins.web") is None
+
+
+def test_a_group_the_module_did_not_make_is_adopted_only_when_asked(run_playbook, setting, keycloak, keycloak_requests, kube_requests,
+                                                                     kube_core, unique_name):
+    realm, namespace, p = setting["realm"], setting["namespace"], unique_name[-6:]
+    theirs = keycloak.post(realm + "/groups", {"name": "caas-theirs", "attributes": {"note": ["a person's group"]}})
+    listed = platforms(p, **{"caas-theirs": [("web", "a")]})
+    for args in (("--check",), ()):
+        with keycloak_requests.measure() as served, kube_requests.measure() as kube_served:
+            run, result = identity(run_playbook, setting, listed, *args)
+        assert failed(run, result) == (
+            "platform caas-theirs: the group /caas-theirs was not made by azimuth.ops for this platform (it lacks the group "
+            "attributes azimuth-ops.managed-by=azimuth-ops and azimuth-ops.platform=caas-theirs); give the platform another "
+            "name, or set adopt: true to let the module take the group over")
+        assert without_token(writes(served)) == {"POST /admin/realms/%s/partial-export" % realm: 1}, served
+        assert writes(kube_served) == {}
+    # absent leaves a group it did not make alone
+    assert not succeeded(*identity(run_playbook, setting, [{"name": "caas-theirs"}], state="absent"))["changed"]
+    assert keycloak.group(realm, "/caas-theirs")["id"] == theirs
+    # adopt: true takes it over (marked, what it holds kept)
+    predicted = succeeded(*identity(run_playbook, setting, listed, "--check", "--diff", adopt=True))
+    assert predicted["changed"] and predicted["diff"]["before"]["groups"]["/caas-theirs"]["attributes"] == {
+        "azimuth-ops.managed-by": None, "azimuth-ops.platform": None}
+    assert succeeded(*identity(run_playbook, setting, listed, adopt=True))["changed"]
+    group = keycloak.group(realm, "/caas-theirs")
+    assert group["id"] == theirs and group["attributes"] == {
+        "note": ["a person's group"], "azimuth-ops.managed-by": ["azimuth-ops"], "azimuth-ops.platform": ["caas-theirs"]}
+    assert not succeeded(*identity(run_playbook, setting, listed))["changed"]
+    # a service subgroup of the adopted group that someone else made is refused too
+    keycloak.post("%s/groups/%s/children" % (realm, theirs), {"name": "monitoring"})
+    run, result = identity(run_playbook, setting, platforms(p, **{"caas-theirs": [("web", "a"), ("monitoring", "b")]}))
+    assert failed(run, result).startswith("platform caas-theirs: the group /caas-theirs/monitoring was not made by azimuth.ops")
+    # adopted, it is the module's: absent deletes it
+    assert succeeded(*identity(run_playbook, setting, [{"name": "caas-theirs"}], state="absent"))["changed"]
+    assert keycloak.group(realm, "/caas-theirs") is None and discovery_names(kube_core, namespace) == []
+
+
+def test_a_client_the_module_did_not_make_is_refused(run_playbook, setting, keycloak, keycloak_requests, unique_name):
+    realm, p = setting["realm"], unique_name[-6:]
+    keycloak.post(realm + "/clients", {"clientId": "caas-x.web", "redirectUris": ["https://theirs.example.org/*"]})
+    with keycloak_requests.measure() as served:
+        run, result = identity(run_playbook, setting, platforms(p, **{"caas-x": [("web", "a")]}))
+    assert failed(run, result).startswith("platform caas-x: the client caas-x.web was not made by azimuth.ops for this platform")
+    assert "GET /admin/realms/%s/clients" % realm in served and without_token(writes(served)) == {
+        "POST /admin/realms/%s/partial-export" % realm: 1}
+    assert keycloak.client(realm, "caas-x.web")["redirectUris"] == ["https://theirs.example.org/*"]
+
+
+@pytest.mark.parametrize("labels, message", [
+    ({"app.kubernetes.io/managed-by": "Helm"},
+     "the Secret {ns}/oidc-discovery-{p}-a is managed by Helm (label app.kubernetes.io/managed-by=Helm), not by azimuth-ops; "
+     "it is not the collection's to change"),
+    ({"app.kubernetes.io/managed-by": "azimuth-ops", "identity.azimuth-cloud.io/realm": "az-another"},
+     "the Secret {ns}/oidc-discovery-{p}-a is the discovery Secret of realm az-another (label identity.azimuth-cloud.io/realm), "
+     "not of {realm}; each service needs a subdomain of its own"),
+])
+def test_a_discovery_secret_of_another_tool_is_found_before_any_write(run_playbook, setting, keycloak, keycloak_requests,
+                                                                        kube_requests, kube_core, unique_name, labels, message):
+    realm, namespace, p = setting["realm"], setting["namespace"], unique_name[-6:]
+    name = "oidc-discovery-%s-a" % p
+    before = kube_core.create_namespaced_secret(namespace, {"metadata": {"name": name, "labels": labels},
+                                                            "data": {"client-secret": base64.b64encode(b"theirs").decode()}})
+    for args in (("--check",), ()):
+        with keycloak_requests.measure() as served, kube_requests.measure() as kube_served:
+            run, result = identity(run_playbook, setting, platforms(p, **{"caas-x": [("web", "a")]}), *args)
+        assert failed(run, result) == message.format(ns=namespace, p=p, realm=realm)
+        assert without_token(writes(served)) == {"POST /admin/realms/%s/partial-export" % realm: 1}, served
+        assert writes(kube_served) == {}
+    assert keycloak.client(realm, "caas-x.web") is None and keycloak.group(realm, "/caas-x") is None
+    after = kube_core.read_namespaced_secret(name, namespace)
+    assert after.metadata.resource_version == before.metadata.resource_version

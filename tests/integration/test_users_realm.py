@@ -147,3 +147,22 @@ def test_a_realm_that_is_not_the_collection_s_stops_the_module(run_playbook, set
         "rename or delete it, or set that attribute to let the collection manage it" % setting["realm"])
     run, result = users_realm(run_playbook, setting, tenancies=[{"id": "x", "name": "a", "oidc_group": "/a/b"}])
     assert result["msg"] == "tenancy a (x): the OIDC group '/a/b' is not a top-level group path such as /a"
+
+
+def test_a_credentials_secret_of_another_tool_is_refused_before_any_write(run_playbook, setting, keycloak, keycloak_requests,
+                                                                            kube_requests, kube_core):
+    namespace = setting["namespace"]
+    body = {"metadata": {"name": "portal-oidc", "labels": {"app.kubernetes.io/managed-by": "Helm"}},
+            "data": {"values.yaml": base64.b64encode(b"x: 1").decode()}}
+    before = kube_core.create_namespaced_secret(namespace, body)
+    for state, args in (("present", ("--check",)), ("present", ()), ("absent", ())):
+        with keycloak_requests.measure() as served, kube_requests.measure() as kube_served:
+            run, result = users_realm(run_playbook, setting, *args, state=state)
+        assert run.ok and result["failed"], run.output
+        assert result["msg"] == ("the Secret %s/portal-oidc is managed by Helm (label app.kubernetes.io/managed-by=Helm), "
+                                 "not by azimuth-ops; it is not the collection's to change" % namespace)
+        assert not [route for route in without_token(writes(served)) if "partial-export" not in route], served
+        assert writes(kube_served) == {}
+    assert setting["realm"] not in keycloak.realms()
+    after = kube_core.read_namespaced_secret("portal-oidc", namespace)
+    assert after.metadata.resource_version == before.metadata.resource_version and after.metadata.labels == body["metadata"]["labels"]

@@ -176,3 +176,56 @@ def test_names_and_labels_kubernetes_would_refuse_are_refused_before_anything_is
     with pytest.raises(ModuleError, match=message.replace("(", r"\(").replace(")", r"\)")):
         run(conn, kube, secret=dict(PARAMS["secret"], **secret))
     assert conn.writes == [] and kube.writes == []
+
+
+class Duplicate(Exception):
+    """Keystone's 409 as openstacksdk raises it."""
+    status_code = 409
+
+
+class RacedConnection(FakeConnection):
+    """Another run creates the credential (and, with ``kube``, writes the Secret) just before this run's create."""
+
+    def __init__(self, kube=None):
+        super().__init__()
+        self.other_kube = kube
+
+    def create_application_credential(self, _user_id, name, **attrs):
+        if self.other_kube is not False:
+            kube, self.other_kube = self.other_kube, False
+            if kube is None:
+                FakeConnection.create_application_credential(self, _user_id, name, **attrs)
+            else:
+                run(self, kube)
+            self.writes = []
+            raise Duplicate("Conflict occurred attempting to store application_credential - Duplicate entry")
+        return FakeConnection.create_application_credential(self, _user_id, name, **attrs)
+
+
+def test_the_loser_of_a_race_to_create_settles_on_the_winner_s_credential():
+    kube = FakeSecrets()
+    conn = RacedConnection(kube)
+    result = run(conn, kube)
+    assert result["credential"]["id"] == "cred-1" and held_id(kube) == "cred-1"
+    assert not result["changed"] and not result["rotated"] and conn.writes == []
+    assert result["diff"]["after"]["secret"]["data"]["clouds.yaml"]["clouds"]["openstack"]["auth"]["application_credential_secret"] == \
+        "********"
+
+
+def test_the_loser_of_a_race_the_winner_has_not_finished_stops_having_written_nothing(monkeypatch):
+    monkeypatch.setattr(ac, "SETTLE_INTERVAL", 0)
+    conn, kube = RacedConnection(), FakeSecrets()
+    with pytest.raises(ModuleError) as error:
+        run(conn, kube)
+    assert str(error.value) == (
+        "Could not create the application credential portal: another run created it at the same time (ID cred-1), and the Secret "
+        "az-demo/default-openstack-credential does not hold it; run the module again once the other run has finished (it keeps "
+        "the credential the Secret holds and deletes the other)")
+    assert error.value.details == {"changed": False} and conn.writes == [] and kube.writes == []
+
+
+def test_the_loser_of_a_race_with_a_different_credential_says_so():
+    kube = FakeSecrets()
+    conn = RacedConnection(kube)
+    with pytest.raises(ModuleError, match="another run created it at the same time .ID cred-1., and it differs from this run's in roles"):
+        run(conn, kube, roles=["reader"])

@@ -5,6 +5,8 @@ import json
 
 import pytest
 
+from ansible_collections.azimuth.ops.plugins.module_utils import _cloud_credential as cc
+from ansible_collections.azimuth.ops.plugins.module_utils import _oidc_secret as oidc
 from ansible_collections.azimuth.ops.plugins.module_utils import _platform_identity as pi
 from ansible_collections.azimuth.ops.plugins.module_utils import _users_realm as ur
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
@@ -79,7 +81,7 @@ def test_a_new_platform_gets_groups_clients_and_secrets():
     ]
     created = realm_plan.actions[2]["body"]
     assert created["redirectUris"] == ["https://web.apps.example.org/_oidc/callback"] and created["secret"]
-    assert [a["kind"] for a in secret_actions] == ["create"]
+    assert [cc.planned_verb(a) for a in secret_actions] == ["create"]
     assert wanted[0]["data"]["client-secret"] == created["secret"]
     assert json.loads(wanted[0]["data"]["allowed-groups"]) == ["/platform-users", "/caas-a", "/caas-a/web"]
     assert diff["after"]["secrets"]["zenith-services/oidc-discovery-sub-web"]["data"]["client-secret"] == "********"
@@ -108,9 +110,9 @@ def test_drift_and_removed_services_are_repaired_and_what_others_add_is_kept():
     body = realm_plan.actions[0]["body"]
     assert body["redirectUris"] == ["https://web.apps.example.org/_oidc/callback"] and body["description"] == "theirs"
     assert body["secret"] == "s3cret"
-    assert [(a["kind"], a["key"]) for a in secret_actions] == [
+    assert [(cc.planned_verb(a), a["writer"].key) for a in secret_actions] == [
         ("patch", "zenith-services/oidc-discovery-sub-web"), ("delete", "zenith-services/oidc-discovery-sub-old")]
-    assert secret_actions[1]["uid"] == "u-old"
+    assert secret_actions[1]["current"]["metadata"]["uid"] == "u-old"
     assert diff["after"]["secrets"]["zenith-services/oidc-discovery-sub-web"]["data"]["client-secret"] == "******** (changed)"
 
 
@@ -123,6 +125,110 @@ def test_prune_removes_only_the_module_s_platforms_and_absent_removes_the_listed
     realm_plan = plan([{"name": "caas-a"}], current, clients, [], state="absent")[0]
     assert requests(realm_plan) == [("DELETE", "admin/realms/az-physics/clients/c-caas-a-web"),
                                     ("DELETE", "admin/realms/az-physics/groups/g-caas-a")]
+
+
+@pytest.mark.parametrize("name", ["admins", "platform-users"])
+def test_the_realm_s_own_groups_are_no_platform_names(name):
+    with pytest.raises(ModuleError, match=r"^platform %s: the group /%s is one of the realm's own groups \(/admins, /platform-users\); "
+                                          "give the platform another name$" % (name, name)):
+        pi.desired_platforms([platform(name, "web")], "https")
+
+
+def test_groups_and_clients_the_module_did_not_make_are_refused_unless_adopted():
+    theirs = export(group("caas-a", ours=False, note=["a person's"]))
+    with pytest.raises(ModuleError, match=r"^platform caas-a: the group /caas-a was not made by azimuth.ops for this platform "
+                                          r"\(it lacks the group attributes azimuth-ops.managed-by=azimuth-ops and "
+                                          r"azimuth-ops.platform=caas-a\); give the platform another name, or set adopt: true"):
+        plan([platform("caas-a", "web")], theirs, [], [])
+    other_platform = export(group("caas-a", **{"azimuth-ops.platform": ["caas-b"]}))
+    with pytest.raises(ModuleError, match="the group /caas-a was not made by azimuth.ops for this platform"):
+        plan([platform("caas-a", "web")], other_platform, [], [])
+    with pytest.raises(ModuleError, match="the group /caas-a/web was not made .* azimuth-ops.platform=caas-a and azimuth-ops.service=web"):
+        plan([platform("caas-a", "web")], export(group("caas-a", sub("caas-a", "web", ours=False))), [], [])
+    with pytest.raises(ModuleError, match=r"the client caas-a.web was not made .* \(it lacks the client attributes"):
+        plan([platform("caas-a", "web")], export(), [{"id": "c-1", "clientId": "caas-a.web"}], [])
+    realm_plan = plan([platform("caas-a", "web")], theirs, [{"id": "c-1", "clientId": "caas-a.web"}], [], adopt=True)[0]
+    adopted = next(a for a in realm_plan.actions if a["path"].endswith("/groups/g-caas-a"))
+    assert adopted["body"]["attributes"] == dict(MANAGED, note=["a person's"], **{"azimuth-ops.platform": ["caas-a"]})
+    taken = next(a for a in realm_plan.actions if a["path"].endswith("/clients/c-1"))
+    assert taken["body"]["attributes"]["azimuth-ops.platform"] == "caas-a"
+
+
+def test_absent_and_prune_delete_only_what_the_module_made_for_the_platform():
+    current = export(group("caas-a", ours=False), group("caas-b", **{"azimuth-ops.platform": ["caas-c"]}))
+    clients = [{"id": "c-1", "clientId": "caas-a.web"}]
+    assert plan([{"name": "caas-a"}, {"name": "caas-b"}], current, clients, [], state="absent", adopt=True)[0].actions == []
+
+
+def helm_secret(name):
+    return {"metadata": {"name": name, "namespace": "zenith-services", "labels": {"app.kubernetes.io/managed-by": "Helm"}},
+            "type": "Opaque", "data": {}}
+
+
+def test_a_discovery_secret_another_tool_manages_is_refused_while_planning():
+    with pytest.raises(ModuleError, match="^the Secret zenith-services/oidc-discovery-sub-web is managed by Helm"):
+        plan([platform("caas-a", "web")], export(), [], [helm_secret("oidc-discovery-sub-web")])
+    secret = discovery_secret("caas-a", "web")
+    secret["metadata"]["labels"]["identity.azimuth-cloud.io/realm"] = "az-chemistry"
+    with pytest.raises(ModuleError, match="^the Secret zenith-services/oidc-discovery-sub-web is the discovery Secret of realm "
+                                          "az-chemistry .*, not of az-physics; each service needs a subdomain of its own$"):
+        pi.check_secret_realm(secret, REALM)
+    pi.check_secret_realm(discovery_secret("caas-a", "web"), REALM)
+    pi.check_secret_realm(helm_secret("x"), REALM)  # the ownership rule speaks for other tools' Secrets
+
+
+def test_secret_writes_keep_other_keys_and_go_through_the_one_writer():
+    secret = discovery_secret("caas-a", "web", secret="stale")
+    secret["data"]["extra"] = base64.b64encode(b"theirs").decode()
+    secret["metadata"]["resourceVersion"] = "7"
+    wanted = dict(namespace="zenith-services", name="oidc-discovery-sub-web", labels=secret["metadata"]["labels"],
+                  data=dict(cc.decode_data(secret), **{"client-secret": "fresh"}))
+    del wanted["data"]["extra"]
+    planned, before, after = oidc.plan_secrets([wanted], [secret])
+    assert isinstance(planned[0]["writer"], cc.CredentialSecret)
+    assert planned[0]["writer"].patch(secret) == {"data": {"client-secret": cc.encode("fresh")}}
+    key = "zenith-services/oidc-discovery-sub-web"
+    assert "extra" not in before[key]["data"] and before[key]["data"]["client-id"] == "caas-a.web"
+    assert after[key]["data"]["client-secret"] == "******** (changed)" and "fresh" not in json.dumps(after)
+    calls = FakeCalls(secret)
+    oidc.write_secrets(calls, planned)
+    assert calls.sent == [("patch", "oidc-discovery-sub-web", {"data": {"client-secret": cc.encode("fresh")},
+                                                               "metadata": {"resourceVersion": "7"}})]
+
+
+def test_a_failed_secret_write_names_the_secret_and_what_was_written_before():
+    from kubernetes.client.rest import ApiException
+    wanted = dict(namespace="zenith-services", name="oidc-discovery-sub-web", labels={}, data={"client-secret": "x"})
+    planned = oidc.plan_secrets([wanted], [])[0]
+    calls = FakeCalls(None, fail=ApiException(status=404, reason="Not Found"))
+    with pytest.raises(ModuleError, match="^Could not create the Secret zenith-services/oidc-discovery-sub-web: HTTP 404") as caught:
+        oidc.write_secrets(calls, planned, wrote=True)
+    assert caught.value.details == {"changed": True}
+
+
+class FakeCalls:
+    """Secret calls that record what is sent (the unit tests' stand-in for the Kubernetes base)."""
+
+    def __init__(self, secret, fail=None):
+        self.secret, self.fail, self.sent = secret, fail, []
+
+    def read_secret(self, namespace, name):
+        return self.secret
+
+    def _send(self, *call):
+        if self.fail is not None:
+            raise self.fail
+        self.sent.append(call)
+
+    def create_secret(self, namespace, body):
+        self._send("create", body["metadata"]["name"], body)
+
+    def patch_secret(self, namespace, name, patch):
+        self._send("patch", name, patch)
+
+    def delete_secret(self, namespace, name, uid=None):
+        self._send("delete", name, uid)
+        return True
 
 
 # --- the users realm -------------------------------------------------------------------------------

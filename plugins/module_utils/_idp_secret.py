@@ -7,13 +7,13 @@ The identity provider ``azimuth`` of a tenancy realm logs in to the tenancy's De
 its issuer) with a client ID and secret.  Every tenancy member is a realm admin and may point the
 provider's token URL at a server of theirs, so a secret shared by all tenancies would open every
 other tenancy's Dex.  Each tenancy therefore gets a generated secret (``generate``), kept in the
-Secret ``azimuth-idp-client`` of the tenancy's namespace, the namespace labelled with its ID (which
-only the operator writes), where the tenancy's Dex reads it.  The provider's config keeps only a
-digest salted per realm (``digest``): a run notices a changed secret without writing it each time,
-and a realm admin learns nothing from it (the secret has 512 random bits).
+Secret ``azimuth-idp-client`` of the tenancy's namespace (see ``_realm_binding``), where the
+tenancy's Dex reads it and tenants cannot write.  The provider's config keeps only a digest
+salted per realm (``digest``): a run notices a changed secret without writing it each time, and a
+realm admin learns nothing from it (the secret has 512 random bits).
 
-``IdpSecrets`` reads every tenancy's namespace and Secret with two list requests and plans each
-Secret through the one Secret writer (``_cloud_credential.CredentialSecret``) and its ownership rule.
+``IdpSecrets`` reads every tenancy's Secret with one list request and plans each Secret through
+the one Secret writer (``_cloud_credential.CredentialSecret``) and its ownership rule.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,8 +25,7 @@ import hmac
 import secrets
 
 from ansible_collections.azimuth.ops.plugins.module_utils import _cloud_credential as cc
-from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
-from ansible_collections.azimuth.ops.plugins.module_utils._naming import TENANCY_ID_LABEL, tenancy_id_label, tenancy_namespace
+from ansible_collections.azimuth.ops.plugins.module_utils._naming import TENANCY_ID_LABEL, tenancy_id_label
 
 SECRET_NAME = "azimuth-idp-client"
 CLIENT_SECRET_KEY = "client-secret"
@@ -55,69 +54,27 @@ def digest_matches(stored, secret):
     return hmac.compare_digest(digest(secret, parts[1]), stored)
 
 
-def _describe(item):
-    return "tenancy %s (%s)" % (item["name"], item["id"])
-
-
-def _namespaces_by_tenancy(namespaces):
-    found = {}
-    for namespace in namespaces:
-        value = (namespace["metadata"].get("labels") or {}).get(TENANCY_ID_LABEL)
-        if value:
-            found.setdefault(value, []).append(namespace)
-    return found
-
-
 class IdpSecrets:
-    """The tenancies' client-secret Secrets: read with two list requests, planned, written.
+    """The tenancies' client-secret Secrets: read with one list request, planned, written.
 
-    ``kube`` is a ``_kubernetes.CoreCalls``.  A tenancy's namespace is the one labelled with its ID
-    (``azimuth.ops.tenancy`` makes it); without one a run fails before writing, and check mode
-    predicts the Secret in the namespace that module would create, with a warning.
+    ``kube`` is a ``_kubernetes.CoreCalls``; each tenancy's namespace comes from ``_realm_binding``.
     """
 
-    def __init__(self, kube, check_mode=False):
+    def __init__(self, kube):
         self.kube = kube
-        self.check_mode = check_mode
-        self.warnings = []
         self.secrets = []
-        self._namespaces = self._found = None
+        self._found = None
 
     def read(self):
-        self._namespaces = _namespaces_by_tenancy(self.kube.list_namespaces(TENANCY_ID_LABEL))
         self._found = dict((s["metadata"]["namespace"], s) for s in self.kube.list_secrets(SECRET_NAME))
 
-    def namespace(self, item):
-        """The name of the tenancy's namespace (after the ownership rules), or None in check mode when it has none."""
-        owned = self._namespaces.get(tenancy_id_label(item["id"]), [])
-        if len(owned) > 1:
-            raise ModuleError("%s: namespaces %s are all labelled %s=%s; remove the label from all but one"
-                              % (_describe(item), " and ".join(sorted(n["metadata"]["name"] for n in owned)),
-                                 TENANCY_ID_LABEL, tenancy_id_label(item["id"])))
-        if owned and owned[0]["metadata"].get("deletionTimestamp"):
-            raise ModuleError("%s: namespace %s, where its identity provider's secret is kept, is being deleted"
-                              % (_describe(item), owned[0]["metadata"]["name"]))
-        if owned:
-            return owned[0]["metadata"]["name"]
-        return None
-
-    def plan(self, item, client, rotate):
-        """The secret of the tenancy ``item`` and the plan of its Secret: a dict with ``secret``,
-        ``writer`` (CredentialSecret), ``current`` (as read, or None) and ``changed``.
+    def plan(self, item, namespace, client, rotate):
+        """The secret of the tenancy ``item`` and the plan of its Secret in ``namespace``: a dict with
+        ``secret``, ``writer`` (CredentialSecret), ``current`` (as read, or None) and ``changed``.
 
         ``client`` holds the Secret's public data (client ID, issuer URL, redirect URI); ``rotate``
         asks for a new secret.
         """
-        namespace = self.namespace(item)
-        if namespace is None:
-            expected = tenancy_namespace(item["name"])
-            message = ("%s: no namespace is labelled %s=%s, and its identity provider's secret is kept there; "
-                       "create it first with azimuth.ops.tenancy (the tenancies role)"
-                       % (_describe(item), TENANCY_ID_LABEL, tenancy_id_label(item["id"])))
-            if not self.check_mode:
-                raise ModuleError(message)
-            self.warnings.append("%s (check mode assumes %s)" % (message, expected))
-            namespace = expected
         current = self._found.get(namespace)
         kept = cc.decode_data(current).get(CLIENT_SECRET_KEY) if current else None
         secret = generate() if rotate or not kept else kept
@@ -128,10 +85,9 @@ class IdpSecrets:
         changed = current is None or writer.patch(current) is not None
         return dict(secret=secret, writer=writer, current=current, changed=changed)
 
-    def plan_delete(self, item):
-        """The tenancy's Secret to delete (after the ownership rule), as a plan like ``plan``'s, or None."""
-        namespace = self.namespace(item)
-        current = self._found.get(namespace) if namespace else None
+    def plan_delete(self, namespace):
+        """The Secret in ``namespace`` to delete (after the ownership rule), as a plan like ``plan``'s, or None."""
+        current = self._found.get(namespace)
         if current is None:
             return None
         cc.check_ownership(current)

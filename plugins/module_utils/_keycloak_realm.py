@@ -27,9 +27,12 @@ from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleE
 from ansible_collections.azimuth.ops.plugins.module_utils._naming import MANAGED_BY
 
 MASK = "********"
-# Realm attributes: which realms are the collection's, and which tenancy a realm belongs to.
+# Realm attributes: which realms are the collection's, which tenancy and which portal a realm is for.
+# Realm admins can edit them: they mark, and scope pruning, but never decide whose a realm is
+# (that is ``_realm_binding``'s job, on the Kubernetes side).
 MANAGED_BY_ATTRIBUTE = "azimuth-ops.managed-by"
 TENANCY_ID_ATTRIBUTE = "azimuth-ops.tenancy-id"
+PORTAL_ATTRIBUTE = "azimuth-ops.portal"
 
 GROUPS_SCOPE = {"name": "groups", "description": "Group memberships", "protocol": "openid-connect"}
 GROUPS_MAPPER = {
@@ -67,14 +70,22 @@ def overlay(current, desired):
     return result
 
 
+class Conflict(ModuleError):
+    """A write met a 409: another run (or a person) made the object meanwhile.  Read again and plan again."""
+
+
 def is_managed(realm):
     return (realm.get("attributes") or {}).get(MANAGED_BY_ATTRIBUTE) == MANAGED_BY
 
 
-def foreign_realm(name):
-    return ModuleError("realm %s exists but is not managed by azimuth.ops (it lacks the realm attribute %s=%s); "
-                       "rename or delete it, or set that attribute to let the collection manage it"
-                       % (name, MANAGED_BY_ATTRIBUTE, MANAGED_BY))
+def foreign_realm(name, tenancy_id=None):
+    """The error for a realm of the wanted name that is not the collection's (for a tenancy's realm, ``tenancy_id``)."""
+    wanted = "%s=%s" % (MANAGED_BY_ATTRIBUTE, MANAGED_BY)
+    if tenancy_id:
+        wanted = "%s and %s=%s" % (wanted, TENANCY_ID_ATTRIBUTE, tenancy_id)
+    return ModuleError("realm %s exists but is not managed by azimuth.ops (it lacks the realm attribute%s %s); "
+                       "rename or delete it, or set %s to let the collection manage it"
+                       % (name, "s" if tenancy_id else "", wanted, "both" if tenancy_id else "that attribute"))
 
 
 def read_export(calls, realm):
@@ -145,12 +156,15 @@ def settings_view(realm, attributes):
     }
 
 
-def plan_realm(plan, ssl_required, attributes, groups=()):
-    """Create the realm (with its top-level ``groups``), or update its settings and the module's attributes."""
+def plan_realm(plan, ssl_required, attributes, groups=(), realm_id=None):
+    """Create the realm (with its top-level ``groups``, and the ID ``realm_id`` when given), or update
+    its settings and the module's attributes."""
     after = {"enabled": True, "sslRequired": ssl_required, "attributes": dict(attributes)}
     if plan.creating:
         plan.compare("realm", None, after)
         body = dict(after, realm=plan.realm, groups=[group_body(group) for group in groups])
+        if realm_id:
+            body["id"] = realm_id
         plan.request("create realm %s" % plan.realm, "POST", "admin/realms", body=body)
         return
     if plan.compare("realm", settings_view(plan.current, attributes), after):
@@ -298,7 +312,8 @@ class Executor:
                 what = action["what"]
                 if plan.realm not in what:
                     what = "%s in realm %s" % (what, plan.realm)
-                raise ModuleError("Could not %s: %s" % (what, describe_error(exc)), changed=self.wrote)
+                failure = Conflict if getattr(exc, "status", None) == 409 else ModuleError
+                raise failure("Could not %s: %s" % (what, describe_error(exc)), changed=self.wrote)
             self.wrote = True
 
     def _request(self, plan, action, ids):

@@ -3,11 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Tenancy realms: what Azimuth's identity operator sets up in each tenancy's realm, many realms per call.
 
-``desired_realms`` validates the input; ``owned_realm`` applies the ownership rules;
-``plan_tenancy_realm`` compares one realm's export with what it should hold and returns its
-RealmPlan; ``TenancyRealms`` reads (one list of realms, one export per existing realm, and with a
-secret per tenancy the namespaces and Secrets that hold them, see ``_idp_secret``), plans every
-realm, and then (unless checking) makes the changes.
+``desired_realms`` validates the input; ``plan_tenancy_realm`` compares one realm's export with
+what it should hold and returns its RealmPlan; ``Executor`` sends it.  Which realm is whose, and
+the batch of tenancies, are ``_tenancy_realm_batch``'s.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,10 +17,8 @@ import json
 
 from ansible_collections.azimuth.ops.plugins.module_utils import _idp_secret as idp_secret
 from ansible_collections.azimuth.ops.plugins.module_utils import _keycloak_realm as kr
-from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
-from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import realm_path
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
-from ansible_collections.azimuth.ops.plugins.module_utils._naming import MANAGED_BY, NamingError, tenancy_namespace
+from ansible_collections.azimuth.ops.plugins.module_utils._naming import DEFAULT_PORTAL, MANAGED_BY, NamingError, tenancy_namespace
 
 ADMINS = "admins"
 PLATFORM_USERS = "platform-users"
@@ -119,71 +115,52 @@ def idp_mappers(tenancy_id):
     ]
 
 
-def desired_realms(tenancies, idp=None, realm_attributes=None):
-    """Validate the tenancies; per tenancy, its default realm name and the realm attributes the module owns.
+def _desired_item(tenancy, idp, attributes):
+    if not tenancy.get("id"):
+        raise ModuleError("%s: the ID must not be empty" % _describe(tenancy))
+    try:
+        realm = tenancy_namespace(tenancy["name"])
+    except NamingError as exc:
+        raise ModuleError("%s: the name cannot name a realm: %s" % (_describe(tenancy), exc))
+    attributes = dict(attributes, **{kr.TENANCY_ID_ATTRIBUTE: tenancy["id"]})
+    item = dict(id=tenancy["id"], name=tenancy["name"], realm=realm, attributes=attributes)
+    if idp:
+        item.update(idp=idp, mappers=idp_mappers(tenancy["id"]))
+    return item
 
-    Raises ModuleError, before anything is read, for a name that sanitises to nothing, an empty ID,
-    and two tenancies with one realm name or one ID.
+
+def desired_realms(tenancies, idp=None, realm_attributes=None, portal=DEFAULT_PORTAL):
+    """Per valid tenancy, its default realm name and the realm attributes the module owns; and the
+    errors of the others (tenancy ID -> message): a name that sanitises to nothing, an empty ID, two
+    tenancies with one realm name or one ID (both fail).
+
+    Raises ModuleError, before anything is read, for realm attributes the module sets itself.
     """
     extra = dict((str(key), str(value)) for key, value in (realm_attributes or {}).items())
-    for key in (kr.MANAGED_BY_ATTRIBUTE, kr.TENANCY_ID_ATTRIBUTE):
+    for key in (kr.MANAGED_BY_ATTRIBUTE, kr.TENANCY_ID_ATTRIBUTE, kr.PORTAL_ATTRIBUTE):
         if key in extra:
             raise ModuleError("realm attribute %s is set by the module and cannot be given" % key)
-    desired, seen = [], {}
+    extra.update({kr.MANAGED_BY_ATTRIBUTE: MANAGED_BY, kr.PORTAL_ATTRIBUTE: portal})
+    items, errors = [], {}
     for tenancy in tenancies or []:
-        if not tenancy.get("id"):
-            raise ModuleError("%s: the ID must not be empty" % _describe(tenancy))
         try:
-            realm = tenancy_namespace(tenancy["name"])
-        except NamingError as exc:
-            raise ModuleError("%s: the name cannot name a realm: %s" % (_describe(tenancy), exc))
-        for key in ("realm " + realm, "ID " + tenancy["id"]):
-            if key in seen:
-                raise ModuleError("%s and %s both map to %s; tenancies need distinct names and IDs"
-                                  % (_describe(seen[key]), _describe(tenancy), key))
-            seen[key] = tenancy
-        attributes = dict(extra)
-        attributes.update({kr.MANAGED_BY_ATTRIBUTE: MANAGED_BY, kr.TENANCY_ID_ATTRIBUTE: tenancy["id"]})
-        item = dict(id=tenancy["id"], name=tenancy["name"], realm=realm, attributes=attributes)
-        if idp:
-            item.update(idp=idp, mappers=idp_mappers(tenancy["id"]))
-        desired.append(item)
-    return desired
+            items.append(_desired_item(tenancy, idp, extra))
+        except ModuleError as exc:
+            errors[tenancy.get("id") or ""] = str(exc)
+    seen = {}
+    for item in items:
+        for key in ("realm " + item["realm"], "ID " + item["id"]):
+            seen.setdefault(key, []).append(item)
+    for key, sharing in seen.items():
+        if len(sharing) > 1:
+            for item in sharing:
+                errors[item["id"]] = "%s: %s all map to %s; tenancies need distinct names and IDs" % (
+                    _describe(item), " and ".join(_describe(other) for other in sharing), key)
+    return [item for item in items if item["id"] not in errors], errors
 
 
 def tenancy_of(realm):
     return (realm.get("attributes") or {}).get(kr.TENANCY_ID_ATTRIBUTE)
-
-
-def index_realms(realms):
-    """(managed realms by tenancy ID, all realms by name)."""
-    by_tenancy = {}
-    for realm in realms:
-        if kr.is_managed(realm) and tenancy_of(realm):
-            by_tenancy.setdefault(tenancy_of(realm), []).append(realm)
-    return by_tenancy, dict((realm["realm"], realm) for realm in realms)
-
-
-def owned_realm(item, by_tenancy, by_name):
-    """The realm of the tenancy ``item`` (None when it has none), after the ownership rules.
-
-    A managed realm marked with the tenancy's ID is its realm whatever its name (so a renamed
-    tenancy keeps its realm); otherwise ``az-<name>``, which must be managed and unmarked or the tenancy's.
-    """
-    owned = by_tenancy.get(item["id"], [])
-    if len(owned) > 1:
-        raise ModuleError("%s: realms %s all carry the attribute %s=%s; remove it from all but one"
-                          % (_describe(item), " and ".join(sorted(r["realm"] for r in owned)), kr.TENANCY_ID_ATTRIBUTE, item["id"]))
-    if owned:
-        return owned[0]
-    existing = by_name.get(item["realm"])
-    if existing is None:
-        return None
-    if not kr.is_managed(existing):
-        raise kr.foreign_realm(item["realm"])
-    raise ModuleError("%s: realm %s is managed by azimuth.ops for %s"
-                      % (_describe(item), item["realm"],
-                         "tenancy %s" % tenancy_of(existing) if tenancy_of(existing) else "something other than a tenancy"))
 
 
 def user_profile_of(export):
@@ -296,11 +273,11 @@ def plan_identity_provider(plan, item, secret):
     plan.compare("identityProviderMappers", None if plan.creating else views[0], views[1])
 
 
-def plan_tenancy_realm(item, realm, export, profile, ssl_required, secret):
-    """The RealmPlan that makes ``realm`` (its export ``export``, None to create) what the tenancy needs,
-    its identity provider with the client secret ``secret``."""
+def plan_tenancy_realm(item, realm, export, profile, ssl_required, secret, realm_id=None):
+    """The RealmPlan that makes ``realm`` (its export ``export``, None to create it with the ID
+    ``realm_id``) what the tenancy needs, its identity provider with the client secret ``secret``."""
     plan = kr.RealmPlan(realm, export)
-    kr.plan_realm(plan, ssl_required, item["attributes"], TENANCY_GROUPS)
+    kr.plan_realm(plan, ssl_required, item["attributes"], TENANCY_GROUPS, realm_id)
     kr.plan_groups_scope(plan)
     kr.plan_top_groups(plan, TENANCY_GROUPS)
     plan_first_login_flow(plan)
@@ -321,166 +298,3 @@ class Executor(kr.Executor):
     def _update_user_profile(self, plan, action, ids):
         config = action["config"] or self.calls.get(plan.in_realm("users", "profile"))
         self.calls.put(plan.in_realm("users", "profile"), profile_update(config))
-
-
-def _result(item, realm):
-    return dict(id=item["id"], name=item["name"], realm=realm, idp_secret=None, changed=False, created=False, deleted=False)
-
-
-class TenancyRealms:
-    """Reads every realm once, plans each tenancy's realm and secret, and (unless checking) makes the changes.
-
-    ``calls`` is a ``_keycloak.KeycloakCalls``; ``kube()`` gives the ``_kubernetes.CoreCalls`` for
-    the tenancies' client secrets (called only when each tenancy has its own); ``public_url`` is
-    Keycloak as users' browsers reach it (for the redirect URI the tenancy's Dex needs).
-    """
-
-    def __init__(self, calls, kube=None, public_url=None):
-        self.calls = calls
-        self.kube = kube
-        self.public_url = public_url
-        self.warnings = []
-        self.secrets = None
-
-    def read(self, realm):
-        """The export and user profile of an existing realm (the profile read apart only while it is Keycloak's default)."""
-        export = kr.read_export(self.calls, realm)
-        profile = user_profile_of(export)
-        if profile is None:
-            profile = self.calls.get(realm_path(realm, "users", "profile"))
-        return export, profile
-
-    def plan(self, params, check_mode=False):
-        """(steps, results, pruned): each step a (RealmPlan or None, Secret plan or None) that changes something."""
-        idp = params.get("azimuth_idp")
-        if params["state"] == "present" and params["tenancies"] and not idp:
-            raise ModuleError("azimuth_idp is required to create or repair the tenancies' realms")
-        if idp and params["state"] == "present":
-            check_idp(idp, params.get("rotate_client_secrets"))
-        desired = desired_realms(params["tenancies"], idp, params.get("realm_attributes"))
-        if desired and ((idp or {}).get("client_secret_scope") or TENANCY_SCOPE) == TENANCY_SCOPE:
-            self.secrets = idp_secret.IdpSecrets(self.kube(), check_mode)
-            self.secrets.read()
-        realms = self.calls.get("admin/realms") or []
-        by_tenancy, by_name = index_realms(realms)
-        if params["state"] == "absent":
-            targets = [(item, self._absent_target(item, by_tenancy, by_name)) for item in desired]
-        else:
-            targets = [(item, owned_realm(item, by_tenancy, by_name)) for item in desired]
-        steps, results = [], []
-        for item, realm in targets:
-            result = _result(item, realm["realm"] if realm else item["realm"])
-            results.append(result)
-            plan, secret = self._plan_tenancy(params, item, realm, result["realm"])
-            if secret is not None:
-                result["idp_secret"] = secret["writer"].key
-            plan = plan if plan is not None and plan.changed else None
-            secret = secret if secret is not None and secret["changed"] else None
-            if plan or secret:
-                steps.append((plan, secret))
-                result.update(changed=True, created=bool(plan and plan.creating), deleted=bool(plan and plan.after is None))
-        pruned = self._prune(params, desired, realms, steps) if params["prune"] else []
-        return steps, results, pruned
-
-    def _plan_tenancy(self, params, item, realm, name):
-        """(RealmPlan or None, the plan of its client-secret Secret or None) for one tenancy."""
-        if params["state"] == "absent":
-            plan = None
-            if realm:
-                plan = kr.RealmPlan(realm["realm"], realm)
-                plan.delete()
-            return plan, self.secrets.plan_delete(item) if self.secrets else None
-        secret = None
-        if self.secrets:
-            client = {"client-id": item["idp"]["client_id"], "issuer-url": idp_issuer(item["idp"], item["id"]),
-                      "redirect-uri": "%s/realms/%s/broker/%s/endpoint" % (self.public_url.rstrip("/"), name, IDP)}
-            secret = self.secrets.plan(item, client, params.get("rotate_client_secrets"))
-        export, profile = self.read(realm["realm"]) if realm else (None, None)
-        plan = plan_tenancy_realm(item, name, export, profile, params["ssl_required"],
-                                  secret["secret"] if secret else item["idp"]["client_secret"])
-        return plan, secret
-
-    def _absent_target(self, item, by_tenancy, by_name):
-        realm = (by_tenancy.get(item["id"]) or [None])[0]
-        existing = by_name.get(item["realm"])
-        if realm is None and existing is not None:
-            self.warnings.append("realm %s is not the realm of tenancy %s (%s) (it lacks %s=%s); left alone"
-                                 % (item["realm"], item["name"], item["id"], kr.TENANCY_ID_ATTRIBUTE, item["id"]))
-        return realm
-
-    @staticmethod
-    def _prune(params, desired, realms, steps):
-        wanted = set(item["id"] for item in desired) if params["state"] == "present" else set()
-        selector = dict((str(k), str(v)) for k, v in (params.get("prune_selector") or {}).items())
-        planned = set(plan.realm for plan, _secret in steps if plan)
-        pruned = []
-        for realm in realms:
-            attributes = realm.get("attributes") or {}
-            if (not kr.is_managed(realm) or not tenancy_of(realm) or tenancy_of(realm) in wanted or realm["realm"] in planned
-                    or any(attributes.get(k) != v for k, v in selector.items())):
-                continue
-            plan = kr.RealmPlan(realm["realm"], realm)
-            plan.delete()
-            steps.append((plan, None))
-            pruned.append(dict(realm=realm["realm"], id=tenancy_of(realm)))
-        return pruned
-
-    def _write_secret(self, secret):
-        try:
-            self.secrets.write(secret)
-        except Exception as exc:  # pylint: disable=broad-exception-caught
-            reason = kube.describe_error(exc)
-            if reason is None:
-                raise
-            raise ModuleError("Could not %s the Secret %s: %s" % ("delete" if secret.get("delete") else "write",
-                                                                   secret["writer"].key, reason))
-
-    def apply(self, steps):
-        """Per tenancy: its Secret first (the Dex reads the secret there), then its realm; a deleted
-        realm's Secret goes after it.  A failure says whether anything was written before it."""
-        executor = Executor(self.calls)
-        secrets_wrote = False
-        for plan, secret in steps:
-            try:
-                if secret and not secret.get("delete"):
-                    self._write_secret(secret)
-                    secrets_wrote = True
-                if plan:
-                    executor.run(plan)
-                if secret and secret.get("delete"):
-                    self._write_secret(secret)
-                    secrets_wrote = True
-            except ModuleError as exc:
-                exc.details["changed"] = bool(exc.details.get("changed") or secrets_wrote or executor.wrote)
-                raise
-
-    def _diff(self, steps):
-        before, after = dict(realms={}), dict(realms={})
-        if self.secrets:
-            before["secrets"], after["secrets"] = {}, {}
-        for plan, secret in steps:
-            if plan:
-                before["realms"][plan.realm], after["realms"][plan.realm] = plan.diff()
-            if secret:
-                key = secret["writer"].key
-                before["secrets"][key], after["secrets"][key] = self.secrets.view(secret)
-        return dict(before=before, after=after)
-
-    def sensitive(self):
-        """The client secrets generated or read in this run, and their base64."""
-        return self.secrets.sensitive() if self.secrets else []
-
-    def run(self, params, check_mode):
-        steps, results, pruned = self.plan(params, check_mode)
-        if not check_mode:
-            self.apply(steps)
-        totals = dict(
-            tenancies=len(results),
-            created=sum(1 for r in results if r["created"]),
-            updated=sum(1 for r in results if r["changed"] and not r["created"] and not r["deleted"]),
-            deleted=sum(1 for r in results if r["deleted"]),
-            unchanged=sum(1 for r in results if not r["changed"]),
-            pruned=len(pruned),
-        )
-        return dict(changed=bool(steps), realms=results, pruned=pruned, totals=totals,
-                    warnings=self.warnings + (self.secrets.warnings if self.secrets else []), diff=self._diff(steps))

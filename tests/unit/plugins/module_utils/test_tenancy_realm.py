@@ -20,7 +20,7 @@ DEFAULT_PROFILE = {"attributes": [
 
 
 def item(name="physics", tenancy_id="t-1", idp=None):
-    return tr.desired_realms([{"id": tenancy_id, "name": name}], idp or IDP)[0]
+    return tr.desired_realms([{"id": tenancy_id, "name": name}], idp or IDP)[0][0]
 
 
 def converged(desired, secret=SECRET):
@@ -63,25 +63,29 @@ def requests(result):
 
 
 def test_realm_names_follow_the_namespace_rule_and_carry_the_ownership_attributes():
-    desired = tr.desired_realms([{"id": "T1", "name": "Physics & Astronomy"}], IDP, {"portal": "prod"})[0]
+    desired = tr.desired_realms([{"id": "T1", "name": "Physics & Astronomy"}], IDP, {"portal": "prod"}, "sandbox")[0][0]
     assert desired["realm"] == "az-physics-astronomy"
-    assert desired["attributes"] == {"portal": "prod", "azimuth-ops.managed-by": "azimuth-ops", "azimuth-ops.tenancy-id": "T1"}
+    assert desired["attributes"] == {"portal": "prod", "azimuth-ops.managed-by": "azimuth-ops", "azimuth-ops.tenancy-id": "T1",
+                                     "azimuth-ops.portal": "sandbox"}
     idp = tr.idp_representation(desired["idp"], desired["id"], SECRET, "digest")
     assert idp["config"]["issuer"] == "https://portal.example.org/authproxy/T1"
     assert idp["config"]["jwksUrl"] == "https://portal.example.org/authproxy/T1/keys"
     assert json.loads(desired["mappers"][0]["config"]["claims"]) == [{"key": "groups", "value": "T1"}]
 
 
-def test_a_name_that_sanitises_to_nothing_is_refused_before_anything_is_read():
-    with pytest.raises(ModuleError, match=r"tenancy !!! \(T1\): the name cannot name a realm: '!!!' has no"):
-        tr.desired_realms([{"id": "T1", "name": "!!!"}], IDP)
+def test_a_bad_tenancy_fails_alone_before_anything_is_read():
+    desired, errors = tr.desired_realms([{"id": "T1", "name": "!!!"}, {"id": "T2", "name": "fine"}, {"id": "", "name": "x"}], IDP)
+    assert [item["id"] for item in desired] == ["T2"]
+    assert errors["T1"].startswith("tenancy !!! (T1): the name cannot name a realm: '!!!' has no")
+    assert errors[""] == "tenancy x (): the ID must not be empty"
 
 
-def test_two_tenancies_with_one_realm_or_one_id_are_refused():
-    with pytest.raises(ModuleError, match="both map to realm az-a-b"):
-        tr.desired_realms([{"id": "1", "name": "a b"}, {"id": "2", "name": "A-B"}], IDP)
-    with pytest.raises(ModuleError, match="both map to ID 1"):
-        tr.desired_realms([{"id": "1", "name": "a"}, {"id": "1", "name": "b"}], IDP)
+def test_tenancies_with_one_realm_or_one_id_all_fail_and_the_others_go_on():
+    desired, errors = tr.desired_realms([{"id": "1", "name": "a b"}, {"id": "2", "name": "A-B"}, {"id": "3", "name": "c"}], IDP)
+    assert [item["id"] for item in desired] == ["3"]
+    assert "tenancy a b (1) and tenancy A-B (2) all map to realm az-a-b" in errors["1"] and "az-a-b" in errors["2"]
+    desired, errors = tr.desired_realms([{"id": "1", "name": "a"}, {"id": "1", "name": "b"}], IDP)
+    assert desired == [] and "all map to ID 1" in errors["1"]
 
 
 @pytest.mark.parametrize("idp, rotate, message", [
@@ -104,43 +108,6 @@ def test_a_shared_secret_is_accepted_only_when_asked_for():
 def test_the_module_s_own_realm_attributes_cannot_be_given():
     with pytest.raises(ModuleError, match="azimuth-ops.tenancy-id is set by the module"):
         tr.desired_realms([{"id": "1", "name": "a"}], IDP, {"azimuth-ops.tenancy-id": "2"})
-
-
-# --- ownership -----------------------------------------------------------------------------------
-
-
-def realm(name, **attributes):
-    return {"realm": name, "attributes": attributes}
-
-
-def owned(desired, realms):
-    return tr.owned_realm(desired, *tr.index_realms(realms))
-
-
-def test_a_realm_of_the_name_that_is_not_the_collection_s_stops_the_module():
-    with pytest.raises(ModuleError) as error:
-        owned(item(), [realm("az-physics", cibaInterval="5")])
-    assert str(error.value) == (
-        "realm az-physics exists but is not managed by azimuth.ops (it lacks the realm attribute "
-        "azimuth-ops.managed-by=azimuth-ops); rename or delete it, or set that attribute to let the collection manage it")
-
-
-def test_a_realm_of_another_tenancy_or_of_no_tenancy_stops_the_module():
-    with pytest.raises(ModuleError, match="realm az-physics is managed by azimuth.ops for tenancy t-9"):
-        owned(item(), [realm("az-physics", **{"azimuth-ops.managed-by": "azimuth-ops", "azimuth-ops.tenancy-id": "t-9"})])
-    with pytest.raises(ModuleError, match="for something other than a tenancy"):
-        owned(item(), [realm("az-physics", **{"azimuth-ops.managed-by": "azimuth-ops"})])
-
-
-def test_a_renamed_tenancy_keeps_the_realm_marked_with_its_id():
-    old = realm("az-old-name", **{"azimuth-ops.managed-by": "azimuth-ops", "azimuth-ops.tenancy-id": "t-1"})
-    assert owned(item(), [old, realm("az-physics")]) is old
-
-
-def test_two_realms_marked_with_one_tenancy_stop_the_module():
-    marks = {"azimuth-ops.managed-by": "azimuth-ops", "azimuth-ops.tenancy-id": "t-1"}
-    with pytest.raises(ModuleError, match="realms az-a and az-b all carry the attribute azimuth-ops.tenancy-id=t-1"):
-        owned(item(), [realm("az-a", **marks), realm("az-b", **marks)])
 
 
 # --- the plan ------------------------------------------------------------------------------------

@@ -1,0 +1,323 @@
+# -*- coding: utf-8 -*-
+# Copyright: azimuth.ops contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Tenancy realms in one call: reads, whose realm is whose, a plan per tenancy, writes in order.
+
+Reads: the tenancies' namespaces (one list, ``_realm_binding``), their client-secret Secrets (one
+list, ``_idp_secret``, when each tenancy has its own), the realms (one list), and one export per
+existing realm.  Whose realm is whose comes from the bindings on the namespaces, never from realm
+attributes (which realm admins may edit); a realm made before bindings existed is bound on its
+first run by its attribute, if no other tenancy holds it.  Each tenancy is planned and written on
+its own: one that fails (a bad name, a foreign realm, a realm bound to another tenancy, no
+namespace, a server's refusal) is reported in ``errors`` while the others converge; a write that
+meets a 409 (another run made the object meanwhile) reads again and plans again, settling on what
+the other run made.  A tenancy's writes go in this order: binding, Secret, realm (and, deleting:
+realm, Secret, binding).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import uuid
+
+from ansible_collections.azimuth.ops.plugins.module_utils import _keycloak_realm as kr
+from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
+from ansible_collections.azimuth.ops.plugins.module_utils import _tenancy_realm as tr
+from ansible_collections.azimuth.ops.plugins.module_utils._idp_secret import IdpSecrets
+from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import realm_path
+from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils._naming import tenancy_namespace
+from ansible_collections.azimuth.ops.plugins.module_utils._realm_binding import Bindings, bound_realm_id, describe
+
+# Plans of one tenancy, after a 409, before its failure is reported.
+ATTEMPTS = 3
+
+
+def _result(item):
+    return dict(id=item["id"], name=item["name"], realm=item["realm"], idp_secret=None, changed=False, created=False, deleted=False)
+
+
+class _Settle(Exception):
+    """A write met another run's work: read again and plan again."""
+
+
+class TenancyRealms:
+    """The tenancies' realms, bindings and client secrets: read, planned per tenancy, made so (unless checking).
+
+    ``calls`` is a ``_keycloak.KeycloakCalls``; ``kube()`` gives the ``_kubernetes.CoreCalls`` of the
+    cluster where the tenancies' namespaces are; ``public_url`` is Keycloak as users' browsers
+    reach it (for the redirect URI the tenancy's Dex needs).
+    """
+
+    def __init__(self, calls, kube_calls, public_url):
+        self.calls = calls
+        self.kube_calls = kube_calls
+        self.public_url = public_url.rstrip("/")
+        self.warnings = []
+        self.wrote = False
+        self.bindings = self.secrets = None
+        self.by_id = self.by_name = self.by_tenancy = None
+        self.diff = dict(before=dict(realms={}), after=dict(realms={}))
+
+    # --- reading ----------------------------------------------------------------------------------
+
+    def read_all(self, params, check_mode):
+        """The namespaces, Secrets and realms of every tenancy (three list requests at most)."""
+        if self.bindings is None:
+            kube_calls = self.kube_calls()
+            self.bindings = Bindings(kube_calls, check_mode)
+            if self.shared_secret(params) is None:
+                self.secrets = IdpSecrets(kube_calls)
+                self.diff["before"]["secrets"], self.diff["after"]["secrets"] = {}, {}
+        self.bindings.read()
+        if self.secrets:
+            self.secrets.read()
+        realms = self.calls.get("admin/realms") or []
+        self.by_id = dict((realm["id"], realm) for realm in realms)
+        self.by_name = dict((realm["realm"], realm) for realm in realms)
+        self.by_tenancy = {}
+        for realm in realms:
+            if kr.is_managed(realm) and tr.tenancy_of(realm):
+                self.by_tenancy.setdefault(tr.tenancy_of(realm), []).append(realm)
+
+    def export(self, realm):
+        """The export and user profile of an existing realm (the profile read apart only while it is Keycloak's default)."""
+        export = kr.read_export(self.calls, realm)
+        profile = tr.user_profile_of(export)
+        if profile is None:
+            profile = self.calls.get(realm_path(realm, "users", "profile"))
+        return export, profile
+
+    @staticmethod
+    def shared_secret(params):
+        """The one secret of every tenancy with ``client_secret_scope=shared``, else None."""
+        idp = params.get("azimuth_idp") or {}
+        return idp.get("client_secret") if idp.get("client_secret_scope") == tr.SHARED_SCOPE else None
+
+    # --- whose realm is whose ---------------------------------------------------------------------
+
+    def owned_realm(self, item, namespace):
+        """(the tenancy's realm or None, its Keycloak ID or the ID to create it with)."""
+        bound = bound_realm_id(namespace)
+        if bound:
+            realm = self.by_id.get(bound)
+            if realm is not None:
+                self._note_tampering(item, realm)
+                return realm, bound
+            return self._free_name(item, bound)
+        marked = [realm for realm in self.by_tenancy.get(item["id"], []) if not self.bindings.owner(realm["id"])]
+        if len(marked) > 1:
+            raise ModuleError("%s: realms %s all carry the attribute %s=%s and none is bound to it; remove it from all but one"
+                              % (describe(item), " and ".join(sorted(r["realm"] for r in marked)), kr.TENANCY_ID_ATTRIBUTE, item["id"]))
+        if marked:
+            return marked[0], marked[0]["id"]
+        return self._free_name(item, str(uuid.uuid4()))
+
+    def _free_name(self, item, realm_id):
+        """(None, ``realm_id``) when the tenancy's realm name is free to create; otherwise why not."""
+        existing = self.by_name.get(item["realm"])
+        if existing is None:
+            return None, realm_id
+        owner = self.bindings.owner(existing["id"])
+        if owner:
+            raise ModuleError("%s: realm %s is the realm of the tenancy of namespace %s (bound there); it is left alone"
+                              % (describe(item), item["realm"], owner))
+        if not kr.is_managed(existing):
+            raise kr.foreign_realm(item["realm"], item["id"])
+        other = tr.tenancy_of(existing)
+        raise ModuleError("%s: realm %s is managed by azimuth.ops for %s" % (
+            describe(item), item["realm"], "tenancy %s" % other if other else "something other than a tenancy"))
+
+    def _note_tampering(self, item, realm):
+        attributes = realm.get("attributes") or {}
+        if not kr.is_managed(realm) or tr.tenancy_of(realm) != item["id"]:
+            self.warnings.append("realm %s of %s had its attributes changed (%s=%s, %s=%s), not by this module; they are "
+                                 "restored (whose realm it is comes from its namespace, not from them)"
+                                 % (realm["realm"], describe(item), kr.MANAGED_BY_ATTRIBUTE, attributes.get(kr.MANAGED_BY_ATTRIBUTE),
+                                    kr.TENANCY_ID_ATTRIBUTE, attributes.get(kr.TENANCY_ID_ATTRIBUTE)))
+
+    # --- planning one tenancy ---------------------------------------------------------------------
+
+    def plan_present(self, params, item, result):
+        """(binding, secret, realm plan) of one tenancy; each None when nothing changes."""
+        namespace = self.bindings.namespace(item)
+        realm, realm_id = self.owned_realm(item, namespace)
+        name = realm["realm"] if realm else item["realm"]
+        result["realm"] = name
+        binding = (namespace, Bindings.patch(namespace, name, realm_id))
+        secret, client_secret = None, self.shared_secret(params)
+        if self.secrets:
+            where = namespace["metadata"]["name"] if namespace else tenancy_namespace(item["name"])
+            client = {"client-id": item["idp"]["client_id"], "issuer-url": tr.idp_issuer(item["idp"], item["id"]),
+                      "redirect-uri": "%s/realms/%s/broker/%s/endpoint" % (self.public_url, name, tr.IDP)}
+            secret = self.secrets.plan(item, where, client, params["rotate_client_secrets"])
+            result["idp_secret"], client_secret = secret["writer"].key, secret["secret"]
+        export, profile = self.export(name) if realm else (None, None)
+        plan = tr.plan_tenancy_realm(item, name, export, profile, params["ssl_required"], client_secret, realm_id)
+        return binding, secret, plan
+
+    def plan_absent(self, item, result):
+        """(binding removal, Secret deletion, realm deletion) of one tenancy; each None when nothing changes."""
+        namespace = self.bindings.namespace(item, required=False)
+        bound = bound_realm_id(namespace)
+        realm = self.by_id.get(bound) if bound else None
+        if not bound:
+            marked = [r for r in self.by_tenancy.get(item["id"], []) if not self.bindings.owner(r["id"])]
+            realm = marked[0] if len(marked) == 1 else None
+        existing = self.by_name.get(item["realm"])
+        if realm is None and existing is not None:
+            self.warnings.append("realm %s is not the realm of %s; left alone" % (item["realm"], describe(item)))
+        plan = None
+        if realm is not None:
+            result["realm"] = realm["realm"]
+            plan = kr.RealmPlan(realm["realm"], realm)
+            plan.delete()
+        where = namespace["metadata"]["name"] if namespace else None
+        secret = self.secrets.plan_delete(where) if self.secrets and where else None
+        binding = (namespace, Bindings.unbind_patch(namespace))
+        return binding, secret, plan
+
+    # --- writing ----------------------------------------------------------------------------------
+
+    def _write_binding(self, binding):
+        namespace, patch = binding
+        try:
+            self.bindings.write(namespace, patch)
+        except kube.Conflict:
+            raise _Settle()
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            reason = kube.describe_error(exc)
+            if reason is None:
+                raise
+            raise ModuleError("Could not record the realm binding on namespace %s: %s" % (namespace["metadata"]["name"], reason))
+        self.wrote = True
+
+    def _write_secret(self, secret):
+        try:
+            self.secrets.write(secret)
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            reason = kube.describe_error(exc)
+            if reason is None:
+                raise
+            raise ModuleError("Could not %s the Secret %s: %s" % ("delete" if secret.get("delete") else "write",
+                                                                   secret["writer"].key, reason))
+        self.wrote = True
+
+    def _write_realm(self, plan):
+        executor = tr.Executor(self.calls)
+        try:
+            executor.run(plan)
+        except kr.Conflict:
+            self.wrote = self.wrote or executor.wrote
+            raise _Settle()
+        finally:
+            self.wrote = self.wrote or executor.wrote
+
+    def apply(self, binding, secret, plan, deleting):
+        """One tenancy's writes, in order (see the module docstring)."""
+        writes = [(self._write_binding, binding if binding[1] else None), (self._write_secret, secret), (self._write_realm, plan)]
+        for write, what in reversed(writes) if deleting else writes:
+            if what is not None:
+                write(what)
+
+    # --- one tenancy, the batch ---------------------------------------------------------------------
+
+    def converge(self, params, item, check_mode):
+        """Plan (and unless checking, make) one tenancy's realm; its result."""
+        for attempt in range(ATTEMPTS):
+            result = _result(item)
+            if params["state"] == "absent":
+                binding, secret, plan = self.plan_absent(item, result)
+            else:
+                binding, secret, plan = self.plan_present(params, item, result)
+            secret = secret if secret is not None and secret["changed"] else None
+            plan = plan if plan is not None and plan.changed else None
+            try:
+                if not check_mode:
+                    self.apply(binding, secret, plan, params["state"] == "absent")
+            except _Settle:
+                if attempt + 1 == ATTEMPTS:
+                    raise ModuleError("%s: another run kept changing its realm or namespace; run again" % describe(item),
+                                      changed=self.wrote)
+                self.read_all(params, check_mode)
+                continue
+            self._record(result, binding[1], secret, plan)
+            return result
+        return None
+
+    def _record(self, result, binding, secret, plan):
+        if plan:
+            self.diff["before"]["realms"][plan.realm], self.diff["after"]["realms"][plan.realm] = plan.diff()
+            result.update(created=plan.creating, deleted=plan.after is None)
+        if secret:
+            key = secret["writer"].key
+            self.diff["before"]["secrets"][key], self.diff["after"]["secrets"][key] = self.secrets.view(secret)
+        result["changed"] = bool(plan or secret or binding)
+
+    def prune(self, params, listed, check_mode):
+        """Delete the managed realms of this portal's tenancies that are not listed (see the module's docs)."""
+        wanted = set(item["id"] for item in listed) if params["state"] == "present" else set()
+        held = set(self.bindings.bound_ids(wanted))
+        selector = dict((str(k), str(v)) for k, v in (params.get("prune_selector") or {}).items())
+        if not params["prune_all_portals"]:
+            selector[kr.PORTAL_ATTRIBUTE] = params["portal"]
+        pruned = []
+        for realm in sorted(self.by_id.values(), key=lambda r: r["realm"]):
+            attributes = realm.get("attributes") or {}
+            if (not kr.is_managed(realm) or not tr.tenancy_of(realm) or tr.tenancy_of(realm) in wanted or realm["id"] in held
+                    or any(attributes.get(k) != v for k, v in selector.items())):
+                continue
+            plan = kr.RealmPlan(realm["realm"], realm)
+            plan.delete()
+            if not check_mode:
+                self._write_realm(plan)
+            self._record({}, None, None, plan)
+            pruned.append(dict(realm=realm["realm"], id=tr.tenancy_of(realm)))
+        return pruned
+
+    def run(self, params, check_mode):
+        idp = params.get("azimuth_idp")
+        if params["state"] == "present" and params["tenancies"] and not idp:
+            raise ModuleError("azimuth_idp is required to create or repair the tenancies' realms")
+        if idp and params["state"] == "present":
+            tr.check_idp(idp, params["rotate_client_secrets"])
+        desired, errors = tr.desired_realms(params["tenancies"], idp, params.get("realm_attributes"), params["portal"])
+        self.read_all(params, check_mode)
+        done = {}
+        for item in desired:
+            try:
+                done[item["id"]] = self.converge(params, item, check_mode)
+            except ModuleError as exc:
+                errors[item["id"]] = str(exc)
+                self.wrote = self.wrote or bool(exc.details.get("changed"))
+        pruned = self.prune(params, desired, check_mode) if params["prune"] else []
+        failed = dict(realm=None, idp_secret=None, changed=False, created=False, deleted=False, failed=True)
+        realms = [done.get(t["id"]) or dict(failed, id=t["id"], name=t["name"]) for t in params["tenancies"]]
+        return self.outcome(params, realms, pruned, errors)
+
+    def outcome(self, params, realms, pruned, errors):
+        """The module's result; with errors, a ModuleError that carries it."""
+        totals = dict(
+            tenancies=len(params["tenancies"]),
+            created=sum(1 for r in realms if r["created"]),
+            updated=sum(1 for r in realms if r["changed"] and not r["created"] and not r["deleted"]),
+            deleted=sum(1 for r in realms if r["deleted"]),
+            unchanged=sum(1 for r in realms if not r["changed"] and not r.get("failed")),
+            pruned=len(pruned),
+            failed=len(errors),
+        )
+        changed = self.wrote or any(r["changed"] for r in realms) or bool(pruned)
+        outcome = dict(changed=changed, realms=realms, pruned=pruned, totals=totals)
+        if errors:
+            raise ModuleError("Could not settle the realms of %d of %d tenancies: %s"
+                              % (len(errors), len(params["tenancies"]), " ".join(errors[key] for key in sorted(errors))),
+                              errors=errors, **outcome)
+        return outcome
+
+    def all_warnings(self):
+        return self.warnings + (self.bindings.warnings if self.bindings else [])
+
+    def sensitive(self):
+        """The client secrets generated or read in this run, and their base64."""
+        return self.secrets.sensitive() if self.secrets else []

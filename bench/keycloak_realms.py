@@ -100,6 +100,11 @@ class KeycloakRealms:
     def __init__(self, env):
         self.url = env["KEYCLOAK_URL"]
         self.user, self.password = env["KEYCLOAK_ADMIN_USER"], env["KEYCLOAK_ADMIN_PASSWORD"]
+        self.kubeconfig = env["KUBECONFIG"]
+
+    def namespaces(self):
+        from kubernetes import client, config  # pylint: disable=import-outside-toplevel
+        return client.CoreV1Api(config.new_client_from_config(config_file=self.kubeconfig))
 
     @contextlib.contextmanager
     def server(self, workdir):  # pylint: disable=unused-argument
@@ -107,10 +112,16 @@ class KeycloakRealms:
             proxy.env = {"KEYCLOAK_URL": proxy.url}
             yield proxy
 
-    @staticmethod
-    def prepare(n, side):
+    def prepare(self, n, side):
+        """N tenancies; ours get the namespaces azimuth.ops.tenancy would make (where their realm bindings are kept)."""
         prefix = "bench-%s-%s" % (side[0], secrets.token_hex(3))
-        return {"prefix": prefix, "items": [{"id": "%s-%04d" % (prefix, i), "name": "%s-%04d" % (prefix, i)} for i in range(n)]}
+        items = [{"id": "%s-%04d" % (prefix, i), "name": "%s-%04d" % (prefix, i)} for i in range(n)]
+        if side == "ours":
+            core = self.namespaces()
+            for item in items:
+                core.create_namespace({"metadata": {"name": "az-" + item["name"], "labels": {
+                    "tenant.azimuth-cloud.io/id": item["id"], "app.kubernetes.io/managed-by": "azimuth-ops"}}})
+        return {"prefix": prefix, "items": items}
 
     @staticmethod
     def plays(state, side):
@@ -131,6 +142,10 @@ class KeycloakRealms:
         for realm in conn.raw_get("admin/realms", briefRepresentation="true").json():
             if realm["realm"].startswith("az-" + state["prefix"]):
                 conn.raw_delete("admin/realms/" + realm["realm"])
+        core = self.namespaces()
+        for namespace in core.list_namespace().items:
+            if namespace.metadata.name.startswith("az-" + state["prefix"]):
+                core.delete_namespace(namespace.metadata.name)
 
 
 def suite_case(env):

@@ -171,8 +171,19 @@ class KeycloakCalls:
                 detail = ": ".join(str(detail[key]) for key in ("error", "error_description") if detail.get(key))
             except (TypeError, ValueError, AttributeError):
                 detail = exc.error_message
+            if exc.response_code == 404:
+                raise KeycloakLoginError(self._not_found_hint())
             raise KeycloakLoginError("Keycloak refused to log in %s: HTTP %s: %s"
                                      % (self.login_description, exc.response_code, detail))
+
+    def _not_found_hint(self):
+        """What a 404 from the token endpoint means: most often a URL with the ``/auth`` path of Keycloak before 17."""
+        url = self.conn.server_url.rstrip("/")
+        message = "the token endpoint of realm %s was not found (HTTP 404) under %s" % (self.conn.realm_name, url)
+        if url.endswith("/auth"):
+            message += ("; Keycloak 17 and later serve no /auth path (unless started with --http-relative-path=/auth): "
+                        "try %s" % url[:-len("/auth")])
+        return message + "; check auth_keycloak_url and auth_realm"
 
     def _send(self, method, path, body=None, params=None, missing_ok=False):
         send = getattr(self.conn, "raw_" + method.lower())

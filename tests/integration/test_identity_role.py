@@ -1,5 +1,7 @@
 """The azimuth.ops.identity role through real ansible-playbook runs against the sandbox's Keycloak."""
 
+import pytest
+
 from .conftest import localhost_play, save_results
 # fixtures, used by name
 from .keycloak_support import keycloak, keycloak_env, keycloak_requests  # noqa: F401  # pylint: disable=unused-import
@@ -25,7 +27,16 @@ def play(unique_name, **variables):
     return [localhost_play(tasks)]
 
 
-def test_realms_for_the_tenancies_and_the_users_realm_in_oidc_mode(run_playbook, keycloak_env, keycloak, unique_name):
+@pytest.fixture
+def namespaces(kube_core, kube_requests, unique_name):
+    """The tenancies' namespaces, as the tenancies role makes them (deleted afterwards by ``kube_requests``)."""
+    for number, suffix in (("1", "one"), ("2", "two")):
+        kube_core.create_namespace({"metadata": {"name": "az-%s-%s" % (unique_name, suffix), "labels": {
+            "tenant.azimuth-cloud.io/id": "id-%s-%s" % (number, unique_name), "app.kubernetes.io/managed-by": "azimuth-ops"}}})
+
+
+def test_realms_for_the_tenancies_and_the_users_realm_in_oidc_mode(run_playbook, keycloak_env, keycloak, unique_name,
+                                                                    namespaces):  # pylint: disable=unused-argument
     run = run_playbook(play(unique_name), "--check", env=keycloak_env)
     assert run.ok, run.output
     assert run.results["realms"] == {"id-1-" + unique_name: "az-%s-one" % unique_name,

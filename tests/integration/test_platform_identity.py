@@ -26,6 +26,8 @@ def setting(run_playbook, keycloak_env, kube_env, kube_core, unique_name):
     """The test's realm (made now), discovery namespace (made now) and the environment of both proxies."""
     env = dict(keycloak_env, KUBECONFIG=kube_env["KUBECONFIG"])
     tenancy = {"id": "id-" + unique_name, "name": unique_name}
+    kube_core.create_namespace({"metadata": {"name": "az-" + unique_name, "labels": {  # where the realm's binding is kept
+        "tenant.azimuth-cloud.io/id": tenancy["id"].lower(), "app.kubernetes.io/managed-by": "azimuth-ops"}}})
     run, result = run_module(run_playbook, env, "azimuth.ops.tenancy_realm", {"tenancies": [tenancy], "azimuth_idp": IDP})
     assert run.ok and not result.get("failed"), run.output
     namespace = "az-%s-zenith" % unique_name

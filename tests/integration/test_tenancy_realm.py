@@ -2,6 +2,8 @@
 
 The module goes through this test's recording proxy (``keycloak_env``, ``keycloak_requests``);
 realms are named after the test's ``unique_name``; prune is scoped by a realm attribute carrying it.
+Each tenancy has the namespace ``azimuth.ops.tenancy`` would give it (labelled with its ID), where
+its realm binding is kept (tests/integration/test_tenancy_realm_bindings.py: the bindings).
 """
 
 import json
@@ -24,13 +26,21 @@ def idp(secret=SECRET, **extra):
                  "client_secret": secret, "client_secret_scope": "shared"}, **extra)
 
 
+def tenancy_namespace(kube_core, tenancy, name=None):
+    """The namespace azimuth.ops.tenancy gives the tenancy (labelled with its ID)."""
+    kube_core.create_namespace({"metadata": {"name": name or "az-" + tenancy["name"], "labels": {
+        "tenant.azimuth-cloud.io/id": tenancy["id"].lower(), "app.kubernetes.io/managed-by": "azimuth-ops"}}})
+
+
 @pytest.fixture
-def names(unique_name):
-    """Tenancy names and IDs unique to the test."""
+def names(unique_name, kube_core, kube_requests):
+    """Tenancy names and IDs unique to the test, each with its namespace (deleted afterwards by ``kube_requests``)."""
 
     def make(suffix):
         name = "%s-%s" % (unique_name, suffix)
-        return {"id": "id-" + name, "name": name}
+        tenancy = {"id": "id-" + name, "name": name}
+        tenancy_namespace(kube_core, tenancy)
+        return tenancy
 
     return make
 
@@ -266,27 +276,27 @@ def test_clear_errors(run_playbook, keycloak_env, keycloak_requests, keycloak, n
     assert failed(run, result) == (
         "Could not log in to Keycloak at %s: Keycloak refused to log in user admin (client admin-cli, realm master): "
         "HTTP 400: invalid_grant: Invalid user credentials" % keycloak_env["KEYCLOAK_URL"])
-    # a name that sanitises to nothing
+    # an issuer that is not a URL: refused before anything is read
     with keycloak_requests.measure() as served:
-        run, result = realms(run_playbook, keycloak_env, [one, {"id": "id-x", "name": "--!!--"}])
-    assert failed(run, result) == ("tenancy --!!-- (id-x): the name cannot name a realm: '--!!--' has no ASCII letters "
-                                   "or digits, which a Kubernetes name needs: every other character is dropped, which leaves nothing")
-    assert served == {TOKEN_ROUTE: 1}
-    # a realm that exists but is not the collection's: nothing is written, for any tenancy
+        run, result = realms(run_playbook, keycloak_env, [one], azimuth_idp=idp(issuer="not a url/{tenancy_id}"))
+    assert failed(run, result).startswith("azimuth_idp.issuer must be an http(s) URL")
+    assert served == {TOKEN_ROUTE: 1} and result["changed"] is False
+    # a name that sanitises to nothing fails that tenancy alone; the other converges
+    run, result = realms(run_playbook, keycloak_env, [one, {"id": "id-x", "name": "--!!--"}])
+    assert failed(run, result) == (
+        "Could not settle the realms of 1 of 2 tenancies: tenancy --!!-- (id-x): the name cannot name a realm: '--!!--' has "
+        "no ASCII letters or digits, which a Kubernetes name needs: every other character is dropped, which leaves nothing")
+    assert result["changed"] is True and result["totals"]["created"] == 1 and result["realms"][1]["failed"]
+    holds_everything(keycloak, "az-" + one["name"], one["id"])
+    # a realm that exists but is not the collection's stops its tenancy only, before anything is written for it
     keycloak.post("", {"realm": "az-" + two["name"], "enabled": True})
-    with keycloak_requests.measure() as served:
-        run, result = realms(run_playbook, keycloak_env, [one, two])
+    run, result = realms(run_playbook, keycloak_env, [one, two])
     assert failed(run, result) == (
-        "realm az-%s exists but is not managed by azimuth.ops (it lacks the realm attribute azimuth-ops.managed-by=azimuth-ops); "
-        "rename or delete it, or set that attribute to let the collection manage it" % two["name"])
-    assert without_token(served) == {"GET /admin/realms": 1}
-    assert "az-" + one["name"] not in keycloak.realms()
-    # Keycloak refusing a value: the message is Keycloak's, the realm so far is reported as changed
-    run, result = realms(run_playbook, keycloak_env, [one], azimuth_idp=idp(issuer="not a url/{tenancy_id}"))
-    assert failed(run, result) == (
-        "Could not create the identity provider azimuth in realm az-%s: POST admin/realms/az-%s/identity-provider/instances: "
-        "HTTP 400: The url [authorization_url] is malformed" % (one["name"], one["name"]))
-    assert result["changed"] is True
+        "Could not settle the realms of 1 of 2 tenancies: realm az-%s exists but is not managed by azimuth.ops (it lacks the "
+        "realm attributes azimuth-ops.managed-by=azimuth-ops and azimuth-ops.tenancy-id=%s); rename or delete it, or set "
+        "both to let the collection manage it" % (two["name"], two["id"]))
+    assert result["changed"] is False and set(result["errors"]) == {two["id"]}
+    assert keycloak.realm("az-" + two["name"])["attributes"].get("azimuth-ops.tenancy-id") is None
 
 
 def test_one_token_per_run_and_a_new_one_after_a_401(run_playbook, keycloak_env, keycloak_requests, names):

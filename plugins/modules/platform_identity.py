@@ -55,7 +55,7 @@ options:
   adopt:
     description:
       - Take over the existing groups and clients of the listed platforms that the module did not make (that
-        lack its marks): they are marked and from then on managed (updated, and deleted with O(state=absent)
+        lack its marks); they are marked, and from then on managed (updated, and deleted with O(state=absent)
         or O(prune)). What they hold (members, other attributes, client settings the module does not set) stays.
       - Off, such a group or client stops the module before anything is written.
       - The realm's own groups C(admins) and C(platform-users) are never adopted. O(state=absent) deletes only

@@ -21,9 +21,23 @@ description:
   - The fallback chains (which variable wins when several are set) are those of azimuth-ops; the
     C(azimuth.ops.platform_types) role's documentation lists them.
   - Only the variables it needs are templated. Takes no terms.
-  - Fails, naming the variable, on a value of the wrong type, an invalid regular expression, and an
-    ACL or lifetime variable that belongs to no platform type in the catalog (most likely misspelt).
-options: {}
+  - Fails, naming the variable, on a value of the wrong type, an invalid regular expression, an
+    ACL or lifetime variable that belongs to no platform type in the catalog, and a variable with a prefix of
+    the platform-type variables (C(platforms_), C(azimuth_capi_operator_), C(azimuth_caas_), ...) that it does not
+    read but that is at most two characters from one it reads (the message names that one); under C(platforms_)
+    every unknown name is an error.
+  - An entry of a catalog with an ACL annotation of its own gets that ACL whole: the inherited ACL
+    variables do not apply to it.
+  - Every allow-regex and deny-regex is searched, with a time bound, in each of O(tenancy_names) and in strings
+    built to make a pattern backtrack (each character the pattern names, 64 times, then one it does not name). A
+    pattern that takes longer than half a second is refused, naming the platform type and the variable: Azimuth
+    searches these patterns without a time limit whenever it lists platform types.
+options:
+  tenancy_names:
+    description: The names of the run's tenancies, in which every regex is searched.
+    type: list
+    elements: str
+    default: []
 notes:
   - Use it with O(ansible.builtin.lookup#lookup:wantlist=false) (the default of C(lookup)), which gives the dict itself.
 seealso:
@@ -38,6 +52,10 @@ EXAMPLES = r"""
     platform_types: "{{ catalog.platform_types }}"
     deprecate_missing: "{{ catalog.manage_cluster_templates }}"
     deprecated_annotations: "{{ catalog.deprecated_annotations }}"
+
+- name: Check every regex against the tenancies' names too
+  ansible.builtin.set_fact:
+    catalog: "{{ lookup('azimuth.ops.platform_catalog', tenancy_names=['physics', 'chemistry']) }}"
 
 - name: Which variable decided the ACL of the workstation?
   ansible.builtin.debug:
@@ -65,6 +83,12 @@ _raw:
     manage_cluster_templates:
       description: Whether cluster templates are managed (and so deprecated); false when C(azimuth_kubernetes_enabled) is false.
       type: bool
+    kinds:
+      description:
+        - The kinds the configuration manages, for the module's O(azimuth.ops.platform_types#module:deprecate_kinds):
+          C(ClusterTemplate) and C(AppTemplate) unless C(azimuth_kubernetes_enabled) is false, and C(ClusterType).
+      type: list
+      elements: str
     sources:
       description: C(kind/name) -> for each ACL key and C(max_lifetime_hours), the variable that decided it (V(null) when none was set).
       type: dict
@@ -80,6 +104,7 @@ class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         if terms:
             raise AnsibleLookupError("azimuth.ops.platform_catalog takes no terms, got %r" % (terms,))
+        self.set_options(var_options=variables, direct=kwargs)
         variables = variables or {}
 
         def get(name):
@@ -88,6 +113,6 @@ class LookupModule(LookupBase):
             return self._templar.template(variables[name])
 
         try:
-            return [resolve(get, list(variables))]
+            return [resolve(get, list(variables), self.get_option("tenancy_names"))]
         except CatalogError as exc:
             raise AnsibleLookupError("azimuth.ops.platform_catalog: %s" % exc)

@@ -27,6 +27,8 @@ from ansible_collections.azimuth.ops.plugins.module_utils._bounded_regex import 
     RegexTimeout,
     bounded_search,
     compile_pattern,
+    describe_text,
+    probes,
 )
 
 PREFIX = "acl.azimuth.stackhpc.com/"
@@ -39,6 +41,14 @@ ACL_ANNOTATIONS = (DENY_LIST, ALLOW_LIST, DENY_REGEX, ALLOW_REGEX)
 ALL_ACTIONS = ["create", "update", "delete"]
 RESTRICTED_ACTIONS = ["delete"]
 
+# The ACL that denies every tenancy: what a platform type gets when the configuration drops it and
+# the CRD has no spec.deprecated (AppTemplate, ClusterType). Azimuth then hides it from every
+# tenancy, while CaaS deletes skip the ACL, so platforms made from it can still be deleted.
+DENY_ALL = {ALLOW_LIST: "", DENY_LIST: "", ALLOW_REGEX: "", DENY_REGEX: ".*"}
+
+# How long the regexes of a run may take on one tenancy name or probe while the run is planned.
+PLAN_TIMEOUT = 0.5
+
 # acl_annotations() input key -> annotation
 CONFIG_KEYS = {
     "allow_list": ALLOW_LIST,
@@ -50,6 +60,17 @@ CONFIG_KEYS = {
 
 class AclError(ValueError):
     """Bad input: the message names the object and the problem."""
+
+
+def a_type(value):
+    """What ``value`` is, in words (``a list``), never an internal class name such as ``_AnsibleTaggedList``."""
+    if value is None:
+        return "null"
+    for kinds, words in ((bool, "true/false"), (str, "a string"), (int, "an integer"), (float, "a number"),
+                         (dict, "a dict"), ((list, tuple), "a list")):
+        if isinstance(value, kinds):
+            return words
+    return "a value of another type"
 
 
 def describe(obj):
@@ -72,7 +93,7 @@ def _is_kube_object(obj):
 def acl_of(obj):
     """The ACL annotations of a Kubernetes object or a plain annotations dict, empty values dropped."""
     if not isinstance(obj, dict):
-        raise AclError("expected a Kubernetes object or a dict of annotations, got %s" % type(obj).__name__)
+        raise AclError("expected a Kubernetes object or a dict of annotations, got %s" % a_type(obj))
     annotations = obj
     if _is_kube_object(obj):
         metadata = obj.get("metadata") or {}
@@ -85,7 +106,7 @@ def acl_of(obj):
     for key in ACL_ANNOTATIONS:
         value = annotations.get(key)
         if value is not None and not isinstance(value, str):
-            raise AclError("%s: annotation %s must be a string, got %s" % (describe(obj), key, type(value).__name__))
+            raise AclError("%s: annotation %s must be a string, got %s" % (describe(obj), key, a_type(value)))
         if value:
             acl[key] = value
     return acl
@@ -99,14 +120,14 @@ def parse_id_list(value):
 def check_tenancy(tenancy):
     """Raise AclError unless ``tenancy`` is a dict with non-empty string ``id`` and ``name``."""
     if not isinstance(tenancy, dict):
-        raise AclError("the tenancy must be a dict with 'id' and 'name', got %s" % type(tenancy).__name__)
+        raise AclError("the tenancy must be a dict with 'id' and 'name', got %s" % a_type(tenancy))
     for key in ("id", "name"):
         value = tenancy.get(key)
         if value is None or value == "":
             raise AclError("the tenancy %r has no '%s' (a non-empty string is required)" % (tenancy, key))
         if not isinstance(value, str):
             raise AclError("the tenancy %r: its '%s' is %r (%s), not a string; give it as %r"
-                           % (tenancy, key, value, type(value).__name__, str(value)))
+                           % (tenancy, key, value, a_type(value), str(value)))
 
 
 class Evaluator:
@@ -136,7 +157,7 @@ class Evaluator:
     def filter(self, objs, tenancy):
         """The objects of ``objs`` that ``tenancy`` may use, in order."""
         if not isinstance(objs, list):
-            raise AclError("expected a list of objects, got %s" % type(objs).__name__)
+            raise AclError("expected a list of objects, got %s" % a_type(objs))
         check_tenancy(tenancy)
         return [obj for obj in objs if self.allowed(obj, tenancy)]
 
@@ -179,7 +200,7 @@ def annotations_for(config):
     if config is None:
         config = {}
     if not isinstance(config, dict):
-        raise AclError("the ACL must be a dict with keys %s, got %s" % (", ".join(sorted(CONFIG_KEYS)), type(config).__name__))
+        raise AclError("the ACL must be a dict with keys %s, got %s" % (", ".join(sorted(CONFIG_KEYS)), a_type(config)))
     unknown = sorted(set(config) - set(CONFIG_KEYS))
     if unknown:
         raise AclError("unknown ACL keys %s; expected %s" % (", ".join(unknown), ", ".join(sorted(CONFIG_KEYS))))
@@ -199,7 +220,7 @@ def _join_id_list(key, value):
     if isinstance(value, str):
         return ",".join(parse_id_list(value))
     if not isinstance(value, (list, tuple)):
-        raise AclError("%s must be a list of tenancy IDs or a comma-separated string, got %s" % (key, type(value).__name__))
+        raise AclError("%s must be a list of tenancy IDs or a comma-separated string, got %s" % (key, a_type(value)))
     items = []
     for item in value:
         if not isinstance(item, str):
@@ -215,9 +236,40 @@ def _check_regex(key, value):
     if value is None or value == "":
         return ""
     if not isinstance(value, str):
-        raise AclError("%s must be a string, got %s" % (key, type(value).__name__))
+        raise AclError("%s must be a string, got %s" % (key, a_type(value)))
     try:
         compile_pattern(value)
     except re.error as exc:
         raise AclError("%s is not a valid regular expression %r: %s" % (key, value, exc))
     return value
+
+
+def check_regex_speed(where, pattern, names=(), timeout=PLAN_TIMEOUT):
+    """Raise AclError naming ``where`` unless ``pattern`` compiles and is found, or not, quickly in each text.
+
+    The texts are the tenancy ``names`` of the run and the ``probes`` built to make a backtracking
+    pattern take for ever: Azimuth searches the ACL regexes without a bound, each time it lists
+    platform types, so a pattern that backtracks catastrophically would hang the portal.
+    """
+    try:
+        compiled = compile_pattern(pattern)
+    except re.error as exc:
+        raise AclError("%s: %r is not a valid regular expression: %s" % (where, pattern, exc))
+    for text in list(names) + probes(pattern):
+        try:
+            bounded_search(compiled, text, timeout)
+        except RegexTimeout:
+            raise AclError(
+                "%s: the regular expression %r took longer than %ss on %s (catastrophic backtracking): Azimuth, which "
+                "searches it without a time limit whenever it lists platform types, would hang; rewrite it without "
+                "nested or overlapping repetition such as (a+)+" % (where, pattern, timeout, describe_text(text)))
+
+
+def check_acl_regexes(where, annotations, names=(), sources=None):
+    """``check_regex_speed`` for the allow-regex and deny-regex of ``annotations``; ``sources`` name their variables."""
+    for key, annotation in (("allow_regex", ALLOW_REGEX), ("deny_regex", DENY_REGEX)):
+        pattern = (annotations or {}).get(annotation)
+        if pattern and isinstance(pattern, str):
+            source = (sources or {}).get(key)
+            place = "%s, annotation %s%s" % (where, annotation, " (from %s)" % source if source else "")
+            check_regex_speed(place, pattern, names)

@@ -84,3 +84,31 @@ def _search_in_child(compiled, text, timeout):
         child.join()
         receiver.close()
         sender.close()
+
+
+# --- probes: strings built to make a backtracking pattern take for ever -------------------------
+
+# OpenStack project names, which the ACL regexes are searched in, have at most 64 characters.
+PROBE_LENGTH = 64
+_REPRESENTATIVES = "a0 -_.A"  # what \w, \d, \s and common name characters stand for
+_ENDINGS = "!#~\x00"
+
+
+def probes(pattern, length=PROBE_LENGTH):
+    """Texts on which a pattern with nested or overlapping repetition backtracks catastrophically.
+
+    For each character the pattern names (and a few that character classes stand for): that
+    character ``length`` times, then one the pattern does not name, so that the match fails at
+    the very end, after every way of splitting the run has been tried.  ``(a+)+$`` takes 2**64
+    steps on ``'a' * 64 + '!'``; a pattern without such repetition answers at once.
+    """
+    alphabet = sorted(set(char for char in pattern if char.isalnum()) | set(_REPRESENTATIVES))
+    ending = next((char for char in _ENDINGS if char not in pattern), "")
+    return [char * length + ending for char in alphabet]
+
+
+def describe_text(text):
+    """A short description of a probe or name for messages: ``64 x 'a' then '!'``, or the text itself."""
+    if len(text) > 16 and text[:-1] == text[0] * (len(text) - 1):
+        return "%d x %r then %r" % (len(text) - 1, text[0], text[-1])
+    return repr(text)

@@ -18,12 +18,21 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import difflib
 import re
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.azimuth.ops.plugins.module_utils import _platform_builtins as builtins
-from ansible_collections.azimuth.ops.plugins.module_utils._acl import CONFIG_KEYS, AclError, annotations_for
+from ansible_collections.azimuth.ops.plugins.module_utils._acl import (
+    ACL_ANNOTATIONS,
+    CONFIG_KEYS,
+    AclError,
+    a_type,
+    annotations_for,
+    check_acl_regexes,
+    check_regex_speed,
+)
 
 UNSET = object()
 
@@ -63,18 +72,22 @@ def var_key(name):
 
 
 class Variables:
-    """The operator's variables, read through ``get``; remembers which ones were read."""
+    """The operator's variables, read through ``get``; remembers every name the run may read (``known``)."""
 
     def __init__(self, get):
         self._get = get
+        self.known = set()
 
     def value(self, name):
         """The value of ``name``, or UNSET when it is unset or null."""
+        self.known.add(name)
         value = self._get(name)
         return UNSET if value is None else value
 
     def first(self, names, default=UNSET):
         """(value, name) of the first set variable of ``names``; (default, None) when none is."""
+        names = list(names)
+        self.known.update(names)
         for name in names:
             value = self.value(name)
             if value is not UNSET:
@@ -86,7 +99,7 @@ class Variables:
         if value is UNSET:
             return {} if default is None else default
         if not isinstance(value, dict):
-            raise CatalogError("%s must be a dict, got %s" % (name, type(value).__name__))
+            raise CatalogError("%s must be a dict, got %s" % (name, a_type(value)))
         return value
 
     def pick(self, names, default=UNSET):
@@ -179,6 +192,17 @@ def lifetime_annotation(variables, chains):
 
 # --- catalogs ---------------------------------------------------------------------------------
 
+# The catalog variables, read or not (with azimuth_kubernetes_enabled false the CAPI ones are not).
+CATALOG_VARIABLES = (
+    CAPI + "_cluster_templates", CAPI + "_cluster_templates_extra", CAPI + "_cluster_template_tags",
+    CAPI + "_cluster_template_defaults", APP, APP + "_extra", CAAS + "_cluster_templates",
+    CAAS + "_cluster_templates_overrides", "community_images", "community_images_image_ids",
+    builtins.CHARTS_VERSION_VARIABLE, builtins.VERSION_RANGE_VARIABLE,
+    "ansible_init_default_collections", "ansible_init_default_playbooks",
+    # azimuth-ops' built-in catalogs, which the collection builds itself (set the variables above instead)
+    CAPI + "_cluster_templates_default", APP + "_default", CAAS + "_cluster_templates_default", "community_images_default",
+)
+
 
 def combine(base, override):
     """Recursive dict merge, as Ansible's ``combine(recursive=True)``: override wins, dicts merge."""
@@ -196,7 +220,7 @@ def catalog(variables, combined, default, extra):
     whole = variables.value(combined)
     if whole is not UNSET:
         if not isinstance(whole, dict):
-            raise CatalogError("%s must be a dict of name -> definition, got %s" % (combined, type(whole).__name__))
+            raise CatalogError("%s must be a dict of name -> definition, got %s" % (combined, a_type(whole)))
         return whole, combined
     return combine(default, variables.dict(extra)), extra
 
@@ -274,7 +298,7 @@ def split_entry(kind, name, entry, source):
     """(spec, annotations) of a catalog entry: ``{spec, annotations}``, or the old style (the spec itself)."""
     where = "%s: %s '%s'" % (source, kind, name)
     if not isinstance(entry, dict):
-        raise CatalogError("%s must be a dict with spec (and annotations), got %s" % (where, type(entry).__name__))
+        raise CatalogError("%s must be a dict with spec (and annotations), got %s" % (where, a_type(entry)))
     if "spec" not in entry:
         return strip_none(entry), {}
     unknown = sorted(set(entry) - {"spec", "annotations"})
@@ -282,19 +306,26 @@ def split_entry(kind, name, entry, source):
         raise CatalogError("%s: unknown keys %s beside spec; expected spec and annotations" % (where, ", ".join(unknown)))
     spec, annotations = entry["spec"], entry.get("annotations") or {}
     if not isinstance(spec, dict):
-        raise CatalogError("%s: spec must be a dict, got %s" % (where, type(spec).__name__))
+        raise CatalogError("%s: spec must be a dict, got %s" % (where, a_type(spec)))
     if not isinstance(annotations, dict):
-        raise CatalogError("%s: annotations must be a dict, got %s" % (where, type(annotations).__name__))
+        raise CatalogError("%s: annotations must be a dict, got %s" % (where, a_type(annotations)))
     for key, value in annotations.items():
         if not isinstance(value, str):
-            raise CatalogError("%s: annotation %s must be a string, got %s %r" % (where, key, type(value).__name__, value))
+            raise CatalogError("%s: annotation %s must be a string, got %s %r" % (where, key, a_type(value), value))
     return strip_none(spec), dict(annotations)
 
 
 def platform_type(variables, kind, name, entry, source, chains, labels):
-    """The object for one catalog entry, and where its annotations came from."""
+    """The object for one catalog entry, and where its annotations came from.
+
+    An entry with an ACL annotation of its own has that ACL and no other: its own ACL replaces the
+    inherited one whole (an inherited allow-regex left beside an own allow-list would widen it).
+    """
     spec, own = split_entry(kind, name, entry, source)
-    settings = acl_settings(variables, chains)
+    if any(annotation in own for annotation in ACL_ANNOTATIONS):
+        settings = dict((key, ("", "%s: %s '%s' annotations" % (source, kind, name))) for key in ACL_KEYS)
+    else:
+        settings = acl_settings(variables, chains)
     annotations = acl_annotations(settings)
     sources = dict((key, variable) for key, (_value, variable) in settings.items())
     if chains.lifetime is not None:
@@ -308,7 +339,7 @@ def _labels(variables):
     labels = variables.dict(LABELS)
     for key, value in labels.items():
         if not isinstance(value, str):
-            raise CatalogError("%s: label %s must be a string, got %s %r" % (LABELS, key, type(value).__name__, value))
+            raise CatalogError("%s: label %s must be a string, got %s %r" % (LABELS, key, a_type(value), value))
     return labels
 
 
@@ -327,20 +358,25 @@ def _kinds(variables):
     return kinds
 
 
-def resolve(get, names=()):
+def resolve(get, names=(), tenancy_names=()):
     """The platform types the operator's variables describe.
 
     Returns ``platform_types`` (a list of ``{kind, name, spec, annotations, labels}`` in catalog
     order: cluster templates, app templates, cluster types), ``deprecated_annotations`` (what
     ClusterTemplates dropped from the catalog get), ``manage_cluster_templates`` (false when
-    ``azimuth_kubernetes_enabled`` is false) and ``sources`` (``kind/name`` -> the variable that
-    decided each ACL key and the lifetime; null where nothing was set).
+    ``azimuth_kubernetes_enabled`` is false), ``kinds`` (the kinds the run manages, and so may
+    deprecate) and ``sources`` (``kind/name`` -> the variable that decided each ACL key and the
+    lifetime; null where nothing was set).
+
+    Every regex is searched, with a time bound, in each of ``tenancy_names`` and in strings built
+    to make it backtrack; ``names`` (every defined variable) are checked for misspellings.
     """
     variables = Variables(get)
     labels = _labels(variables)
-    result = {"platform_types": [], "sources": {}, "manage_cluster_templates": False, "deprecated_annotations": {}}
+    result = {"platform_types": [], "sources": {}, "manage_cluster_templates": False, "deprecated_annotations": {}, "kinds": []}
     prefixes = set()
     for kind, entries, source, chains_of in _kinds(variables):
+        result["kinds"].append(kind)
         for name, entry in entries.items():
             if entry is None:  # switched off in an _extra / _overrides dict
                 continue
@@ -355,7 +391,24 @@ def resolve(get, names=()):
         result["deprecated_annotations"] = acl_annotations(acl_settings(variables, capi))
         result["deprecated_annotations"][LIFETIME_ANNOTATION] = lifetime_annotation(variables, capi)[0]
     check_names(names, prefixes | known_prefixes())
+    check_spelling(names, variables.known | builtin_names(prefixes | known_prefixes()))
+    check_regexes(result, tenancy_names)
     return result
+
+
+def check_regexes(result, tenancy_names):
+    """Every regex of the run, bounded, on every tenancy name and on backtracking probes; CatalogError names the type."""
+    names = [name for name in tenancy_names or () if isinstance(name, str)]
+    try:
+        for obj in result["platform_types"]:
+            check_acl_regexes("%s '%s'" % (obj["kind"], obj["name"]), obj["annotations"], names,
+                              result["sources"]["%s/%s" % (obj["kind"], obj["name"])])
+        for key, variable in (("allow_regex", CAPI_ACL + "_tenancy_allow_regex"), ("deny_regex", CAPI_ACL + "_tenancy_deny_regex")):
+            pattern = result["deprecated_annotations"].get(CONFIG_KEYS[key])
+            if pattern:
+                check_regex_speed("the deprecated ClusterTemplates' %s (%s)" % (key, variable), pattern, names)
+    except AclError as exc:
+        raise CatalogError(str(exc))
 
 
 def known_prefixes():
@@ -365,6 +418,68 @@ def known_prefixes():
     for name in BUILTIN_CLUSTER_TYPES:
         prefixes.update(cluster_type_prefixes(name))
     return prefixes
+
+
+# Every name under these prefixes is the run's: any other is misspelt.
+OWN_PREFIXES = ("platforms_",)
+# Prefixes azimuth-ops shares with variables this collection does not read (chart versions, ...):
+# a name under them is misspelt only when it is close to a name the run reads.
+WATCHED_PREFIXES = OWN_PREFIXES + (CAPI + "_", CAAS + "_", "azimuth_max_platform_", "azimuth_kubernetes_",
+                                   "azimuth_clusters_", "community_images")
+MAX_TYPO = 2
+_PER_TYPE_SUFFIXES = ("enabled", "max_lifetime_hours", "spec", "template", "image", "git_url", "git_version", "playbook",
+                      "job_timeout_seconds", "metadata_url")
+
+
+def builtin_names(prefixes):
+    """The names of the per-type variables of ``prefixes`` (ACL keys, switches, definitions), read or not."""
+    names = set()
+    for prefix in prefixes:
+        names.update("%s_tenancy_%s" % (prefix, key) for key in ACL_KEYS)
+        names.update("%s_%s" % (prefix, suffix) for suffix in _PER_TYPE_SUFFIXES if prefix != GLOBAL_ACL)
+    names.update(builtin.entry for builtin in BUILTIN_CLUSTER_TYPES.values())
+    names.update(GLOBAL_LIFETIME)
+    names.update((KUBERNETES_ENABLED, CLUSTERS_ENABLED, CAPI_LIFETIME, LABELS, builtins.SLURM_MANILA_HOME))
+    names.update(CATALOG_VARIABLES)
+    return names
+
+
+def differences(name, other):
+    """How many characters differ between two names (inserted, deleted or replaced)."""
+    opcodes = difflib.SequenceMatcher(None, name, other).get_opcodes()
+    return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in opcodes if tag != "equal")
+
+
+def nearest(name, known):
+    """The known name ``name`` most likely misspells (at most two characters apart), or None.
+
+    ``..._enable`` is two characters from nothing but ``..._enabled``; azimuth-ops variables this
+    collection does not read (``..._jupyterhub_label``, ``..._chart_version``) are further from
+    every name it reads.  Under a prefix of the run's own, the closest name is always given.
+    """
+    for candidate in difflib.get_close_matches(name, known, n=5, cutoff=0.75):
+        if differences(name, candidate) <= MAX_TYPO:
+            return candidate
+    if name.startswith(OWN_PREFIXES):
+        own = [known_name for known_name in known if known_name.startswith(OWN_PREFIXES)]
+        return (difflib.get_close_matches(name, own, n=1, cutoff=0) or [None])[0]
+    return None
+
+
+def check_spelling(names, known):
+    """Reject defined variables with a watched prefix that the run does not read, naming the nearest it does."""
+    misspelt = []
+    for name in sorted(names):
+        if name in known or not name.startswith(WATCHED_PREFIXES):
+            continue
+        guess = nearest(name, known)
+        if guess:
+            misspelt.append("%s (did you mean %s?)" % (name, guess))
+        elif name.startswith(OWN_PREFIXES):
+            misspelt.append(name)
+    if misspelt:
+        raise CatalogError("unknown variable%s %s: the run does not read %s"
+                           % ("s" if len(misspelt) > 1 else "", ", ".join(misspelt), "them" if len(misspelt) > 1 else "it"))
 
 
 def check_names(names, prefixes):

@@ -330,7 +330,7 @@ def test_bad_entries_name_the_variable_and_the_type():
         resolve(builtins(azimuth_capi_operator_app_templates_extra={"x": "oops"}))
     with pytest.raises(c.CatalogError, match=r"ClusterType 'y': unknown keys sepc beside spec"):
         resolve(builtins(azimuth_caas_cluster_templates_overrides={"y": {"spec": {}, "sepc": {}}}))
-    with pytest.raises(c.CatalogError, match=r"AppTemplate 'z': annotation a must be a string, got int"):
+    with pytest.raises(c.CatalogError, match=r"AppTemplate 'z': annotation a must be a string, got an integer"):
         resolve(builtins(azimuth_capi_operator_app_templates_extra={"z": {"spec": {}, "annotations": {"a": 1}}}))
 
 
@@ -428,3 +428,93 @@ def test_a_definition_variable_replaces_the_builtin_definition():
     found = objects({"azimuth_caas_rstudio_template": CAAS, "azimuth_capi_operator_app_templates_argocd_spec": APP})
     assert found["ClusterType/rstudio"]["spec"] == CAAS["spec"]
     assert found["AppTemplate/argocd"]["spec"] == APP["spec"]
+
+
+# --- operator input cannot widen access or hang the portal (issue 16) ---------------------------------
+
+
+def test_an_entrys_own_acl_replaces_the_inherited_one_whole():
+    """An own allow-list must not keep the global allow-regex beside it: that would let more tenancies in."""
+    variables = builtins(
+        platforms_tenancy_allow_regex="^bio",
+        platforms_tenancy_deny_list=["banned"],
+        azimuth_capi_operator_app_templates_extra={"gpu": dict(APP, annotations={ALLOW_LIST: "physics-id"})},
+    )
+    assert annotations(variables, "AppTemplate/gpu") == dict(EMPTY_ACL, **{ALLOW_LIST: "physics-id"})
+    assert resolve(variables)["sources"]["AppTemplate/gpu"]["allow_regex"] == "azimuth_capi_operator_app_templates_extra: AppTemplate 'gpu' annotations"
+    # without an own ACL, the inherited one stays
+    assert annotations(variables, "AppTemplate/jupyterhub")[ALLOW_REGEX] == "^bio"
+
+
+def test_an_own_non_acl_annotation_keeps_the_inherited_acl():
+    variables = builtins(platforms_tenancy_allow_regex="^bio",
+                         azimuth_caas_cluster_templates_overrides={"desk": dict(CAAS, annotations={LIFETIME: "3", "x/y": "z"})})
+    assert annotations(variables, "ClusterType/desk")[ALLOW_REGEX] == "^bio"
+    assert annotations(variables, "ClusterType/desk")[LIFETIME] == "3"
+
+
+@pytest.mark.parametrize("name, value, guess", [
+    ("platforms_tenancy_deny_lists", ["x"], "platforms_tenancy_deny_list"),
+    ("platforms_tenancy_deny_regexp", "-test$", "platforms_tenancy_deny_regex"),
+    ("azimuth_capi_operator_app_templates_jupyterhub_enable", False, "azimuth_capi_operator_app_templates_jupyterhub_enabled"),
+    ("azimuth_caas_workstation_max_lifetime_hour", 3, "azimuth_caas_workstation_max_lifetime_hours"),
+    ("azimuth_max_platform_lifetime_hour", 3, "azimuth_max_platform_lifetime_hours"),
+    ("azimuth_clusters_enable", False, "azimuth_clusters_enabled"),
+    ("azimuth_caas_workstaton_enabled", False, "azimuth_caas_workstation_enabled"),
+])
+def test_a_misspelt_variable_names_the_nearest_known_one(name, value, guess):
+    with pytest.raises(c.CatalogError) as error:
+        resolve(builtins(**{name: value}))
+    assert "unknown variable %s (did you mean %s?)" % (name, guess) in str(error.value)
+
+
+def test_any_unknown_platforms_variable_is_an_error():
+    with pytest.raises(c.CatalogError, match=r"unknown variable platforms_whatever \(did you mean platforms_tenancy_"):
+        resolve(builtins(platforms_whatever=1))
+
+
+def test_the_variables_of_azimuth_ops_are_not_taken_for_misspellings():
+    """Every azimuth-ops variable with a watched prefix (those the collection does not read included) passes."""
+    listed = (Path(__file__).parent / "data" / "azimuth_ops_variables.txt").read_text().split("\n")
+    names = [line.strip() for line in listed if line.strip() and not line.startswith("#")]
+    assert len(names) > 300
+    for switch in ({}, {"azimuth_kubernetes_enabled": False}):
+        variables = dict(builtins(), **switch)
+        c.resolve(lambda name, variables=variables: variables.get(name, c.UNSET), names + list(variables))
+
+
+def test_differences_count_characters():
+    assert c.differences("deny_lists", "deny_list") == 1
+    assert c.differences("label", "enabled") > c.MAX_TYPO
+
+
+@pytest.mark.parametrize("name, pattern", [
+    ("platforms_tenancy_deny_regex", "(a+)+$"),
+    ("azimuth_capi_operator_app_templates_jupyterhub_tenancy_allow_regex", r"^(\w+\s?)*$"),
+    ("azimuth_capi_operator_cluster_template_tenancy_deny_regex", "(x+x+)+y"),
+])
+def test_a_catastrophic_regex_is_refused_naming_its_variable(name, pattern):
+    with pytest.raises(c.CatalogError) as error:
+        resolve(builtins(**{name: pattern}))
+    assert "catastrophic backtracking" in str(error.value)
+    assert "(from %s)" % name in str(error.value) or "(%s)" % name in str(error.value)
+
+
+def test_a_catastrophic_own_annotation_is_refused_naming_the_type():
+    variables = builtins(azimuth_capi_operator_app_templates_extra={"gpu": dict(APP, annotations={DENY_REGEX: "(a|aa)+$"})})
+    with pytest.raises(c.CatalogError, match=r"AppTemplate 'gpu', annotation acl.azimuth.stackhpc.com/deny-regex .*catastrophic"):
+        resolve(variables)
+
+
+def test_regexes_are_searched_in_every_tenancy_name_of_the_run():
+    variables = builtins(platforms_tenancy_allow_regex="^(physics|chemistry)$")
+    result = c.resolve(lambda name: variables.get(name, c.UNSET), list(variables), ["physics", "x" * 64])
+    assert result["platform_types"]
+    evil = builtins(platforms_tenancy_deny_regex="^(b|bb)+$")  # backtracks on a name of b's
+    with pytest.raises(c.CatalogError, match="catastrophic"):
+        c.resolve(lambda name: evil.get(name, c.UNSET), list(evil), ["b" * 40 + "!"])
+
+
+def test_the_kinds_the_run_manages():
+    assert resolve(builtins())["kinds"] == ["ClusterTemplate", "AppTemplate", "ClusterType"]
+    assert resolve(builtins(azimuth_kubernetes_enabled=False))["kinds"] == ["ClusterType"]

@@ -209,7 +209,6 @@ class TenancyRealms:
         try:
             executor.run(plan)
         except kr.Conflict:
-            self.wrote = self.wrote or executor.wrote
             raise _Settle()
         finally:
             self.wrote = self.wrote or executor.wrote

@@ -28,7 +28,7 @@ description:
   - Only these are compared and written. Settings and objects that realm admins add (their own groups,
     identity providers, mappers, clients, users, configuration keys) are left alone.
   - Which realm is whose is kept where tenants cannot write (every tenancy member is a realm admin of their
-    realm, and may change its attributes and its name): the annotations C(tenant.azimuth-cloud.io/realm) and
+    realm, and may change its attributes and its name), namely the annotations C(tenant.azimuth-cloud.io/realm) and
     C(tenant.azimuth-cloud.io/realm-id) (the realm's Keycloak ID, which a rename does not change) of the
     tenancy's namespace, the namespace labelled C(tenant.azimuth-cloud.io/id) with the tenancy's ID, which
     M(azimuth.ops.tenancy) makes. A new realm is created with an ID the module chooses and records there
@@ -37,7 +37,7 @@ description:
     C(azimuth-ops.tenancy-id=<tenancy ID>) and C(azimuth-ops.portal=<portal>). They mark the realm and scope
     O(prune), but never decide whose a realm is; changed by a realm admin, they are restored, with a warning.
     A realm made before bindings existed (by an earlier version) is bound on its next run to the tenancy its
-    C(azimuth-ops.tenancy-id) names, if no other tenancy holds it: run once after upgrading.
+    C(azimuth-ops.tenancy-id) names, if no other tenancy holds it; run once after upgrading.
   - A tenancy fails, while the others converge, when C(az-<name>) exists and is not its realm (not the
     collection's, marked for another tenancy, or bound to another tenancy's namespace), when it has no namespace,
     when two unbound realms carry its ID, and when two listed tenancies map to one realm or share an ID. The task

@@ -21,8 +21,16 @@ import copy
 import json
 
 from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as k8s
+from ansible_collections.azimuth.ops.plugins.module_utils._acl import DENY_ALL, AclError, a_type, check_acl_regexes
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
-from ansible_collections.azimuth.ops.plugins.module_utils._naming import MANAGED_BY, MANAGED_BY_LABEL
+from ansible_collections.azimuth.ops.plugins.module_utils._naming import (
+    DEFAULT_PORTAL,
+    MANAGED_BY,
+    MANAGED_BY_LABEL,
+    PORTAL_LABEL,
+    NamingError,
+    check_label_value,
+)
 
 LAST_APPLIED = "azimuth-ops.azimuth-cloud.io/last-applied"
 
@@ -62,11 +70,11 @@ def _strings(where, what, values):
     if values is None:
         return {}
     if not isinstance(values, dict):
-        raise ModuleError("%s: %s must be a dict, got %s" % (where, what, type(values).__name__))
+        raise ModuleError("%s: %s must be a dict, got %s" % (where, what, a_type(values)))
     for key, value in values.items():
         if not isinstance(value, str):
             raise ModuleError("%s: %s %s must be a string, got %s %r (quote it in YAML)"
-                              % (where, what[:-1], key, type(value).__name__, value))
+                              % (where, what[:-1], key, a_type(value), value))
     return dict(values)
 
 
@@ -79,8 +87,27 @@ def strip_none(value):
     return value
 
 
-def desired_objects(items, state="present"):
+def check_portal(portal):
+    """Raise ModuleError unless ``portal`` can be the value of the portal label."""
+    try:
+        check_label_value(PORTAL_LABEL, portal)
+    except NamingError as exc:
+        raise ModuleError("portal: %s" % exc)
+    if not portal:
+        raise ModuleError("portal must not be empty: it names the portal on every object the module writes")
+
+
+def _check_regexes(where, annotations):
+    """A regex that backtracks catastrophically would hang Azimuth's listings: refuse it before any write."""
+    try:
+        check_acl_regexes(where, annotations)
+    except AclError as exc:
+        raise ModuleError(str(exc))
+
+
+def desired_objects(items, state="present", portal=DEFAULT_PORTAL):
     """The objects the module should make (or remove), checked; raises ModuleError on bad input."""
+    check_portal(portal)
     desired, seen = [], set()
     for item in items:
         kind, name = item["kind"], item["name"]
@@ -92,6 +119,9 @@ def desired_objects(items, state="present"):
         annotations = _strings(where, "annotations", item.get("annotations"))
         if MANAGED_BY_LABEL in labels:
             raise ModuleError("%s: the label %s is set by the module" % (where, MANAGED_BY_LABEL))
+        if labels.get(PORTAL_LABEL, portal) != portal:
+            raise ModuleError("%s: the label %s is set by the module from portal (%s), not %s"
+                              % (where, PORTAL_LABEL, portal, labels[PORTAL_LABEL]))
         if LAST_APPLIED in annotations:
             raise ModuleError("%s: the annotation %s is set by the module" % (where, LAST_APPLIED))
         spec = item.get("spec")
@@ -100,7 +130,10 @@ def desired_objects(items, state="present"):
         spec = strip_none(copy.deepcopy(spec or {}))
         if kind == CLUSTER_TEMPLATE:
             spec.setdefault("deprecated", False)  # listed again: no longer deprecated
+        if state == "present":
+            _check_regexes(where, annotations)
         labels[MANAGED_BY_LABEL] = MANAGED_BY
+        labels[PORTAL_LABEL] = portal
         desired.append({"kind": kind, "name": name, "labels": labels, "annotations": annotations, "spec": spec})
     return desired
 
@@ -196,11 +229,23 @@ def create_body(item):
 
 
 def deprecation_patch(current, annotations):
-    """The merge patch that deprecates a ClusterTemplate with the current ACL ``annotations`` (None when done)."""
+    """The merge patch that takes an object out of the catalog (None when done).
+
+    A ClusterTemplate is deprecated (``spec.deprecated``, which its CRD has) with the current ACL
+    ``annotations``; an AppTemplate or ClusterType, whose CRDs have no such field, gets the ACL that
+    denies every tenancy.  The annotations join what the object records as applied, so that listing
+    it again removes those the new entry does not set.
+    """
+    kind = current.get("kind") or CLUSTER_TEMPLATE
+    annotations = annotations if kind == CLUSTER_TEMPLATE else DENY_ALL
     have = (current.get("metadata") or {}).get("annotations") or {}
     changed = dict((key, value) for key, value in annotations.items() if have.get(key) != value)
+    last = read_last_applied(current)
+    if have.get(LAST_APPLIED) and not set(annotations) <= set(last["annotations"]):
+        record = {"labels": last["labels"], "annotations": dict(last["annotations"], **annotations), "spec": last["spec"]}
+        changed[LAST_APPLIED] = last_applied_record(record)
     patch = {"metadata": {"annotations": changed}} if changed else {}
-    if (current.get("spec") or {}).get("deprecated") is not True:
+    if kind == CLUSTER_TEMPLATE and (current.get("spec") or {}).get("deprecated") is not True:
         patch["spec"] = {"deprecated": True}
     return patch or None
 
@@ -216,6 +261,22 @@ def owner_of(obj):
     return ((obj.get("metadata") or {}).get("labels") or {}).get(MANAGED_BY_LABEL)
 
 
+def portal_of(obj):
+    return ((obj.get("metadata") or {}).get("labels") or {}).get(PORTAL_LABEL)
+
+
+def in_scope(obj, portal):
+    """Whether deprecation may touch ``obj``: managed by the collection, and this portal's unless ``portal`` is None."""
+    return is_managed(obj) and (portal is None or portal_of(obj) == portal) and not obj["metadata"].get("deletionTimestamp")
+
+
+def held(obj, listed):
+    """What the summary needs of an object as the cluster holds it: kind, name, annotations, whether it is offered."""
+    offered = listed and (obj.get("spec") or {}).get("deprecated") is not True
+    view_ = view(obj)
+    return {"kind": obj.get("kind"), "name": obj["metadata"]["name"], "annotations": view_["annotations"], "offered": offered}
+
+
 def view(obj):
     """What the diff shows of an object: its labels, annotations (without LAST_APPLIED) and spec."""
     if obj is None:
@@ -229,8 +290,9 @@ class Plan:
     """The actions, per-item results and diff that ``plan`` decides."""
 
     def __init__(self):
-        self.actions, self.results, self.deprecated, self.warnings = [], [], [], []
+        self.actions, self.results, self.deprecated, self.retired, self.warnings = [], [], [], [], []
         self.before, self.after = {}, {}
+        self.held = {}  # (kind, name) -> the object as the cluster holds it after the run
 
     def add(self, action, kind, name, before, after, **details):
         self.actions.append(dict(action=action, kind=kind, name=name, **details))
@@ -244,27 +306,40 @@ class Plan:
         count = self.count
         totals = dict(platform_types=len(self.results), created=count("created"), updated=count("updated"),
                       deleted=count("deleted"), unchanged=sum(1 for r in self.results if not r["changed"]),
-                      deprecated=len(self.deprecated))
-        return dict(actions=self.actions, results=self.results, deprecated=self.deprecated, totals=totals,
-                    diff=dict(before=self.before, after=self.after), warnings=self.warnings)
+                      deprecated=len(self.deprecated), retired=len(self.retired))
+        objects = [held(obj, listed) for obj, listed in self.held.values()]
+        return dict(actions=self.actions, results=self.results, deprecated=self.deprecated, retired=self.retired,
+                    totals=totals, objects=objects, diff=dict(before=self.before, after=self.after), warnings=self.warnings)
 
 
-def _plan_present(todo, item, existing):
+def check_owner(item, existing):
+    """Raise ModuleError unless the module may change ``existing``: not another tool's, nor another portal's."""
     where = describe(item["kind"], item["name"])
-    if existing is None:
-        body = create_body(item)
-        todo.add("create", item["kind"], item["name"], None, body, body=body, item=item)
-        return "created"
     owner = owner_of(existing)
     if owner and owner != MANAGED_BY:
         raise ModuleError("%s is managed by %s (label %s); it is not the collection's to change"
                           % (where, owner, MANAGED_BY_LABEL))
+    portal, wanted = portal_of(existing), item["labels"][PORTAL_LABEL]
+    if owner and portal and portal != wanted:
+        raise ModuleError("%s belongs to the portal %s (label %s=%s), not to %s; it is not this run's to change"
+                          % (where, portal, PORTAL_LABEL, portal, wanted))
     if (existing.get("metadata") or {}).get("deletionTimestamp"):
         raise ModuleError("%s is being deleted; run again once it is gone" % where)
+
+
+def _plan_present(todo, item, existing):
+    key = (item["kind"], item["name"])
+    if existing is None:
+        body = create_body(item)
+        todo.add("create", item["kind"], item["name"], None, body, body=body, item=item)
+        todo.held[key] = (body, True)
+        return "created"
+    check_owner(item, existing)
     patch = object_patch(item, existing)
+    todo.held[key] = (apply_patch(existing, patch or {}), True)
     if not patch:
         return "unchanged"
-    todo.add("patch", item["kind"], item["name"], existing, apply_patch(existing, patch), patch=patch, current=existing, item=item)
+    todo.add("patch", item["kind"], item["name"], existing, todo.held[key][0], patch=patch, current=existing, item=item)
     return "updated"
 
 
@@ -275,28 +350,39 @@ def _plan_absent(todo, item, existing):
         todo.warnings.append("%s is not managed by %s (label %s); left alone"
                              % (describe(item["kind"], item["name"]), MANAGED_BY, MANAGED_BY_LABEL))
         return "absent"
+    if portal_of(existing) not in (None, item["labels"][PORTAL_LABEL]):
+        todo.warnings.append("%s belongs to the portal %s (label %s); left alone"
+                             % (describe(item["kind"], item["name"]), portal_of(existing), PORTAL_LABEL))
+        return "absent"
     todo.add("delete", item["kind"], item["name"], existing, None, uid=(existing.get("metadata") or {}).get("uid"))
     return "deleted"
 
 
 def _plan_deprecations(todo, desired, candidates, annotations):
-    """Deprecate the managed ClusterTemplates among ``candidates`` that are not listed."""
-    listed = set(item["name"] for item in desired if item["kind"] == CLUSTER_TEMPLATE)
-    for obj in sorted(candidates, key=lambda o: o["metadata"]["name"]):
-        name = obj["metadata"]["name"]
-        if name in listed or not is_managed(obj) or obj["metadata"].get("deletionTimestamp"):
-            continue
-        patch = deprecation_patch(obj, annotations)
-        if patch:
-            todo.add("deprecate", CLUSTER_TEMPLATE, name, obj, apply_patch(obj, patch), patch=patch, current=obj)
-            todo.deprecated.append(name)
+    """Take the managed objects among ``candidates`` (kind -> objects in scope) that are not listed out of the catalog."""
+    listed = set((item["kind"], item["name"]) for item in desired)
+    for kind in sorted(candidates):
+        for obj in sorted(candidates[kind], key=lambda o: o["metadata"]["name"]):
+            name = obj["metadata"]["name"]
+            if (kind, name) in listed or not is_managed(obj) or obj["metadata"].get("deletionTimestamp"):
+                continue
+            obj = dict(obj, kind=kind)
+            patch = deprecation_patch(obj, annotations)
+            todo.held[(kind, name)] = (apply_patch(obj, patch or {}), False)
+            if patch:
+                todo.add("deprecate", kind, name, obj, todo.held[(kind, name)][0], patch=patch, current=obj)
+                if kind == CLUSTER_TEMPLATE:
+                    todo.deprecated.append(name)
+                else:
+                    todo.retired.append(dict(kind=kind, name=name))
 
 
 def plan(desired, existing, state="present", deprecation_candidates=None, deprecated_annotations=None):
-    """What to do, as a dict: ``actions``, ``results`` (one per item, in order), ``deprecated``, ``totals``, ``diff``.
+    """What to do, as a dict: ``actions``, ``results`` (one per item, in order), ``deprecated`` (ClusterTemplates),
+    ``retired`` (AppTemplates and ClusterTypes given the ACL that denies all), ``totals``, ``objects``, ``diff``.
 
     ``existing`` maps (kind, name) to the object read from the cluster; ``deprecation_candidates``
-    are the ClusterTemplates that may be deprecated (None: deprecate nothing).
+    maps each kind that may be deprecated to its objects in scope (None: deprecate nothing).
     """
     todo = Plan()
     for item in desired:
@@ -330,6 +416,21 @@ def with_resource_version(patch, current):
     return body
 
 
+class Scope:
+    """Which objects deprecation may touch: managed ones of ``kinds``, of ``portal`` (None: every portal's),
+    that ``selector`` (a label selector, or None) matches."""
+
+    def __init__(self, kinds, portal=DEFAULT_PORTAL, selector=None):
+        self.kinds = [kind for kind in KINDS if kind in kinds]
+        self.portal, self.selector = portal, selector or None
+
+    def label_selector(self):
+        parts = ["%s=%s" % (MANAGED_BY_LABEL, MANAGED_BY)]
+        if self.portal is not None:
+            parts.append("%s=%s" % (PORTAL_LABEL, self.portal))
+        return ",".join(parts + ([self.selector] if self.selector else []))
+
+
 class Reconciler:
     """Lists each kind once, plans, and (unless checking) writes what differs.
 
@@ -342,26 +443,30 @@ class Reconciler:
         self.kube = kube
         self.attempts = attempts
 
-    def read(self, desired, deprecate, selector):
-        """(existing objects by (kind, name), the ClusterTemplates that may be deprecated or None)."""
+    def read(self, desired, scope):
+        """(existing objects by (kind, name), kind -> the objects in ``scope`` that may be deprecated, or None)."""
         existing = {}
         kinds = [kind for kind in KINDS if any(item["kind"] == kind for item in desired)]
         for kind in kinds:
             for obj in self.kube.list(kind):
                 existing[(kind, obj["metadata"]["name"])] = obj
-        candidates = None
-        if deprecate:
-            if CLUSTER_TEMPLATE in kinds and not selector:
-                candidates = [obj for (kind, _name), obj in existing.items() if kind == CLUSTER_TEMPLATE]
+        if scope is None:
+            return existing, None
+        candidates = {}
+        for kind in scope.kinds:
+            if kind in kinds and not scope.selector:
+                listed = [obj for (of_kind, _name), obj in existing.items() if of_kind == kind]
             else:
-                scope = "%s=%s" % (MANAGED_BY_LABEL, MANAGED_BY) + ("," + selector if selector else "")
-                candidates = self.kube.list(CLUSTER_TEMPLATE, scope)
+                listed = self.kube.list(kind, scope.label_selector())
+            candidates[kind] = [obj for obj in listed if in_scope(obj, scope.portal)]
         return existing, candidates
 
-    def run(self, items, state, deprecate, selector, deprecated_annotations, check_mode):
-        desired = desired_objects(items, state)
+    def run(self, items, state, scope, deprecated_annotations, check_mode, portal=DEFAULT_PORTAL):
+        """``scope``: a ``Scope`` (what may be deprecated), None to deprecate nothing."""
+        desired = desired_objects(items, state, portal)
         deprecated_annotations = _strings("deprecated_annotations", "annotations", deprecated_annotations)
-        existing, candidates = self.read(desired, deprecate and state == "present", selector)
+        _check_regexes("deprecated_annotations", deprecated_annotations)
+        existing, candidates = self.read(desired, scope if state == "present" else None)
         result = plan(desired, existing, state, candidates, deprecated_annotations)
         if not check_mode:
             self.apply(result["actions"])
@@ -395,8 +500,10 @@ class Reconciler:
 
     def _deprecate(self, action):
         annotations = dict((action["patch"].get("metadata") or {}).get("annotations") or {})
-        self._patch_until_done(action["kind"], action["name"], action["current"],
-                               lambda obj: deprecation_patch(obj, annotations))
+        annotations.pop(LAST_APPLIED, None)
+        kind = action["kind"]
+        self._patch_until_done(kind, action["name"], action["current"],
+                               lambda obj: deprecation_patch(dict(obj, kind=kind), annotations))
 
     def _delete(self, action):
         self.kube.delete(action["kind"], action["name"], action["uid"])

@@ -15,18 +15,27 @@ author: azimuth.ops contributors (@azimuth-cloud)
 description:
   - Reconciles a list of platform types in one call. C(ClusterTemplate) and C(AppTemplate) are
     C(azimuth.stackhpc.com/v1alpha1), C(ClusterType) is C(caas.azimuth.stackhpc.com/v1alpha1); all are
-    cluster-scoped. Each gets the label C(app.kubernetes.io/managed-by=azimuth-ops).
+    cluster-scoped. Each gets the labels C(app.kubernetes.io/managed-by=azimuth-ops) and
+    C(azimuth-ops.azimuth-cloud.io/portal=<portal>) (O(portal)), the portal's identity.
   - One list request per kind, then only the writes that differ. Changes are JSON merge patches of what
     the module owns, which is what it applied last time (recorded, as C(kubectl apply) does, in the annotation
     C(azimuth-ops.azimuth-cloud.io/last-applied)). Labels, annotations and spec fields set by others are kept;
     a field the module set before and is no longer given is removed.
   - An existing object without the managed-by label (for example one applied by azimuth-ops) is adopted. One
-    labelled as managed by another tool is an error, reported before anything is written.
-  - ClusterTemplates are never deleted when dropped from the list (clusters may still use them). With
-    O(deprecate_missing), each ClusterTemplate labelled C(app.kubernetes.io/managed-by=azimuth-ops) that is not
-    listed gets O(deprecated_annotations) (the current ACL annotations of cluster templates) and C(spec.deprecated=true),
-    as azimuth-ops does. A listed ClusterTemplate gets C(spec.deprecated=false) unless its spec says otherwise.
-    AppTemplates and ClusterTypes that are not listed are left alone.
+    labelled as managed by another tool, or managed by the collection for another portal, is an error, reported
+    before anything is written.
+  - Objects dropped from the list are never deleted (platforms may still use them). With O(deprecate_missing),
+    each object of the O(deprecate_kinds) labelled C(app.kubernetes.io/managed-by=azimuth-ops) and with this
+    O(portal) that is not listed is taken out of the catalog. A ClusterTemplate gets O(deprecated_annotations) (the
+    current ACL annotations of cluster templates) and C(spec.deprecated=true), as azimuth-ops does; a listed
+    ClusterTemplate gets C(spec.deprecated=false) unless its spec says otherwise. The AppTemplate and ClusterType
+    CRDs have no C(deprecated) field, so an AppTemplate or ClusterType gets the ACL that denies every tenancy
+    (C(acl.azimuth.stackhpc.com/deny-regex=.*), the other three empty): Azimuth then offers it to no tenancy,
+    while platforms made from it can still be deleted (Azimuth's CaaS delete skips the ACL). Listed again, it gets
+    its ACL back.
+  - Every allow-regex and deny-regex annotation is searched, with a time bound, in strings built to make a pattern
+    backtrack; one that backtracks catastrophically is refused before anything is written, as Azimuth, which searches
+    it without a time limit, would hang listing platform types.
   - Writes ask the API server for strict field validation, so a misspelt spec field is an error naming the
     object and the field rather than a field silently dropped.
 attributes:
@@ -42,18 +51,33 @@ attributes:
     description: Returns the labels, annotations and spec of every object that changes, before and after.
     support: full
 options:
+  deprecate_all_portals:
+    description:
+      - Deprecate managed objects that are not listed whatever their portal, those of other portals and those written
+        before the collection labelled its objects with their portal, as this module did before it had O(portal).
+      - By default only objects labelled C(azimuth-ops.azimuth-cloud.io/portal=<portal>) are deprecated.
+    type: bool
+    default: false
+  deprecate_kinds:
+    description:
+      - The kinds whose unlisted objects O(deprecate_missing) takes out of the catalog. Leave out a kind whose CRD is
+        not installed (the P(azimuth.ops.platform_catalog#lookup) lookup's C(kinds) are those the configuration manages).
+    type: list
+    elements: str
+    choices: [AppTemplate, ClusterTemplate, ClusterType]
+    default: [AppTemplate, ClusterTemplate, ClusterType]
   deprecate_missing:
     description:
-      - Deprecate the managed ClusterTemplates that are not listed (see the description).
+      - Take the managed objects of this O(portal) and of the O(deprecate_kinds) that are not listed out of the catalog
+        (see the description).
       - Only with O(state=present).
     type: bool
     default: true
   deprecate_selector:
     description:
-      - A label selector (Kubernetes syntax) that limits O(deprecate_missing) to the managed ClusterTemplates it
-        matches, for several portals (or environments) sharing one cluster, each labelling its objects with
-        O(platform_types[].labels).
-      - Costs one more list request.
+      - A label selector (Kubernetes syntax) that narrows O(deprecate_missing) further, to the managed objects of this
+        O(portal) it matches.
+      - Costs one more list request per kind in O(deprecate_kinds).
     type: str
   deprecated_annotations:
     description:
@@ -82,7 +106,10 @@ options:
         required: true
         choices: [AppTemplate, ClusterTemplate, ClusterType]
       labels:
-        description: More labels. Values must be strings. C(app.kubernetes.io/managed-by) is set by the module.
+        description:
+          - More labels. Values must be strings. C(app.kubernetes.io/managed-by) and
+            C(azimuth-ops.azimuth-cloud.io/portal) are set by the module (the latter may be given only with the value
+            of O(portal)).
         type: dict
         default: {}
       name:
@@ -94,11 +121,20 @@ options:
           - The object's spec, as the operator's CRD defines it. Required with O(state=present).
           - Null values leave the field out (a JSON merge patch cannot store a null).
         type: dict
+  portal:
+    description:
+      - The portal whose platform types these are, set on each as the label C(azimuth-ops.azimuth-cloud.io/portal).
+        Deprecation touches only the objects of this portal (unless O(deprecate_all_portals)), and an object of
+        another portal is not changed.
+      - Objects written before the collection set this label have none, so they are not deprecated until a run that
+        lists them labels them (or a run with O(deprecate_all_portals)).
+    type: str
+    default: azimuth
   state:
     description:
       - V(present) creates or updates the listed platform types.
-      - V(absent) deletes the listed platform types that are labelled as managed by the collection; others are
-        left alone with a warning. Nothing is deprecated.
+      - V(absent) deletes the listed platform types that are labelled as managed by the collection (and not of
+        another portal); others are left alone with a warning. Nothing is deprecated.
     type: str
     default: present
     choices: [absent, present]
@@ -107,7 +143,8 @@ extends_documentation_fragment:
 notes:
   - Needs C(list), C(get), C(create) and C(patch) (and C(delete) for O(state=absent)) on the three resources.
   - A missing CRD ends the task, before anything is written, naming the CRD and the operator that installs it.
-  - A no-op run costs one list request per kind listed (plus one with O(deprecate_selector)) and writes nothing.
+  - A no-op run costs one list request per kind listed, plus one per kind in O(deprecate_kinds) that is not listed
+    (with O(deprecate_selector), per kind in O(deprecate_kinds)), and writes nothing.
 seealso:
   - plugin: azimuth.ops.acl_annotations
     plugin_type: filter
@@ -147,6 +184,12 @@ EXAMPLES = r"""
             kubernetesVersion: 1.34.12
     deprecated_annotations: "{{ {} | azimuth.ops.acl_annotations }}"
 
+- name: The platform types of the staging portal; deprecate only its own, never another portal's
+  azimuth.ops.platform_types:
+    portal: staging
+    platform_types: "{{ staging_platform_types }}"
+    deprecate_kinds: [ClusterTemplate, AppTemplate, ClusterType]
+
 - name: Remove an app template
   azimuth.ops.platform_types:
     platform_types:
@@ -159,6 +202,7 @@ EXAMPLES = r"""
     catalog: "{{ lookup('azimuth.ops.platform_catalog') }}"
   azimuth.ops.platform_types:
     platform_types: "{{ catalog.platform_types }}"
+    deprecate_kinds: "{{ catalog.kinds }}"
     deprecated_annotations: "{{ catalog.deprecated_annotations }}"
 
 - name: Set the Kubernetes connection once for the collection's Kubernetes modules
@@ -178,6 +222,48 @@ deprecated:
   type: list
   elements: str
   sample: [kube-1-32-10]
+objects:
+  description:
+    - Every platform type of the run as the cluster holds it after the run (predicted in check mode), the listed
+      ones and those in the deprecation scope, for reports such as which tenancy may use what.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    annotations:
+      description: Its annotations (without the module's record of what it applied).
+      type: dict
+    kind:
+      description: The kind.
+      type: str
+    name:
+      description: The name.
+      type: str
+    offered:
+      description: Whether the portal offers it (listed and not deprecated); a deprecated or retired one is not.
+      type: bool
+  sample:
+    - kind: AppTemplate
+      name: jupyterhub
+      annotations: {acl.azimuth.stackhpc.com/deny-regex: "-test$"}
+      offered: true
+    - kind: ClusterType
+      name: rstudio
+      annotations: {acl.azimuth.stackhpc.com/deny-regex: ".*"}
+      offered: false
+retired:
+  description: The AppTemplates and ClusterTypes that O(deprecate_missing) gave the ACL that denies every tenancy.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: The kind.
+      type: str
+    name:
+      description: The name.
+      type: str
+  sample: [{kind: ClusterType, name: rstudio}]
 diff:
   description: In diff mode, the objects that change (C(kind/name)), before and after (V(null) where the object does not exist).
   returned: when diff mode is on
@@ -218,14 +304,17 @@ platform_types:
   sample:
     - {kind: AppTemplate, name: jupyterhub, action: created, changed: true}
 totals:
-  description: How many platform types were listed, created, updated, deleted, left unchanged, and how many ClusterTemplates deprecated.
+  description:
+    - How many platform types were listed, created, updated, deleted, left unchanged, how many ClusterTemplates deprecated,
+      and how many AppTemplates and ClusterTypes retired.
   returned: always
   type: dict
-  sample: {platform_types: 3, created: 1, updated: 1, deleted: 0, unchanged: 1, deprecated: 0}
+  sample: {platform_types: 3, created: 1, updated: 1, deleted: 0, unchanged: 1, deprecated: 0, retired: 0}
 """
 
 from ansible_collections.azimuth.ops.plugins.module_utils._kubernetes import KubernetesModule
-from ansible_collections.azimuth.ops.plugins.module_utils._platform_types import KINDS, CustomObjects, Reconciler
+from ansible_collections.azimuth.ops.plugins.module_utils._naming import DEFAULT_PORTAL
+from ansible_collections.azimuth.ops.plugins.module_utils._platform_types import KINDS, CustomObjects, Reconciler, Scope
 
 PLATFORM_TYPE_OPTIONS = dict(
     annotations=dict(type="dict", default={}),
@@ -238,21 +327,29 @@ PLATFORM_TYPE_OPTIONS = dict(
 
 class PlatformTypesModule(KubernetesModule):
     argument_spec = dict(
+        deprecate_all_portals=dict(type="bool", default=False),
+        deprecate_kinds=dict(type="list", elements="str", choices=sorted(KINDS), default=sorted(KINDS)),
         deprecate_missing=dict(type="bool", default=True),
         deprecate_selector=dict(type="str"),
         deprecated_annotations=dict(type="dict", default={}),
         platform_types=dict(type="list", elements="dict", required=True, options=PLATFORM_TYPE_OPTIONS),
+        portal=dict(type="str", default=DEFAULT_PORTAL),
         state=dict(type="str", default="present", choices=["absent", "present"]),
     )
 
     def run(self):
+        params = self.params
+        scope = None
+        if params["deprecate_missing"]:
+            scope = Scope(params["deprecate_kinds"], None if params["deprecate_all_portals"] else params["portal"],
+                          params["deprecate_selector"])
         outcome = Reconciler(CustomObjects(self.api)).run(
-            self.params["platform_types"], self.params["state"], self.params["deprecate_missing"],
-            self.params["deprecate_selector"], self.params["deprecated_annotations"], self.check_mode)
+            params["platform_types"], params["state"], scope, params["deprecated_annotations"], self.check_mode,
+            params["portal"])
         for warning in outcome["warnings"]:
             self.module.warn(warning)
-        result = dict(changed=bool(outcome["actions"]), platform_types=outcome["results"],
-                      deprecated=outcome["deprecated"], totals=outcome["totals"])
+        result = dict(changed=bool(outcome["actions"]), platform_types=outcome["results"], deprecated=outcome["deprecated"],
+                      retired=outcome["retired"], objects=outcome["objects"], totals=outcome["totals"])
         if self.diff_mode:
             result["diff"] = outcome["diff"]
         return result

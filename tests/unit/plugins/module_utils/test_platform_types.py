@@ -8,7 +8,8 @@ import pytest
 from ansible_collections.azimuth.ops.plugins.module_utils import _platform_types as p
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
 
-MANAGED = {"app.kubernetes.io/managed-by": "azimuth-ops"}
+PORTAL = "azimuth-ops.azimuth-cloud.io/portal"
+MANAGED = {"app.kubernetes.io/managed-by": "azimuth-ops", PORTAL: "azimuth"}
 ACL = {"acl.azimuth.stackhpc.com/allow-list": "t1", "acl.azimuth.stackhpc.com/deny-list": ""}
 
 
@@ -79,8 +80,10 @@ class FakeCluster:
         return [call for call in self.calls if call[0] in ("create", "patch", "delete")]
 
 
-def run(cluster, items, state="present", deprecate=True, selector=None, deprecated_annotations=None, check_mode=False):
-    return p.Reconciler(cluster).run(items, state, deprecate, selector, deprecated_annotations or {}, check_mode)
+def run(cluster, items, state="present", deprecate=True, selector=None, deprecated_annotations=None, check_mode=False,
+        portal="azimuth", kinds=tuple(p.KINDS), all_portals=False):
+    scope = p.Scope(kinds, None if all_portals else portal, selector) if deprecate else None
+    return p.Reconciler(cluster).run(items, state, scope, deprecated_annotations or {}, check_mode, portal)
 
 
 # --- desired state ---------------------------------------------------------------------------------
@@ -93,8 +96,8 @@ def test_desired_objects_get_the_managed_by_label_and_clustertemplates_are_not_d
 
 
 @pytest.mark.parametrize("bad, message", [
-    (item(annotations={"a": 1}), "AppTemplate 'jupyterhub': annotation a must be a string, got int 1 (quote it in YAML)"),
-    (item(labels={"l": True}), "AppTemplate 'jupyterhub': label l must be a string, got bool True"),
+    (item(annotations={"a": 1}), "AppTemplate 'jupyterhub': annotation a must be a string, got an integer 1 (quote it in YAML)"),
+    (item(labels={"l": True}), "AppTemplate 'jupyterhub': label l must be a string, got true/false True"),
     (item(labels={"app.kubernetes.io/managed-by": "me"}), "the label app.kubernetes.io/managed-by is set by the module"),
     (item(annotations={p.LAST_APPLIED: "{}"}), "the annotation %s is set by the module" % p.LAST_APPLIED),
     (dict(item(), spec=None), "AppTemplate 'jupyterhub' has no spec"),
@@ -168,7 +171,7 @@ def test_plan_creates_updates_and_leaves_alone():
     result = p.plan([new, same, changed], existing)
     assert [(r["name"], r["action"], r["changed"]) for r in result["results"]] == [
         ("new", "created", True), ("same", "unchanged", False), ("changed", "updated", True)]
-    assert result["totals"] == {"platform_types": 3, "created": 1, "updated": 1, "deleted": 0, "unchanged": 1, "deprecated": 0}
+    assert result["totals"] == {"platform_types": 3, "created": 1, "updated": 1, "deleted": 0, "unchanged": 1, "deprecated": 0, "retired": 0}
     assert result["diff"]["before"]["AppTemplate/new"] is None
     assert result["diff"]["after"]["AppTemplate/changed"]["annotations"] == ACL  # the record is not shown
 
@@ -186,15 +189,19 @@ def test_plan_deprecates_only_managed_unlisted_clustertemplates_with_the_current
     [desired] = p.desired_objects([listed])
     old = p.create_body(p.desired_objects([item("ClusterTemplate", "kube-old", {"label": "old", "values": {}})])[0])
     foreign = {"kind": "ClusterTemplate", "metadata": {"name": "by-hand", "labels": {}}, "spec": {"label": "x", "values": {}}}
-    result = p.plan([desired], {}, deprecation_candidates=[old, foreign], deprecated_annotations=ACL)
+    result = p.plan([desired], {}, deprecation_candidates={"ClusterTemplate": [old, foreign]}, deprecated_annotations=ACL)
     assert result["deprecated"] == ["kube-old"]
     [action] = [a for a in result["actions"] if a["action"] == "deprecate"]
-    assert action["patch"] == {"metadata": {"annotations": ACL}, "spec": {"deprecated": True}}
+    annotations = dict(action["patch"]["metadata"]["annotations"])
+    record = json.loads(annotations.pop(p.LAST_APPLIED))  # so that listing it again removes them
+    assert annotations == ACL and set(ACL) <= set(record["annotations"])
+    assert action["patch"]["spec"] == {"deprecated": True}
     # done once: a second plan on the deprecated template does nothing
     deprecated = p.apply_patch(old, action["patch"])
-    assert p.plan([desired], {}, deprecation_candidates=[deprecated], deprecated_annotations=ACL)["deprecated"] == []
+    assert p.plan([desired], {}, deprecation_candidates={"ClusterTemplate": [deprecated]}, deprecated_annotations=ACL)["deprecated"] == []
     # a new ACL reaches the deprecated template too
-    again = p.plan([desired], {}, deprecation_candidates=[deprecated], deprecated_annotations=dict(ACL, **{"acl.azimuth.stackhpc.com/allow-list": "t2"}))
+    again = p.plan([desired], {}, deprecation_candidates={"ClusterTemplate": [deprecated]},
+                   deprecated_annotations=dict(ACL, **{"acl.azimuth.stackhpc.com/allow-list": "t2"}))
     assert again["deprecated"] == ["kube-old"]
     assert again["actions"][-1]["patch"] == {"metadata": {"annotations": {"acl.azimuth.stackhpc.com/allow-list": "t2"}}}
 
@@ -243,7 +250,7 @@ def test_deprecation_with_a_selector_lists_only_its_scope():
     cluster = FakeCluster([mine, other])
     result = run(cluster, [item()], selector="portal=a", deprecated_annotations=ACL)
     assert result["deprecated"] == ["mine"]
-    assert ("list", "ClusterTemplate", "app.kubernetes.io/managed-by=azimuth-ops,portal=a") in cluster.calls
+    assert ("list", "ClusterTemplate", "app.kubernetes.io/managed-by=azimuth-ops,%s=azimuth,portal=a" % PORTAL) in cluster.calls
     assert cluster.objects[("ClusterTemplate", "mine")]["spec"]["deprecated"] is True
     assert cluster.objects[("ClusterTemplate", "other")]["spec"]["deprecated"] is False
 
@@ -298,3 +305,71 @@ def test_rejected_names_the_fields():
                            "details": {"causes": [{"reason": "FieldValueRequired", "message": "Required value", "field": "spec.label"},
                                                   {"reason": "FieldValueInvalid", "message": "spec.values: Invalid value", "field": "spec.values"}]}})
     assert p.rejected(Exc()) == "spec.label: Required value; spec.values: Invalid value"
+
+
+# --- the portal's own objects, and what leaves the catalog (issue 16) -------------------------------
+
+
+def app(name, portal="azimuth", annotations=None):
+    return p.create_body(p.desired_objects([item(name=name, annotations=annotations)], portal=portal)[0])
+
+
+def test_an_unlisted_app_template_or_cluster_type_of_this_portal_is_retired_with_an_acl_that_denies_all():
+    kept, dropped, elsewhere = app("kept"), app("dropped", annotations=ACL), app("elsewhere", portal="staging")
+    cluster = FakeCluster([kept, dropped, elsewhere])
+    predicted = run(cluster, [item(name="kept")], check_mode=True)
+    assert cluster.writes() == []
+    result = run(cluster, [item(name="kept")])
+    assert result["retired"] == predicted["retired"] == [{"kind": "AppTemplate", "name": "dropped"}]
+    assert result["totals"]["retired"] == 1
+    annotations = cluster.objects[("AppTemplate", "dropped")]["metadata"]["annotations"]
+    assert dict((k, v) for k, v in annotations.items() if k.startswith("acl.")) == p.DENY_ALL
+    assert cluster.objects[("AppTemplate", "elsewhere")]["metadata"]["annotations"] == elsewhere["metadata"]["annotations"]
+    # what the cluster holds after the run: the retired one is not offered
+    held = dict((o["name"], o) for o in result["objects"])
+    assert held["kept"]["offered"] is True and held["dropped"]["offered"] is False and "elsewhere" not in held
+    assert result["objects"] == predicted["objects"]
+    cluster.calls = []
+    again = run(cluster, [item(name="kept")])
+    assert again["retired"] == [] and cluster.writes() == []
+    # listed again: its own ACL comes back, the deny-all regex goes
+    run(cluster, [item(name="dropped", annotations={"acl.azimuth.stackhpc.com/allow-list": "t1"}), item(name="kept")])
+    annotations = cluster.objects[("AppTemplate", "dropped")]["metadata"]["annotations"]
+    assert annotations["acl.azimuth.stackhpc.com/allow-list"] == "t1" and "acl.azimuth.stackhpc.com/deny-regex" not in annotations
+
+
+def test_deprecation_touches_only_this_portals_objects_unless_all_portals():
+    old, other, unlabelled = app("old"), app("other", portal="staging"), app("unlabelled")
+    del unlabelled["metadata"]["labels"][PORTAL]  # written before the collection had portals
+    cluster = FakeCluster([old, other, unlabelled])
+    assert [r["name"] for r in run(cluster, [item(name="new")])["retired"]] == ["old"]
+    assert [r["name"] for r in run(cluster, [item(name="new")], all_portals=True)["retired"]] == ["other", "unlabelled"]
+
+
+def test_only_the_kinds_asked_are_deprecated_and_listed():
+    cluster = FakeCluster([app("old")])
+    result = run(cluster, [item("ClusterType", "ws", {"gitUrl": "g"})], kinds=["ClusterType"])
+    assert result["retired"] == [] and [c[1] for c in cluster.calls if c[0] == "list"] == ["ClusterType"]
+
+
+def test_another_portals_object_is_not_changed():
+    cluster = FakeCluster([app("jupyterhub", portal="staging")])
+    with pytest.raises(ModuleError, match="AppTemplate 'jupyterhub' belongs to the portal staging .* not to azimuth"):
+        run(cluster, [item(annotations=ACL)])
+    assert cluster.writes() == []
+
+
+def test_the_portal_label_is_the_modules():
+    [desired] = p.desired_objects([item(labels={PORTAL: "sandbox"})], portal="sandbox")
+    assert desired["labels"][PORTAL] == "sandbox"
+    with pytest.raises(ModuleError, match="the label %s is set by the module from portal" % PORTAL):
+        p.desired_objects([item(labels={PORTAL: "other"})], portal="sandbox")
+    with pytest.raises(ModuleError, match="portal: label"):
+        p.desired_objects([item()], portal="not a label value")
+
+
+def test_a_catastrophic_regex_annotation_is_refused_before_any_write():
+    cluster = FakeCluster()
+    with pytest.raises(ModuleError, match=r"AppTemplate 'jupyterhub', annotation acl.azimuth.stackhpc.com/allow-regex: .*catastrophic"):
+        run(cluster, [item(annotations={"acl.azimuth.stackhpc.com/allow-regex": "(a+)+$"})])
+    assert cluster.calls == []

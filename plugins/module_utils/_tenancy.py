@@ -16,17 +16,20 @@ from ansible_collections.azimuth.ops.plugins.module_utils import _cloud_credenti
 from ansible_collections.azimuth.ops.plugins.module_utils._kubernetes import AlreadyExists, retry_on_conflict
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
 from ansible_collections.azimuth.ops.plugins.module_utils._naming import (
+    DEFAULT_PORTAL,
     MANAGED_BY,
     MANAGED_BY_LABEL,
     OIDC_GROUP_ANNOTATION,
+    PORTAL_LABEL,
     TENANCY_ID_LABEL,
     TENANCY_NAME_ANNOTATION,
     NamingError,
+    check_label_value,
     tenancy_id_label,
     tenancy_namespace,
 )
 
-RESERVED_LABELS = (TENANCY_ID_LABEL, MANAGED_BY_LABEL)
+RESERVED_LABELS = (TENANCY_ID_LABEL, MANAGED_BY_LABEL, PORTAL_LABEL)
 RESERVED_ANNOTATIONS = (TENANCY_NAME_ANNOTATION, OIDC_GROUP_ANNOTATION)
 
 
@@ -53,12 +56,23 @@ def _credential(tenancy, credential):
     )
 
 
-def desired_tenancies(tenancies):
+def check_portal(portal):
+    """Raise ModuleError unless ``portal`` can be the value of the portal label."""
+    try:
+        check_label_value(PORTAL_LABEL, portal)
+    except NamingError as exc:
+        raise ModuleError("portal: %s" % exc)
+    if not portal:
+        raise ModuleError("portal must not be empty: it names the portal on every object the module writes")
+
+
+def desired_tenancies(tenancies, portal=DEFAULT_PORTAL):
     """Validate the input and return, per tenancy, what its namespace (and Secret) should carry.
 
     Raises ModuleError before anything is read or written for a name or ID that sanitises to
     nothing, reserved, or invalid labels or annotations, and two tenancies that share a namespace or an ID.
     """
+    check_portal(portal)
     desired = []
     by_namespace = {}
     by_id = {}
@@ -74,6 +88,7 @@ def desired_tenancies(tenancies):
         labels = _string_values(tenancy.get("labels"), "label", tenancy, RESERVED_LABELS)
         labels[TENANCY_ID_LABEL] = id_label
         labels[MANAGED_BY_LABEL] = MANAGED_BY
+        labels[PORTAL_LABEL] = portal
         annotations = _string_values(tenancy.get("annotations"), "annotation", tenancy, RESERVED_ANNOTATIONS)
         annotations[TENANCY_NAME_ANNOTATION] = tenancy["name"]
         annotations[OIDC_GROUP_ANNOTATION] = tenancy.get("oidc_group") or None
@@ -115,6 +130,18 @@ def _is_managed(namespace):
     return (namespace["metadata"].get("labels") or {}).get(MANAGED_BY_LABEL) == MANAGED_BY
 
 
+def _portal_of(obj):
+    return (obj["metadata"].get("labels") or {}).get(PORTAL_LABEL)
+
+
+def _other_portal(item, namespace):
+    """The portal a managed namespace belongs to when it is not the one ``item`` is for, else None."""
+    portal = _portal_of(namespace)
+    if _is_managed(namespace) and portal and portal != item["labels"][PORTAL_LABEL]:
+        return portal
+    return None
+
+
 def _is_terminating(obj):
     return bool(obj["metadata"].get("deletionTimestamp"))
 
@@ -149,6 +176,11 @@ def namespace_patch(item, namespace):
     if manager and manager != MANAGED_BY:
         raise ModuleError("tenancy %s (%s): namespace %s is managed by %s (label %s); it is not the collection's to change"
                           % (item["name"], item["id"], namespace["metadata"]["name"], manager, MANAGED_BY_LABEL))
+    other = _other_portal(item, namespace)
+    if other:
+        raise ModuleError("tenancy %s (%s): namespace %s belongs to the portal %s (label %s=%s), not to %s; it is not this "
+                          "run's to change" % (item["name"], item["id"], namespace["metadata"]["name"], other, PORTAL_LABEL,
+                                               other, item["labels"][PORTAL_LABEL]))
     if _is_terminating(namespace):
         raise ModuleError("tenancy %s (%s): namespace %s is being deleted; run again once it is gone"
                           % (item["name"], item["id"], namespace["metadata"]["name"]))
@@ -157,7 +189,8 @@ def namespace_patch(item, namespace):
 
 def credential_secret(item, namespace):
     """The tenancy's credential Secret as it should be, in ``namespace``."""
-    return cc.CredentialSecret(namespace, cc.SECRET_NAME, {cc.CLOUDS_KEY: cc.dump_yaml(item["cloud"])})
+    return cc.CredentialSecret(namespace, cc.SECRET_NAME, {cc.CLOUDS_KEY: cc.dump_yaml(item["cloud"])},
+                               labels={PORTAL_LABEL: item["labels"][PORTAL_LABEL]})
 
 
 def _ns_view(metadata):
@@ -202,6 +235,9 @@ def _plan_absent(todo, item, owners, result):
     if not _is_managed(existing):
         todo.warnings.append("namespace %s carries the ID of tenancy %s but is not managed by %s; left alone"
                              % (name, item["name"], MANAGED_BY))
+    elif _other_portal(item, existing):
+        todo.warnings.append("namespace %s of tenancy %s belongs to the portal %s (label %s); left alone"
+                             % (name, item["name"], _other_portal(item, existing), PORTAL_LABEL))
     elif not _is_terminating(existing):
         todo.add("delete_namespace", "namespaces", name, _ns_view(existing["metadata"]), None,
                  name=name, uid=existing["metadata"].get("uid"), tenancy=item, result=result)
@@ -237,13 +273,18 @@ def _plan_secret(todo, item, namespace_name, secret, result):
         result["changed"] = True
 
 
-def _plan_prune(todo, desired, namespaces):
-    """Delete the managed namespaces whose tenancy is not listed."""
+def _prunable(namespace, portal):
+    """Whether ``prune`` may delete ``namespace``: managed, and this portal's (any portal's when ``portal`` is None)."""
+    return _is_managed(namespace) and not _is_terminating(namespace) and (portal is None or _portal_of(namespace) == portal)
+
+
+def _plan_prune(todo, desired, namespaces, portal):
+    """Delete the managed namespaces of ``portal`` whose tenancy is not listed."""
     wanted = set(item["id_label"] for item in desired)
     for namespace in namespaces:
         id_label = (namespace["metadata"].get("labels") or {}).get(TENANCY_ID_LABEL)
         name = namespace["metadata"]["name"]
-        if (not id_label or id_label in wanted or not _is_managed(namespace) or _is_terminating(namespace)
+        if (not id_label or id_label in wanted or not _prunable(namespace, portal)
                 or any(action.get("name") == name for action in todo.actions)):
             continue
         pruned = dict(namespace=name, id=id_label)
@@ -252,13 +293,14 @@ def _plan_prune(todo, desired, namespaces):
         todo.pruned.append(pruned)
 
 
-def plan(desired, namespaces, secrets, state="present", prune=False, prunable=None):
+def plan(desired, namespaces, secrets, state="present", prune=False, prunable=None, prune_portal=DEFAULT_PORTAL):
     """What to do, as a dict: ``actions`` (in order), ``results`` per tenancy, ``pruned``, ``diff``.
 
     ``namespaces`` are those labelled with a tenancy ID plus any ``az-<name>`` read by name;
     ``secrets`` the credential Secrets (any namespace); ``prunable`` the namespaces ``prune`` may
-    delete (default: all of ``namespaces``).  Raises ModuleError on an ownership conflict, before
-    anything is written.
+    delete (default: all of ``namespaces``), of which only the managed ones labelled with
+    ``prune_portal`` are (None: of any portal).  Raises ModuleError on an ownership conflict,
+    before anything is written.
     """
     owners = _by_id_label(namespaces)
     by_name = dict((n["metadata"]["name"], n) for n in namespaces)
@@ -276,7 +318,7 @@ def plan(desired, namespaces, secrets, state="present", prune=False, prunable=No
             secret = secret_by_ns.get(namespace_name) if existing is not None else None
             _plan_secret(todo, item, namespace_name, secret, result)
     if prune:
-        _plan_prune(todo, desired, namespaces if prunable is None else prunable)
+        _plan_prune(todo, desired, namespaces if prunable is None else prunable, prune_portal)
     return todo.as_dict()
 
 
@@ -327,14 +369,14 @@ class Reconciler:
         secrets = self.kube.list_secrets(cc.SECRET_NAME) if with_secrets else []
         return namespaces, secrets
 
-    def run(self, tenancies, state, prune, check_mode, prune_selector=None):
-        desired = desired_tenancies(tenancies)
+    def run(self, tenancies, state, prune, check_mode, prune_selector=None, portal=DEFAULT_PORTAL, prune_all_portals=False):
+        desired = desired_tenancies(tenancies, portal)
         with_secrets = state == "present" and any(item["cloud"] is not None for item in desired)
         namespaces, secrets = self.read(desired, state, with_secrets)
         prunable = None
         if prune and prune_selector:
             prunable = self.kube.list_namespaces("%s,%s" % (TENANCY_ID_LABEL, prune_selector))
-        result = plan(desired, namespaces, secrets, state, prune, prunable)
+        result = plan(desired, namespaces, secrets, state, prune, prunable, None if prune_all_portals else portal)
         if not check_mode:
             self.apply(result)
         return result

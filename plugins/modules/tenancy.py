@@ -15,13 +15,15 @@ author: azimuth.ops contributors (@azimuth-cloud)
 description:
   - Reconciles a list of tenancies in one call. Each tenancy gets the namespace C(az-<sanitised name>)
     (the rule of the P(azimuth.ops.tenancy_namespace#filter) filter), labelled C(tenant.azimuth-cloud.io/id)
-    with the sanitised tenancy ID and C(app.kubernetes.io/managed-by=azimuth-ops), and annotated
+    with the sanitised tenancy ID, C(app.kubernetes.io/managed-by=azimuth-ops) and
+    C(azimuth-ops.azimuth-cloud.io/portal=<portal>) (O(portal), the portal's identity), and annotated
     C(tenant.azimuth-cloud.io/name) (and C(tenant.azimuth-cloud.io/oidc-group) when O(tenancies[].oidc_group) is set).
   - A namespace labelled with the tenancy's ID is the tenancy's namespace whatever its name, so a
     renamed tenancy keeps its namespace. An unlabelled C(az-<name>) namespace is adopted.
   - The module stops, before writing anything, when two namespaces carry the same tenancy ID, when
     C(az-<name>) is labelled with another tenancy's ID, when a namespace or credential Secret is managed by
-    another tool (a different C(app.kubernetes.io/managed-by), for example C(Helm)), when two listed tenancies
+    another tool (a different C(app.kubernetes.io/managed-by), for example C(Helm)), when a managed namespace
+    belongs to another portal (a different C(azimuth-ops.azimuth-cloud.io/portal)), when two listed tenancies
     map to the same namespace or ID, or when a label or annotation is one Kubernetes would refuse.
   - When another run creates a tenancy's namespace at the same time, the module settles on that namespace.
   - A run that fails part way names the write that failed and what it wrote before, and reports
@@ -31,7 +33,8 @@ description:
   - One call reads namespaces with one list request (by label selector) and the credential Secrets
     with one more, and writes only what differs, with JSON merge patches that touch only the module's
     own labels and annotations (labels set by other tools are kept).
-  - Only namespaces labelled C(app.kubernetes.io/managed-by=azimuth-ops) are ever deleted.
+  - Only namespaces labelled C(app.kubernetes.io/managed-by=azimuth-ops) are ever deleted, and only those of this
+    O(portal) unless O(prune_all_portals).
 attributes:
   action_group:
     description: Use C(group/azimuth.ops.kubernetes) in C(module_defaults) to set the connection options.
@@ -47,21 +50,35 @@ attributes:
       - Secret data are shown parsed with each C(application_credential_secret) replaced by C(********).
     support: full
 options:
+  portal:
+    description:
+      - The portal these tenancies belong to, set on each namespace and credential Secret as the label
+        C(azimuth-ops.azimuth-cloud.io/portal). O(prune) deletes only namespaces of this portal, and a managed namespace
+        of another portal is neither changed nor deleted.
+      - Namespaces written before the collection set this label have none. A run that lists their tenancy labels them;
+        until then O(prune) leaves them alone (unless O(prune_all_portals)).
+    type: str
+    default: azimuth
   prune:
     description:
-      - Also delete the managed namespaces (labelled C(app.kubernetes.io/managed-by=azimuth-ops) and with a
-        tenancy ID) whose tenancy is not in O(tenancies).
-      - With O(state=absent) that is every managed namespace.
+      - Also delete the managed namespaces of this O(portal) (labelled C(app.kubernetes.io/managed-by=azimuth-ops),
+        C(azimuth-ops.azimuth-cloud.io/portal=<portal>) and with a tenancy ID) whose tenancy is not in O(tenancies).
+      - With O(state=absent) that is every managed namespace of the portal.
       - Without it, no namespace of an unlisted tenancy is touched.
+    type: bool
+    default: false
+  prune_all_portals:
+    description:
+      - Let O(prune) delete the managed namespaces of unlisted tenancies whatever their portal (those of other portals,
+        and those written before the collection labelled its namespaces with their portal), as it did before the
+        module had O(portal).
     type: bool
     default: false
   prune_selector:
     description:
-      - A label selector (Kubernetes syntax, for example C(portal.example.org/instance=staging)) that limits
-        O(prune) to the managed namespaces it matches; the others are never pruned.
-      - For several portals (or environments) sharing one cluster, each giving its tenancies its own label
-        with O(tenancies[].labels).
-      - Costs one more list request when O(prune) is true. Without it, O(prune) considers every managed namespace.
+      - A label selector (Kubernetes syntax, for example C(portal.example.org/instance=staging)) that narrows
+        O(prune) further, to the managed namespaces of this O(portal) it matches; the others are never pruned.
+      - Costs one more list request when O(prune) is true.
     type: str
   state:
     description:
@@ -174,20 +191,24 @@ EXAMPLES = r"""
         labels:
           example.org/cost-centre: "4711"
 
-- name: Keep exactly these tenancies, deleting the namespaces of all other managed tenancies
+- name: Keep exactly these tenancies, deleting the namespaces of this portal's other tenancies
   azimuth.ops.tenancy:
     tenancies: "{{ portal_tenancies }}"
     prune: true
 
-- name: Keep exactly these tenancies among this portal's namespaces; other portals' namespaces are left alone
+- name: The staging portal's tenancies; other portals' namespaces are left alone
   azimuth.ops.tenancy:
+    portal: staging
     tenancies:
       - id: 6b2f0c1e9a7d4f0e8c3b5a1d2e4f6a7b
         name: physics
-        labels:
-          portal.example.org/instance: staging
     prune: true
-    prune_selector: portal.example.org/instance=staging
+
+- name: Prune every managed namespace of an unlisted tenancy in the cluster, whatever its portal (as before portals)
+  azimuth.ops.tenancy:
+    tenancies: "{{ portal_tenancies }}"
+    prune: true
+    prune_all_portals: true
 
 - name: Remove a tenancy's namespace
   azimuth.ops.tenancy:
@@ -294,6 +315,7 @@ totals:
 """
 
 from ansible_collections.azimuth.ops.plugins.module_utils._kubernetes import CoreCalls, KubernetesModule, describe_error
+from ansible_collections.azimuth.ops.plugins.module_utils._naming import DEFAULT_PORTAL
 from ansible_collections.azimuth.ops.plugins.module_utils._tenancy import Reconciler, sensitive_values
 
 CREDENTIAL_OPTIONS = dict(
@@ -317,7 +339,9 @@ TENANCY_OPTIONS = dict(
 
 class TenancyModule(KubernetesModule):
     argument_spec = dict(
+        portal=dict(type="str", default=DEFAULT_PORTAL),
         prune=dict(type="bool", default=False),
+        prune_all_portals=dict(type="bool", default=False),
         prune_selector=dict(type="str"),
         state=dict(type="str", default="present", choices=["absent", "present"]),
         tenancies=dict(type="list", elements="dict", required=True, options=TENANCY_OPTIONS),
@@ -327,9 +351,10 @@ class TenancyModule(KubernetesModule):
         return sensitive_values(self.params["tenancies"])
 
     def run(self):
+        params = self.params
         outcome = Reconciler(CoreCalls(self.api), describe_error).run(
-            self.params["tenancies"], self.params["state"], self.params["prune"], self.check_mode,
-            self.params["prune_selector"])
+            params["tenancies"], params["state"], params["prune"], self.check_mode, params["prune_selector"],
+            params["portal"], params["prune_all_portals"])
         for warning in outcome["warnings"]:
             self.module.warn(warning)
         result = dict(changed=bool(outcome["actions"]), tenancies=outcome["results"], pruned=outcome["pruned"], totals=outcome["totals"])

@@ -11,6 +11,7 @@ from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleE
 
 ID = "tenant.azimuth-cloud.io/id"
 MANAGED = "app.kubernetes.io/managed-by"
+PORTAL = "azimuth-ops.azimuth-cloud.io/portal"
 CREDENTIAL = {"auth_url": "https://keystone.example.org/v3", "application_credential_id": "cid",
               "application_credential_secret": "TOPSECRET", "region_name": "RegionOne"}
 
@@ -22,13 +23,14 @@ def ns(name, labels=None, annotations=None, **meta):
 
 
 def managed(name, tenancy_id, **annotations):
-    return ns(name, {ID: tenancy_id, MANAGED: "azimuth-ops"}, dict({"tenant.azimuth-cloud.io/name": name[3:]}, **annotations))
+    return ns(name, {ID: tenancy_id, MANAGED: "azimuth-ops", PORTAL: "azimuth"}, dict({"tenant.azimuth-cloud.io/name": name[3:]}, **annotations))
 
 
 def secret(namespace, data, labels=None):
     encoded = dict((k, base64.b64encode(v.encode()).decode()) for k, v in data.items())
     return {"metadata": {"name": "default-openstack-credential", "namespace": namespace, "resourceVersion": "1",
-                         "labels": labels if labels is not None else {"credential.azimuth-cloud.io/provider": "openstack", MANAGED: "azimuth-ops"}},
+                         "labels": labels if labels is not None else {"credential.azimuth-cloud.io/provider": "openstack", MANAGED: "azimuth-ops",
+                                                                     PORTAL: "azimuth"}},
             "type": "Opaque", "data": encoded}
 
 
@@ -36,7 +38,7 @@ def test_desired_state_of_a_tenancy():
     [item] = t.desired_tenancies([{"id": "ABC-123", "name": "Physics Lab", "oidc_group": "/physics", "labels": {"x": 1, "gone": None}}])
     assert item["namespace"] == "az-physics-lab"
     assert item["id_label"] == "abc-123"
-    assert item["labels"] == {"x": "1", "gone": None, ID: "abc-123", MANAGED: "azimuth-ops"}
+    assert item["labels"] == {"x": "1", "gone": None, ID: "abc-123", MANAGED: "azimuth-ops", PORTAL: "azimuth"}
     assert item["annotations"] == {"tenant.azimuth-cloud.io/name": "Physics Lab", "tenant.azimuth-cloud.io/oidc-group": "/physics"}
     assert item["cloud"] is None
 
@@ -65,7 +67,7 @@ def test_create_when_nothing_exists():
     result = t.plan(desired, [], [])
     assert [a["kind"] for a in result["actions"]] == ["create_namespace", "write_secret"]
     body = result["actions"][0]["body"]
-    assert body["metadata"] == {"name": "az-alpha", "labels": {ID: "a", MANAGED: "azimuth-ops"},
+    assert body["metadata"] == {"name": "az-alpha", "labels": {ID: "a", MANAGED: "azimuth-ops", PORTAL: "azimuth"},
                                 "annotations": {"tenant.azimuth-cloud.io/name": "alpha"}}
     data = result["actions"][1]["spec"].body()["data"]
     assert list(data) == ["clouds.yaml"]
@@ -162,7 +164,7 @@ def test_secret_changes_are_masked_in_the_diff():
     [action] = result["actions"]
     patch = t.credential_secret(desired[0], "az-alpha").patch(current)
     assert patch["data"]["extra"] is None and "clouds.yaml" in patch["data"]
-    assert patch["metadata"]["labels"] == {"credential.azimuth-cloud.io/provider": "openstack", MANAGED: "azimuth-ops"}
+    assert patch["metadata"]["labels"] == {"credential.azimuth-cloud.io/provider": "openstack", MANAGED: "azimuth-ops", PORTAL: "azimuth"}
     diff = result["diff"]
     text = repr(diff)
     assert "TOPSECRET" not in text and "NEWSECRET" not in text
@@ -388,3 +390,42 @@ def test_a_secret_a_concurrent_run_created_is_re_read_and_patched():
     assert kube.calls == ["list_namespaces", "list_secrets", "create_secret", "read_secret", "patch_secret"]
     stored = yaml.safe_load(base64.b64decode(created_meanwhile["data"]["clouds.yaml"]))
     assert stored["clouds"]["openstack"]["auth"]["application_credential_id"] == "cid"
+
+
+# --- the portal's own namespaces (issue 16) ---------------------------------------------------------
+
+
+def test_prune_deletes_only_this_portals_namespaces_unless_all_portals():
+    ours, other = managed("az-old", "z"), managed("az-staging", "s")
+    other["metadata"]["labels"][PORTAL] = "staging"
+    unlabelled = managed("az-older", "y")
+    del unlabelled["metadata"]["labels"][PORTAL]  # written before the collection labelled its portal
+    namespaces = [ours, other, unlabelled]
+    desired = t.desired_tenancies([{"id": "a", "name": "alpha"}])
+    assert t.plan(desired, namespaces, [], prune=True)["pruned"] == [{"namespace": "az-old", "id": "z"}]
+    everyone = t.plan(desired, namespaces, [], prune=True, prune_portal=None)["pruned"]
+    assert [p["namespace"] for p in everyone] == ["az-old", "az-staging", "az-older"]
+    staging = t.desired_tenancies([{"id": "a", "name": "alpha"}], portal="staging")
+    assert t.plan(staging, namespaces, [], prune=True, prune_portal="staging")["pruned"] == [{"namespace": "az-staging", "id": "s"}]
+
+
+def test_the_portal_label_is_written_and_another_portals_namespace_is_refused():
+    desired = t.desired_tenancies([{"id": "a", "name": "alpha", "credential": CREDENTIAL}], portal="staging")
+    assert desired[0]["labels"][PORTAL] == "staging"
+    assert t.credential_secret(desired[0], "az-alpha").labels[PORTAL] == "staging"
+    # an unlabelled namespace of the tenancy is labelled (the migration); another portal's is not taken
+    unlabelled = ns("az-alpha", {ID: "a", MANAGED: "azimuth-ops"})
+    [action, _secret] = t.plan(desired, [unlabelled], [])["actions"]
+    assert action["kind"] == "patch_namespace"
+    other = managed("az-alpha", "a")
+    with pytest.raises(ModuleError, match="namespace az-alpha belongs to the portal azimuth .* not to staging"):
+        t.plan(desired, [other], [])
+    absent = t.plan(t.desired_tenancies([{"id": "a", "name": "alpha"}], portal="staging"), [other], [], state="absent")
+    assert absent["actions"] == [] and "belongs to the portal azimuth" in absent["warnings"][0]
+
+
+def test_the_portal_label_cannot_be_given_and_the_portal_must_be_a_label_value():
+    with pytest.raises(ModuleError, match="label %s is set by the module" % PORTAL):
+        t.desired_tenancies([{"id": "a", "name": "x", "labels": {PORTAL: "b"}}])
+    with pytest.raises(ModuleError, match="portal: label"):
+        t.desired_tenancies([{"id": "a", "name": "x"}], portal="no spaces allowed")

@@ -12,6 +12,7 @@ appliance gets a token of the connection instead, scoped to the same project.
 
 With ``record``, the run is recorded on the ``Cluster`` object (``caas.azimuth.stackhpc.com/v1alpha1``)
 of the same name in that namespace, in its status: phase, applied extra variables, outputs, error.
+The portal shows that status to the tenancy, so every secret the run knows is masked in it first.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -30,6 +31,7 @@ from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleE
 
 GROUP, VERSION, PLURAL = "caas.azimuth.stackhpc.com", "v1alpha1", "clusters"
 CLUSTER_LABEL = "caas.azimuth.stackhpc.com/cluster-name"
+MASK = "********"
 # The CaaS operator's messages for a failed run (its reason follows).
 FAILURE_MESSAGES = dict(
     Creating="Failed to create platform. To retry please click patch.",
@@ -108,13 +110,34 @@ class ClusterObjects:
                 raise
 
 
-class ClusterRecord:
-    """The ``Cluster`` object a run is recorded on (nothing is written in check mode)."""
+def mask_strings(value, secrets):
+    """``value`` with each of ``secrets`` (longest first) replaced by ``********`` wherever it appears, nested values too."""
+    if isinstance(value, dict):
+        return dict((key, mask_strings(item, secrets)) for key, item in value.items())
+    if isinstance(value, list):
+        return [mask_strings(item, secrets) for item in value]
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, MASK)
+        return value
+    return MASK if not isinstance(value, bool) and str(value) in secrets else value
 
-    def __init__(self, objects, params, check_mode):
+
+def masker(secrets):
+    """A function that masks, in a value, every string ``secrets()`` gives when it is called."""
+    def mask(value):
+        return mask_strings(value, sorted((secret for secret in secrets() if secret), key=len, reverse=True))
+    return mask
+
+
+class ClusterRecord:
+    """The ``Cluster`` object a run is recorded on (nothing is written in check mode); ``mask`` hides secrets in its status."""
+
+    def __init__(self, objects, params, check_mode, mask):
         self.objects = objects
         self.params = params
         self.check_mode = check_mode
+        self.mask = mask
         self.current = objects.read(params["name"])
         self.written = False
 
@@ -151,10 +174,15 @@ class ClusterRecord:
     def status(self):
         return (self.current or {}).get("status") or {}
 
+    def applied_extravars(self):
+        """The cluster's layer of extra variables as the status records it (secrets masked)."""
+        return self.mask(self.params["cluster_extravars"] or {})
+
     def set_status(self, **changes):
-        """Merge ``changes`` into the status; written only when something differs (None removes a field)."""
+        """Merge ``changes``, secrets masked, into the status; written only when something differs (None removes a field)."""
         if self.check_mode or self.current is None:
             return
+        changes = self.mask(changes)
         if all(self.status().get(key) == value for key, value in changes.items()):
             return
         changes["updatedTimestamp"] = now()
@@ -170,7 +198,8 @@ class ClusterRecord:
 class CaasCluster:
     """One run of the module; ``conn`` is an openstacksdk connection, ``api`` a Kubernetes ApiClient."""
 
-    def __init__(self, conn, api, params, check_mode, describe_error):
+    def __init__(self, conn, api, params, check_mode, describe_error, known_secrets=frozenset):
+        """``known_secrets()``: the secrets of the module's options (passwords, tokens, secret-looking extra variables)."""
         self.conn = conn
         self.api = api
         self.params = params
@@ -178,6 +207,7 @@ class CaasCluster:
         self.describe_error = describe_error
         self.kube = kube.CoreCalls(api)
         self.sensitive = set()
+        self.mask = masker(lambda: set(known_secrets()) | self.sensitive)
 
     def validate(self):
         project = self.params["project_path"]
@@ -237,24 +267,28 @@ class CaasCluster:
             inventory = None if "ANSIBLE_INVENTORY" in envvars else caas_run.default_inventory()
             run_dir.write_inputs(extravars, cloud_with_cacert(clouds_yaml, bool(cacert), run_dir.path), cacert, inventory)
             env = caas_run.appliance_environment(os.environ, envvars, run_dir.path, os.path.dirname(sys.executable))
-            status, rc, events, error_line = caas_run.run_appliance(
-                run_dir, self.params["project_path"], self.params["playbook"], env, self.params["timeout"], self.check_mode,
-                inventory is not None)
-        return dict(status=status, rc=rc, error_line=error_line, outputs=caas_run.outputs_from_events(events),
-                    failure=caas_run.failure_from_events(events), changed=caas_run.changed_from_events(events))
+            run = caas_run.run_appliance(run_dir, self.params["project_path"], self.params["playbook"], env, self.params["timeout"],
+                                         self.check_mode, inventory is not None)
+        events = run.pop("events")
+        run.update(outputs=caas_run.outputs_from_events(events), failure=caas_run.failure_from_events(events),
+                   changed=caas_run.changed_from_events(events))
+        return run
 
-    def failure_reason(self, run):
+    @staticmethod
+    def failure_reason(run):
+        if run["stopped"]:
+            return run["stopped"]
         if run["failure"]:
             return caas_run.describe_failure(run["failure"])
-        if run["status"] == "timeout":
-            return "the appliance did not finish within %d seconds" % self.params["timeout"]
         return "ansible-playbook ended with status %s (rc %s)%s" % (run["status"], run["rc"], ": " + run["error_line"] if run["error_line"] else "")
 
     # --- the run -----------------------------------------------------------------------------
 
     def run(self):
         self.validate()
-        record = ClusterRecord(ClusterObjects(self.api, self.params["namespace"]), self.params, self.check_mode) if self.params["record"] else None
+        record = None
+        if self.params["record"]:
+            record = ClusterRecord(ClusterObjects(self.api, self.params["namespace"]), self.params, self.check_mode, self.mask)
         if self.params["state"] == "absent":
             return self.absent(record)
         return self.present(record)
@@ -262,7 +296,7 @@ class CaasCluster:
     def present(self, record):
         credential = self.credential("present")
         phase = record.ensure() if record else "Creating"
-        if record and (phase == "Creating" or record.status().get("appliedExtraVars") != (self.params["cluster_extravars"] or {})):
+        if record and (phase == "Creating" or record.status().get("appliedExtraVars") != record.applied_extravars()):
             record.set_status(phase=phase, clusterID=self.params["id"])
         run = self.run_appliance(self.run_cloud())
         result = self.result(run, credential, record)
@@ -273,7 +307,7 @@ class CaasCluster:
             raise ModuleError("The appliance %s failed for cluster %s: %s" % (self.params["playbook"], self.params["name"], reason),
                               **self.failure_details(result, record))
         if record:
-            record.set_status(phase="Ready", clusterID=self.params["id"], appliedExtraVars=self.params["cluster_extravars"] or {},
+            record.set_status(phase="Ready", clusterID=self.params["id"], appliedExtraVars=record.applied_extravars(),
                               outputs=run["outputs"] or record.status().get("outputs"), error=None)
         result["changed"] = result["changed"] or bool(record and record.written)
         result["phase"] = "Ready"

@@ -19,11 +19,14 @@ import copy
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 
+from ansible_collections.azimuth.ops.plugins.module_utils import _process_tree as process_tree
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
 
 try:
@@ -38,8 +41,18 @@ CLOUD_NAME = "openstack"
 HIDDEN_MESSAGE = "<message hidden: the task is no_log>"
 DEBUG_ACTIONS = ("debug", "ansible.builtin.debug", "ansible.legacy.debug")
 LAYERS = ("global_extravars", "type_extravars", "cluster_extravars", "extravar_overrides")
-# The caller's environment variables that must not reach the appliance: its own cloud credentials.
-_DROPPED_ENV_PREFIXES = ("OS_",)
+# What the appliance keeps of the caller's environment: what any program needs (the search path,
+# home, user, shell, locale, time zone, temporary directory, terminal), the trust store, and where
+# Ansible finds collections and roles.  Anything else reaches it only through ``envvars``.
+KEPT_ENV = ("PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TERM",
+            "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE",
+            "ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS", "ANSIBLE_ROLES_PATH")
+KEPT_ENV_PREFIXES = ("LC_",)
+# Seconds a stopped run's process tree gets to end (to save state, release locks) before it is
+# killed: more than the opentofu module gives its engine.
+STOP_GRACE = 90
+# How often (seconds) the runner looks whether the run must stop.
+STOP_POLL = 1
 
 
 def merge_extravars(params):
@@ -60,14 +73,13 @@ def fixed_extravars(params):
         cluster_deploy_ssh_public_key=params["deploy_ssh_public_key"],
         cluster_ssh_private_key_file=params["ssh_private_key_file"],
     )
-    if params["state"] == "absent":
-        fixed["cluster_state"] = "absent"
+    fixed["cluster_state"] = params["state"]
     return fixed
 
 
 def appliance_environment(base, envvars, run_dir, python_bin_dir):
-    """The appliance's environment: the caller's without OpenStack credentials, ``envvars``, the run's cloud."""
-    env = dict((name, value) for name, value in base.items() if not name.startswith(_DROPPED_ENV_PREFIXES))
+    """The appliance's environment: ``KEPT_ENV`` of the caller's, ``envvars``, the run's cloud."""
+    env = dict((name, value) for name, value in base.items() if name in KEPT_ENV or name.startswith(KEPT_ENV_PREFIXES))
     env["PATH"] = os.pathsep.join(filter(None, [python_bin_dir, env.get("PATH")]))
     env.update(dict((str(name), str(value)) for name, value in (envvars or {}).items()))
     env.update(OS_CLOUD=CLOUD_NAME, OS_CLIENT_CONFIG_FILE=os.path.join(run_dir, "clouds.yaml"))
@@ -174,25 +186,69 @@ def default_inventory():
     return "[openstack]\nlocalhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable
 
 
+class Stopping:
+    """Whether the run must stop (its timeout passed, or the module got SIGINT/SIGTERM), and the stopping.
+
+    ``cancel`` is ansible-runner's cancel callback: the first time a stop is due it asks the run's
+    process tree to stop, and it answers True (the runner then kills what is left) only once the
+    grace period is over.  ``reason`` says why the run stopped, None when it was not stopped, and
+    ``status`` is ``timeout`` or ``stopped`` (a signal).
+    """
+
+    def __init__(self, timeout, tree, clock=time.monotonic):
+        self.timeout = timeout
+        self.tree = tree
+        self.clock = clock
+        self.deadline = clock() + timeout
+        self.reason = self.status = None
+
+    def on_signal(self, signum, _frame):
+        if self.reason is None:
+            self.status = "stopped"
+            self.reason = "the run was stopped by %s before the appliance finished" % signal.Signals(signum).name
+
+    def cancel(self):
+        if self.reason is None and self.clock() >= self.deadline:
+            self.status = "timeout"
+            self.reason = "the appliance did not finish within %d seconds and was stopped" % self.timeout
+        if self.reason is None:
+            return False
+        self.tree.ask()
+        if not self.tree.grace_over():
+            return False
+        self.tree.kill()
+        return True
+
+
 def run_appliance(run_dir, project_path, playbook, env, timeout, check_mode, use_inventory=True):
-    """Run the playbook with ansible-runner in exactly ``env``; (status, rc, events, error line)."""
+    """Run the playbook with ansible-runner in exactly ``env``: {status, rc, events, error_line, stopped}.
+
+    ``stopped`` is why the run was stopped (its status then ``timeout`` or ``stopped``), else None.
+    """
     if ansible_runner is None:  # pragma: no cover - the module checks this first
         raise ModuleError("ansible-runner is not installed")
+    process_tree.become_subreaper()
+    stopping = Stopping(timeout, process_tree.ProcessTree(STOP_GRACE))
     saved = dict(os.environ)
+    handlers = dict((signum, signal.signal(signum, stopping.on_signal)) for signum in (signal.SIGINT, signal.SIGTERM))
     # ansible-runner starts from this process's environment: make it the appliance's for the run.
     os.environ.clear()
     os.environ.update(env)
     try:
         runner = ansible_runner.run(
             private_data_dir=run_dir.path, project_dir=project_path, playbook=playbook,
-            inventory=os.path.join(run_dir.path, "inventory") if use_inventory else None, quiet=True, timeout=timeout,
-            cmdline="--check" if check_mode else None,
+            inventory=os.path.join(run_dir.path, "inventory") if use_inventory else None, quiet=True,
+            cmdline="--check" if check_mode else None, cancel_callback=stopping.cancel,
+            settings=dict(pexpect_timeout=STOP_POLL),
         )
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    events = list(runner.events)
-    return runner.status, runner.rc, events, _error_line(runner)
+        stopping.tree.wait()
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    return dict(status=stopping.status or runner.status, rc=runner.rc, events=list(runner.events), error_line=_error_line(runner),
+                stopped=stopping.reason)
 
 
 def _error_line(runner):

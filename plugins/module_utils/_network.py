@@ -429,6 +429,8 @@ class TenancyNetworks:
         One wait covers them all.  When Neutron refuses a create (a subnet overlapping one a
         concurrent run just created), an object that ``candidates`` returns is used instead.
         Returns the winners, in order; in check mode, the objects a real run would create (no IDs).
+        Each object is in ``created`` from the moment it exists until it is deleted, so that a run
+        failing part way names everything it made.
         """
         if self.check_mode:
             for create in creates:
@@ -440,6 +442,7 @@ class TenancyNetworks:
         for create in creates:
             try:
                 mine.append(self._write("create %s %s" % (create.kind, create.name), create.call))
+                self.created.append(dict(type=create.kind, id=mine[-1]["id"], name=mine[-1]["name"]))
             except NetworkError as exc:
                 if not isinstance(exc.__cause__, CONFLICT_ERRORS) or not create.candidates():
                     raise
@@ -454,13 +457,10 @@ class TenancyNetworks:
             if obj is not None and not any(other["id"] == obj["id"] for other in seen):
                 seen.append(obj)
             winner = settle(seen)
-            if obj is None:
-                pass
-            elif winner["id"] == obj["id"]:
-                self.created.append(dict(type=create.kind, id=obj["id"], name=obj["name"]))
-            else:
+            if obj is not None and winner["id"] != obj["id"]:
                 self._write("delete %s %s (%s), created by a concurrent run that lost" % (create.kind, create.name, obj["id"]),
                             create.delete, obj["id"])
+                self.created.remove(dict(type=create.kind, id=obj["id"], name=obj["name"]))
             winners.append(winner)
         return winners
 
@@ -613,6 +613,10 @@ class TenancyNetworks:
                 internal, subnet, router = self.complete_concurrently(network, subnet, router, external)
             except NetworkError as exc:
                 raise self._partial(exc)
+            except BACKEND_ERRORS as exc:
+                error = NetworkError("OpenStack request failed for %s: %s" % (self.project, describe_sdk_error(exc)))
+                error.__cause__ = exc
+                raise self._partial(error)
             after = dict(internal_network=internal, subnet=subnet, router=router)
             if router is None and external is None:
                 self.warnings.append(

@@ -111,14 +111,14 @@ class Engine:
                 signal.signal(signum, handler)
         if stopped:
             raise TofuError("stopped by signal %d during %s; the engine was asked to save its state and release its lock: "
-                            "%s" % (stopped[0], args[0], describe_errors(stderr) or "it said nothing"))
+                            "%s" % (stopped[0], args[0], engine_words(stderr, stdout) or "it said nothing"))
         return process.returncode, stdout, stderr
 
     def check(self, *args):
         """Run a subcommand that must succeed; its stdout, else a TofuError with the engine's words."""
         returncode, stdout, stderr = self.run(*args)
         if returncode != 0:
-            raise TofuError("%s failed: %s" % (args[0], describe_errors(stderr) or describe_errors(stdout) or "exit code %d" % returncode))
+            raise TofuError("%s failed: %s" % (args[0], engine_words(stderr, stdout) or "exit code %d and no output" % returncode))
         return stdout
 
     def show_json(self, plan_file):
@@ -208,6 +208,19 @@ def describe_errors(text):
     if len(found) > MAX_ERRORS:
         parts.append("and %d more errors" % (len(found) - MAX_ERRORS))
     return "; ".join(parts)
+
+
+def _last_words(text, limit=MAX_DETAIL):
+    text = re.sub(r"\s+", " ", text or "").strip()
+    return text if len(text) <= limit else "..." + text[3 - limit:].lstrip()
+
+
+def engine_words(*texts):
+    """What the engine said about a failure: its ``Error:`` diagnostics, else the last words of its output."""
+    for text in texts:
+        if describe_errors(text):
+            return describe_errors(text)
+    return next((_last_words(text) for text in texts if text and text.strip()), "")
 
 
 def is_lock_error(text):

@@ -101,7 +101,7 @@ class Workspace:
         if returncode != 0:
             hint = ("; to use the new backend configuration with the state it holds, set reconfigure"
                     if "reconfigure" in stderr and not self.params["reconfigure"] else "")
-            raise ModuleError("init failed in %s: %s%s" % (self.params["project_path"], self.describe(stderr or stdout, private), hint))
+            raise ModuleError("init failed in %s: %s%s" % (self.params["project_path"], self.describe(private, stderr, stdout), hint))
         workspace = self.params["workspace"]
         if workspace != "default":
             engine.check("workspace", "select", "-no-color", "-or-create=%s" % str(not self.check_mode).lower(), workspace)
@@ -122,7 +122,7 @@ class Workspace:
         engine = self.engine(self.params["workspace"])
         returncode, stdout, stderr = engine.run(*args)
         if returncode != 0:
-            raise ModuleError("plan failed in %s: %s" % (self.params["project_path"], self.describe(stderr or stdout, private)))
+            raise ModuleError("plan failed in %s: %s" % (self.params["project_path"], self.describe(private, stderr, stdout)))
         plan = engine.show_json(plan_file)
         self.note_sensitive(plan)
         return plan_file, plan
@@ -137,12 +137,13 @@ class Workspace:
             return True
         if tofu.is_stale_plan(stderr):
             return False
-        raise ModuleError("apply failed in %s: %s" % (self.params["project_path"], self.describe(stderr or stdout, private)), changed=True)
+        raise ModuleError("apply failed in %s: %s" % (self.params["project_path"], self.describe(private, stderr, stdout)), changed=True)
 
-    def describe(self, text, private):
-        message = tofu.describe_errors(text).replace(private + os.sep, "") or text.strip()[-400:]
-        if tofu.is_lock_error(text):
-            holder = tofu.lock_holder(text)
+    def describe(self, private, stderr, stdout):
+        """The engine's words about a failure (its errors, else its last words), naming the lock's holder when locked."""
+        message = tofu.engine_words(stderr, stdout).replace(private + os.sep, "")
+        if tofu.is_lock_error(stderr or stdout):
+            holder = tofu.lock_holder(stderr or stdout)
             message += ("; still locked after lock_timeout=%ds. If no other run holds the lock, release it with "
                         "'force-unlock %s' in %s" % (self.params["lock_timeout"], holder["id"], self.params["project_path"]))
         return message

@@ -333,6 +333,7 @@ class CaasClusterModule(HiddenOptions, openstack.OpenStackModule):
     hidden_options = EXTRAVAR_LAYERS + ("envvars",)
 
     def __init__(self):
+        self.job = None
         super(CaasClusterModule, self).__init__()
         self.unmask_hidden_options()
         if kube.KUBERNETES_IMPORT_ERROR:
@@ -343,7 +344,6 @@ class CaasClusterModule(HiddenOptions, openstack.OpenStackModule):
             self.api = kube.api_client(self.params["kubernetes"])
         except kube.KubernetesError as exc:
             self.fail("Could not configure the Kubernetes client: %s" % exc)
-        self.job = None
 
     def translate(self, exc):
         return openstack.translate_error(exc) or kube.translate_error(exc)
@@ -359,8 +359,12 @@ class CaasClusterModule(HiddenOptions, openstack.OpenStackModule):
         found = set().union(*(secret_values(self.params[name]) for name in self.hidden_options))
         return found | (self.job.sensitive if self.job else set())
 
+    def known_secrets(self):
+        """Every secret of the options: what Ansible masks, and the secret-looking values of the extra variables."""
+        return set(self.module.no_log_values) | set(self.sensitive_values())
+
     def run(self):
-        self.job = CaasCluster(self.conn, self.api, self.params, self.check_mode, self.describe)
+        self.job = CaasCluster(self.conn, self.api, self.params, self.check_mode, self.describe, self.known_secrets)
         result = self.job.run()
         result.update(self.invocation())
         return result

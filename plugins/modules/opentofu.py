@@ -262,9 +262,9 @@ class OpenTofuModule(HiddenOptions, TofuModule):
     hidden_options = ("backend_config", "variables")
 
     def __init__(self):
+        self.job = None
         super(OpenTofuModule, self).__init__()
         self.unmask_hidden_options()
-        self.job = None
 
     def sensitive_values(self):
         found = set(values_under_keys(self.params["backend_config"], BACKEND_SECRET_KEY))

@@ -7,13 +7,18 @@ OpenTofu's openstack provider and keeps its state in the real kube-apiserver.
 """
 
 import base64
+import gzip
+import json
 import os
 import secrets
+import signal
+import subprocess
+import time
 
 import pytest
 import yaml
 
-from .conftest import ANSIBLE_PLAYBOOK, REPO, localhost_play, save_results
+from .conftest import ANSIBLE_PLAYBOOK, COLLECTIONS_PATH, REPO, localhost_play, save_results
 
 APPLIANCE = REPO / "examples" / "appliances" / "sandbox-network"
 AUTH_URL = "http://127.0.0.1:5000/v3"
@@ -31,6 +36,9 @@ PROBE = [{
          "when": "probe_fail | default('') == 'plain'"},
         {"name": "Fail with a secret", "ansible.builtin.fail": {"msg": "bad token {{ zenith_token }}"}, "no_log": True,
          "when": "probe_fail | default('') == 'secret'"},
+        {"name": "Fail revealing secrets", "ansible.builtin.fail": {
+            "msg": "cannot log in with {{ probe_cloud.auth.application_credential_secret }}, {{ db_password }} or {{ probe_note }}"},
+         "when": "probe_fail | default('') == 'reveal'"},
         {"name": "An earlier report", "ansible.builtin.debug": {"var": "outputs"}, "vars": {"outputs": {"early": True}}},
         {"name": "Report", "ansible.builtin.debug": {"var": "outputs"}, "vars": {"outputs": {
             "a": "{{ a }}", "b": "{{ b }}", "c": "{{ c }}", "d": "{{ d }}",
@@ -40,10 +48,12 @@ PROBE = [{
             "private_key_exists": "{{ cluster_ssh_private_key_file is file }}",
             "os_cloud": "{{ lookup('ansible.builtin.env', 'OS_CLOUD') }}",
             "caller_password": "{{ lookup('ansible.builtin.env', 'OS_PASSWORD') }}",
+            "caller_secret": "{{ lookup('ansible.builtin.env', 'KEYCLOAK_ADMIN_PASSWORD') }}",
             "probe_env": "{{ lookup('ansible.builtin.env', 'PROBE_ENV') }}",
             "auth_type": "{{ probe_cloud.auth_type }}",
             "credential_id": "{{ probe_cloud.auth.application_credential_id | default('') }}",
             "check_mode": "{{ ansible_check_mode }}",
+            "revealed": "{{ db_password | default('') }}",
         }}},
     ],
 }]
@@ -98,7 +108,7 @@ def backend(tenant, sandbox_env, work_dir):
     """What an operator gives every run of the sandbox appliance: where its state lives (and, for the
     test, a working directory of its own rather than one in the shared example appliance)."""
     return dict(global_extravars=dict(cluster_infra_kubernetes_namespace=tenant["namespace"], cluster_infra_project_dir=str(work_dir)),
-                envvars=dict(KUBE_CONFIG_PATH=sandbox_env["KUBECONFIG"]))
+                envvars=dict(KUBE_CONFIG_PATH=sandbox_env["KUBECONFIG"], TF_CLI_CONFIG_FILE=sandbox_env["TF_CLI_CONFIG_FILE"]))
 
 
 def cluster_object(sandbox_env, tenant, name="c1"):
@@ -201,7 +211,8 @@ def test_extravars_precedence_outputs_and_no_secret_at_vvv(run_playbook, sandbox
                                                    "secrets,clusters.caas.azimuth.stackhpc.com"]}},
              caas_task("result", tenant, **options),
              save_results("{'checked': checked, 'result': result, 'after_check': after_check.stdout_lines}") | {"no_log": True}]
-    run = run_playbook([localhost_play(tasks)], "-vvv", env=dict(sandbox_env, OS_PASSWORD="caller-Password-77"))
+    run = run_playbook([localhost_play(tasks)], "-vvv", env=dict(sandbox_env, OS_PASSWORD="caller-Password-77",
+                                                                 KEYCLOAK_ADMIN_PASSWORD="kc-Admin-Password-78"))
     assert run.ok, run.output
     checked, result = run.results["checked"], run.results["result"]
     assert checked["outputs"]["check_mode"] is True and checked["outputs"]["auth_type"] == "v3token", "no credential yet: a token"
@@ -210,8 +221,9 @@ def test_extravars_precedence_outputs_and_no_secret_at_vvv(run_playbook, sandbox
     assert result["outputs"] == dict(
         a="global", b="type", c="cluster", d="override", cluster_name="c1", cluster_id="the-id", cluster_type="sandbox-network",
         cluster_state="present", deploy_key="ssh-ed25519", private_key_exists=True, os_cloud="openstack", caller_password="",
+        caller_secret="",
         probe_env="from envvars", auth_type="v3applicationcredential", credential_id=result["credential"]["id"],
-        check_mode=False)
+        check_mode=False, revealed="")
     assert os.listdir(runs) == [], "the run's private directory is gone"
 
     secret = kube_core.read_namespaced_secret("c1-caas-credential", tenant["namespace"])
@@ -223,7 +235,8 @@ def test_extravars_precedence_outputs_and_no_secret_at_vvv(run_playbook, sandbox
 
     status = cluster_object(sandbox_env, tenant)["status"]
     assert status["phase"] == "Ready" and status["clusterID"] == "the-id"
-    assert status["appliedExtraVars"] == layers["cluster_extravars"] and status["outputs"] == result["outputs"]
+    assert status["appliedExtraVars"] == dict(layers["cluster_extravars"], zenith_token="********")
+    assert status["outputs"] == result["outputs"]
 
 
 def test_failing_appliance_names_the_task_and_hides_no_log_messages(run_playbook, sandbox_env, tenant, tmp_path):
@@ -244,3 +257,179 @@ def test_failing_appliance_names_the_task_and_hides_no_log_messages(run_playbook
     assert status["phase"] == "Failed"
     assert status["error"] == ("Failed to create platform. To retry please click patch. Possible reason for the failure was: "
                                "Task:'Fail with a secret' Error:\n<message hidden: the task is no_log>")
+
+
+def test_record_masks_every_secret_the_run_knows(run_playbook, sandbox_env, tenant, tmp_path, kube_core):
+    """The portal shows Cluster.status to the tenancy: no secret of the run reaches it, and masking keeps runs idempotent."""
+    probe = str(probe_appliance(tmp_path))
+    extravars = dict(db_password="db-Secret-0912", probe_note=tenant["password"])
+    plays = [[caas_task(register, tenant, project_path=probe, cluster_extravars=extravars), save_results(register)]
+             for register in ("first", "second")]
+    runs = [run_playbook([localhost_play(tasks)], env=sandbox_env) for tasks in plays]
+    assert all(run.ok for run in runs), runs[-1].output
+    assert not runs[1].results["changed"], "the masked status is not written again"
+    status = cluster_object(sandbox_env, tenant)["status"]
+    assert status["phase"] == "Ready" and status["outputs"]["revealed"] == "********"
+    assert status["appliedExtraVars"] == dict(db_password="********", probe_note="********")
+
+    failing = caas_task("failed", tenant, project_path=probe, cluster_extravars=dict(extravars, probe_fail="reveal"))
+    run = run_playbook([localhost_play([failing | {"ignore_errors": True}, save_results("failed")])], env=sandbox_env)
+    assert run.ok, run.output
+    status = cluster_object(sandbox_env, tenant)["status"]
+    assert status["phase"] == "Failed"
+    assert status["error"].endswith("Task:'Fail revealing secrets' Error:\ncannot log in with ********, ******** or ********")
+    secret = kube_core.read_namespaced_secret("c1-caas-credential", tenant["namespace"])
+    credential = yaml.safe_load(base64.b64decode(secret.data["clouds.yaml"]))["clouds"]["openstack"]["auth"]
+    for value in (credential["application_credential_secret"], "db-Secret-0912", tenant["password"]):
+        assert value not in json.dumps(status) and value not in run.output
+
+
+# A small appliance: cluster_infra's defaults and one network in the tenancy's project, and, when
+# asked (small_sleep), a step that runs on while OpenTofu applies.
+SMALL_TF = """
+resource "openstack_networking_network_v2" "cluster" {
+  name = "{{ cluster_name }}"
+}
+{% if small_sleep | default(0) | int > 0 %}
+resource "terraform_data" "slow" {
+  depends_on = [openstack_networking_network_v2.cluster]
+  provisioner "local-exec" {
+    command = "touch {{ small_marker }} && sleep {{ small_sleep }}"
+  }
+}
+{% endif %}
+output "network_id" {
+  value = openstack_networking_network_v2.cluster.id
+}
+"""
+SMALL_SITE = [
+    {"name": "Infrastructure", "hosts": "openstack", "gather_facts": False,
+     "roles": [{"role": "azimuth.ops.cluster_infra", "vars": {"cluster_infra_wait_for_hosts": False}}]},
+    {"name": "Outputs", "hosts": "openstack", "gather_facts": False, "tasks": [
+        {"name": "Report the outputs", "ansible.builtin.debug": {"var": "outputs"},
+         "vars": {"outputs": {"network_id": "{{ cluster_infra_outputs.network_id }}"}},
+         "when": "cluster_state | default('present') != 'absent'"}]},
+]
+# Seconds the stopped runs below may take to end: the module's grace period, and some.
+STOPPED_WITHIN = 90 + 60
+
+
+def small_appliance(tmp_path):
+    path = tmp_path / "small"
+    (path / "terraform").mkdir(parents=True)
+    (path / "site.yml").write_text(yaml.safe_dump(SMALL_SITE, sort_keys=False))
+    (path / "terraform" / "providers.tf.j2").write_text((APPLIANCE / "terraform" / "providers.tf.j2").read_text())
+    (path / "terraform" / "main.tf.j2").write_text(SMALL_TF)
+    return path
+
+
+def tenant_networks(openstack_admin, tenant):
+    return sorted(n.name for n in openstack_admin.network.networks(project_id=tenant["project"].id))
+
+
+def processes_in(path):
+    """The live processes working in ``path`` or naming it on their command line (the run's tree: ansible, modules, tofu, sleep)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cwd = os.readlink("/proc/%s/cwd" % pid)
+            with open("/proc/%s/cmdline" % pid, "rb") as handle:
+                cmdline = handle.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if cwd.startswith(str(path)) or str(path) in cmdline:
+            found.append("%s %s" % (pid, cmdline))
+    return found
+
+
+def engine_state(kube_core, tenant, suffix="c1"):
+    """(the resource types in the Kubernetes backend's state, the holder of its lock)."""
+    from kubernetes.client import CoordinationV1Api  # pylint: disable=import-outside-toplevel
+    secret = kube_core.read_namespaced_secret("tfstate-default-" + suffix, tenant["namespace"])
+    state = json.loads(gzip.decompress(base64.b64decode(secret.data["tfstate"])))
+    lease = CoordinationV1Api(kube_core.api_client).read_namespaced_lease("lock-tfstate-default-" + suffix, tenant["namespace"])
+    return sorted(r["type"] for r in state["resources"]), lease.spec.holder_identity
+
+
+def slow_run(tenant, sandbox_env, tmp_path):
+    """The small appliance's options, and those of a run that sleeps in OpenTofu's apply (touching a marker first)."""
+    common = dict(backend(tenant, sandbox_env, tmp_path / "work"), project_path=str(small_appliance(tmp_path)))
+    return common, dict(common, cluster_extravars=dict(small_sleep=600, small_marker=str(tmp_path / "sleeping")))
+
+
+def assert_stopped_cleanly(run_playbook, sandbox_env, tenant, kube_core, openstack_admin, common, reason):
+    """Recorded as Failed, the engine saved its state (the network) and released its lock; then removal works."""
+    status = cluster_object(sandbox_env, tenant)["status"]
+    assert status["phase"] == "Failed" and reason in status["error"], status
+    types, holder = engine_state(kube_core, tenant)
+    assert "openstack_networking_network_v2" in types and not holder, (types, holder)
+    removal = run_playbook([localhost_play([caas_task("removed", tenant, state="absent", **common)])], env=sandbox_env)
+    assert removal.ok, removal.output
+    assert tenant_networks(openstack_admin, tenant) == []
+
+
+def test_a_timeout_stops_the_whole_run_and_lets_the_engine_save_its_state(run_playbook, sandbox_env, tenant, tmp_path, kube_core,
+                                                                          openstack_admin):
+    common, slow = slow_run(tenant, sandbox_env, tmp_path)
+    timeout = 150
+    started = time.monotonic()
+    run = run_playbook([localhost_play([caas_task("result", tenant, timeout=timeout, **slow) | {"ignore_errors": True},
+                                        save_results("result")])], env=sandbox_env)
+    took = time.monotonic() - started
+    assert run.ok, run.output
+    assert (tmp_path / "sleeping").exists(), "the timeout came while OpenTofu applied"
+    reason = "the appliance did not finish within %d seconds and was stopped" % timeout
+    assert run.results["failed"] and run.results["status"] == "timeout" and reason in run.results["msg"], run.results
+    assert processes_in(tmp_path) == [], "nothing of the run is left"
+    assert took < timeout + STOPPED_WITHIN
+    assert_stopped_cleanly(run_playbook, sandbox_env, tenant, kube_core, openstack_admin, common, reason)
+
+
+def test_sigterm_to_ansible_playbook_stops_the_run_and_records_it(run_playbook, sandbox_env, tenant, tmp_path, kube_core,
+                                                                   openstack_admin):
+    common, slow = slow_run(tenant, sandbox_env, tmp_path)
+    playbook = tmp_path / "slow.yml"
+    playbook.write_text(json.dumps([localhost_play([caas_task("result", tenant, **slow)])]))
+    process = subprocess.Popen([str(ANSIBLE_PLAYBOOK), str(playbook)], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               env=dict(os.environ, **sandbox_env, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_PATH)),
+                               text=True, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while not (tmp_path / "sleeping").exists():
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()[0]
+        time.sleep(0.5)
+    process.send_signal(signal.SIGTERM)  # ansible-playbook alone, as a service manager stops it
+    process.communicate(timeout=60)
+    deadline = time.monotonic() + STOPPED_WITHIN
+    while processes_in(tmp_path) and time.monotonic() < deadline:
+        time.sleep(1)
+    assert processes_in(tmp_path) == [], "nothing of the run is left"
+    assert_stopped_cleanly(run_playbook, sandbox_env, tenant, kube_core, openstack_admin, common,
+                           "the run was stopped by SIGTERM before the appliance finished")
+
+
+def test_the_fixed_variables_win_over_every_layer(run_playbook, sandbox_env, tenant, tmp_path, openstack_admin):
+    common, _slow = slow_run(tenant, sandbox_env, tmp_path)
+    absent = dict(cluster_state="absent", cluster_name="other")
+    tasks = [caas_task("created", tenant, **common),
+             caas_task("again", tenant, **dict(common, cluster_extravars=absent, extravar_overrides=absent)),
+             save_results("{'created': created, 'again': again}")]
+    run = run_playbook([localhost_play(tasks)], env=sandbox_env)
+    assert run.ok, run.output
+    created, again = run.results["created"], run.results["again"]
+    assert tenant_networks(openstack_admin, tenant) == ["c1"], "state: present never destroys"
+    assert again["phase"] == "Ready" and again["outputs"] == created["outputs"] and created["outputs"]["network_id"]
+
+
+def test_a_cluster_name_ending_in_digits_works_with_the_default_backend(run_playbook, sandbox_env, tenant, tmp_path, kube_core,
+                                                                        openstack_admin):
+    common, _slow = slow_run(tenant, sandbox_env, tmp_path)
+    common["name"] = "web-2"
+    steps = [("created", {}), ("again", {}), ("removed", dict(state="absent"))]
+    tasks = [caas_task(register, tenant, **dict(common, **options)) for register, options in steps]
+    run = run_playbook([localhost_play(tasks + [save_results("{'created': created, 'again': again, 'removed': removed}")])],
+                       env=sandbox_env)
+    assert run.ok, run.output
+    assert [run.results[register]["changed"] for register, _options in steps] == [True, False, True]
+    types, holder = engine_state(kube_core, tenant, "web-2.state")
+    assert types == [] and not holder, "the state was kept in tfstate-default-web-2.state, and emptied"
+    assert tenant_networks(openstack_admin, tenant) == []

@@ -28,10 +28,24 @@ def test_absent_forces_cluster_state():
     assert merged["cluster_state"] == "absent"
 
 
+def test_present_wins_over_a_layer_that_says_absent():
+    params = dict(PARAMS, cluster_extravars=dict(cluster_state="absent"), extravar_overrides=dict(cluster_state="absent"))
+    assert caas_run.merge_extravars(params)["cluster_state"] == "present"
+
+
 def test_merge_copies_the_layers():
     merged = caas_run.merge_extravars(PARAMS)
     merged["nested"]["x"] = 2
     assert PARAMS["type_extravars"]["nested"]["x"] == 1
+
+
+def test_environment_keeps_only_what_a_program_needs(tmp_path):
+    base = dict(PATH="/usr/bin", HOME="/root", LANG="C.UTF-8", LC_ALL="C", ANSIBLE_COLLECTIONS_PATH="/c", SSL_CERT_FILE="/ca",
+                KEYCLOAK_ADMIN_PASSWORD="kc", ANSIBLE_VAULT_PASSWORD_FILE="/v", TF_TOKEN_example_org="t", AWS_SECRET_ACCESS_KEY="a",
+                TF_CLI_CONFIG_FILE="/tofurc")
+    env = caas_run.appliance_environment(base, dict(TF_CLI_CONFIG_FILE="/declared"), str(tmp_path), None)
+    assert env == dict(PATH="/usr/bin", HOME="/root", LANG="C.UTF-8", LC_ALL="C", ANSIBLE_COLLECTIONS_PATH="/c", SSL_CERT_FILE="/ca",
+                       TF_CLI_CONFIG_FILE="/declared", OS_CLOUD="openstack", OS_CLIENT_CONFIG_FILE=str(tmp_path / "clouds.yaml"))
 
 
 def test_environment_drops_the_callers_cloud(tmp_path):
@@ -109,3 +123,38 @@ def test_run_directory_is_private_and_removed(tmp_path):
         public, private = run_dir.deploy_key()
         assert public.startswith("ssh-ed25519 ") and os.path.exists(private)
     assert os.listdir(str(tmp_path)) == []
+
+
+class FakeTree:
+    def __init__(self):
+        self.asked = self.killed = 0
+        self.over = False
+
+    def ask(self):
+        self.asked += 1
+
+    def grace_over(self):
+        return self.over
+
+    def kill(self):
+        self.killed += 1
+
+
+def test_stopping_on_timeout_asks_first_and_cuts_only_after_the_grace_period():
+    now = [0.0]
+    tree = FakeTree()
+    stopping = caas_run.Stopping(10, tree, clock=lambda: now[0])
+    assert not stopping.cancel() and tree.asked == 0 and stopping.reason is None
+    now[0] = 10
+    assert not stopping.cancel() and tree.asked == 1 and stopping.status == "timeout"
+    assert stopping.reason == "the appliance did not finish within 10 seconds and was stopped"
+    tree.over = True
+    assert stopping.cancel() and tree.killed == 1
+
+
+def test_stopping_on_a_signal_says_which():
+    stopping = caas_run.Stopping(3600, FakeTree(), clock=lambda: 0)
+    stopping.on_signal(15, None)
+    stopping.on_signal(2, None)
+    assert not stopping.cancel() and stopping.status == "stopped"
+    assert stopping.reason == "the run was stopped by SIGTERM before the appliance finished"

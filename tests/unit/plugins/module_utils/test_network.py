@@ -549,3 +549,35 @@ def test_a_failure_before_any_write_is_not_a_change(cloud):
     with pytest.raises(NetworkError) as info:
         run(cloud)
     assert "changed" not in info.value.details
+
+
+def test_a_failure_after_creates_in_one_batch_names_each_object_made(cloud):
+    """Subnet and router are created together: the router refused, the subnet made just before is named too."""
+    def refuse(**fields):
+        raise sdk_exceptions.SDKException("quota exceeded for routers")
+
+    cloud.network.create_router = refuse
+    with pytest.raises(NetworkError) as info:
+        run(cloud)
+    network, subnet = cloud.network.objects["network"][1], cloud.network.objects["subnet"][0]
+    assert info.value.details["changed"] is True
+    assert info.value.details["created"] == [dict(type="network", id=network["id"], name="portal-internal"),
+                                             dict(type="subnet", id=subnet["id"], name="portal-internal")]
+    assert str(info.value).endswith("created: network portal-internal (%s), subnet portal-internal (%s)" % (network["id"], subnet["id"]))
+
+
+def test_a_failed_read_after_a_write_still_says_what_was_created(cloud):
+    def refuse(**query):
+        raise sdk_exceptions.SDKException("connection reset")
+
+    created = cloud.network.create_network
+
+    def create_then_fail_reads(**fields):
+        cloud.network.subnets = refuse
+        return created(**fields)
+
+    cloud.network.create_network = create_then_fail_reads
+    with pytest.raises(NetworkError) as info:
+        run(cloud)
+    assert info.value.details["changed"] is True and [c["type"] for c in info.value.details["created"]] == ["network"]
+    assert str(info.value).startswith("OpenStack request failed for project physics (p1): SDKException: connection reset")

@@ -204,3 +204,28 @@ def test_engine_runs_in_the_project_and_records_commands(tmp_path):
     with pytest.raises(tofu.TofuError, match="^output failed: nope: broken$"):
         engine.check("output", "-json")
     assert engine.commands == ["plan", "output"]
+
+
+WORKSPACE_MISSING = """Workspace "blue" doesn't exist.
+
+You can create this workspace with the "new" subcommand
+or include the "-or-create" flag with the "select" subcommand.
+"""
+
+
+def test_engine_words_keep_what_the_engine_said_without_diagnostics():
+    assert tofu.engine_words("", WORKSPACE_MISSING).startswith("Workspace \"blue\" doesn't exist. You can create this workspace")
+    assert tofu.engine_words("\nError: nope\n\nbroken", WORKSPACE_MISSING) == "nope: broken"
+    assert tofu.engine_words("", "  ") == ""
+    long_words = tofu.engine_words("x" * 1000 + " the end")
+    assert long_words.endswith("the end") and long_words.startswith("...") and len(long_words) <= tofu.MAX_DETAIL
+
+
+def test_a_failed_subcommand_keeps_the_engines_words(tmp_path):
+    (tmp_path / "said").write_text(WORKSPACE_MISSING)
+    script = tmp_path / "fake-tofu"
+    script.write_text("#!/bin/sh\ncat %s >&2\nexit 1\n" % (tmp_path / "said"))
+    script.chmod(0o755)
+    engine = tofu.Engine(str(script), str(tmp_path), tofu.clean_environment(dict(PATH="/bin:/usr/bin")))
+    with pytest.raises(tofu.TofuError, match="^workspace failed: Workspace \"blue\" doesn't exist. You can create"):
+        engine.check("workspace", "select", "blue")

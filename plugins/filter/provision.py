@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
+from ansible.utils.display import Display
 
 from ansible_collections.azimuth.ops.plugins.module_utils._provision import ProvisionError, steps, summary
 
@@ -21,11 +22,14 @@ def provision_steps(tenancies, authentication_type="openstack", network=None):
 
 
 def provision_summary(tenancies, networks=None, realms=None, platform_types=None, platform_types_totals=None, check_mode=False):
-    """The provisioning run's summary, one row per tenancy."""
+    """The provisioning run's summary, one row per tenancy; each of its warnings is shown as an Ansible warning."""
     try:
-        return summary(tenancies, networks, realms, platform_types, platform_types_totals, check_mode)
+        result = summary(tenancies, networks, realms, platform_types, platform_types_totals, check_mode)
     except ProvisionError as exc:
         raise AnsibleFilterError("azimuth.ops.provision_summary: %s" % exc)
+    for warning in result["warnings"]:
+        Display().warning("azimuth.ops.provision_summary: %s" % warning)
+    return result
 
 
 class FilterModule:

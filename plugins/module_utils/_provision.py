@@ -119,6 +119,12 @@ def _namespace_changes(item, done):
     return ["namespace %s" % done("updated")] if item.get("changed") else []
 
 
+def offered(platform_types):
+    """The platform types the portal offers: all of a catalog's list; of the objects the cluster holds after the run
+    (``azimuth.ops.platform_types``' ``objects``), those not deprecated or retired."""
+    return [obj for obj in platform_types or [] if obj.get("offered", True)]
+
+
 def allowed_platform_types(evaluator, platform_types, tenancy):
     """The names (``kind/name`` when a name is used by two kinds) of the platform types ``tenancy`` may use."""
     names = [obj["name"] for obj in platform_types]
@@ -134,13 +140,14 @@ def summary_rows(tenancies, networks=None, realms=None, platform_types=None, che
     """One row per tenancy (a dict keyed by COLUMNS' names, plus ``id`` and ``allowed``)."""
     done = (lambda verb: "would be " + verb) if check_mode else (lambda verb: verb)
     evaluator = Evaluator()
+    platform_types = offered(platform_types)
     rows = []
     for item in tenancies or []:
         tenancy = {"id": item["id"], "name": item["name"]}
         network, changes = _network(networks, item["id"], done)
         changes += _namespace_changes(item, done)
         try:
-            allowed = allowed_platform_types(evaluator, platform_types or [], tenancy)
+            allowed = allowed_platform_types(evaluator, platform_types, tenancy)
         except AclError as exc:
             raise ProvisionError("tenancy %s (%s): %s" % (item["name"], item["id"], exc))
         rows.append({
@@ -161,15 +168,35 @@ def table(rows):
     return lines
 
 
+def denied_to_all(rows, platform_types):
+    """A warning for each offered platform type that no tenancy of the run may use (its ACL denies them all)."""
+    if not rows:
+        return []
+    platform_types = offered(platform_types)
+    names = [obj["name"] for obj in platform_types]
+    allowed = set(name for row in rows for name in row["allowed"])
+    warnings = []
+    for obj in platform_types:
+        shown = obj["name"] if names.count(obj["name"]) == 1 else "%s/%s" % (obj["kind"], obj["name"])
+        if shown not in allowed:
+            warnings.append("%s '%s': its ACL denies every tenancy of the run (%s); no tenancy can use it"
+                            % (obj["kind"], obj["name"], ", ".join(row["tenancy"] for row in rows)))
+    return warnings
+
+
 def summary(tenancies, networks=None, realms=None, platform_types=None, platform_types_totals=None, check_mode=False):
-    """The run's summary: ``rows`` (one per tenancy) and ``lines`` (a table to print)."""
+    """The run's summary: ``rows`` (one per tenancy), ``lines`` (a table to print) and ``warnings``.
+
+    ``platform_types`` are best the objects as the cluster holds them after the run (the module's
+    ``objects``), so that a type taken out of the catalog shows as usable by no tenancy.
+    """
     rows = summary_rows(tenancies, networks, realms, platform_types, check_mode)
     count = "%d tenanc%s" % (len(rows), "y" if len(rows) == 1 else "ies")
     lines = [("Prediction (check mode, nothing was written): " if check_mode else "Provisioned: ") + count]
     lines += table(rows)
     if platform_types_totals:
         totals = platform_types_totals
-        lines.append("platform types%s: %d listed, %d created, %d updated, %d unchanged, %d deprecated" % (
+        lines.append("platform types%s: %d listed, %d created, %d updated, %d unchanged, %d deprecated, %d retired" % (
             " (predicted)" if check_mode else "", totals.get("platform_types", 0), totals.get("created", 0),
-            totals.get("updated", 0), totals.get("unchanged", 0), totals.get("deprecated", 0)))
-    return {"rows": rows, "lines": lines}
+            totals.get("updated", 0), totals.get("unchanged", 0), totals.get("deprecated", 0), totals.get("retired", 0)))
+    return {"rows": rows, "lines": lines, "warnings": denied_to_all(rows, platform_types)}

@@ -30,7 +30,7 @@ def test_a_filter_called_with_the_wrong_arguments_says_how_to_call_it(name, args
 
 @pytest.mark.parametrize("name, args, message", [
     ("acl_allowed", (TEMPLATE, {"id": 123, "name": "physics"}),
-     "azimuth.ops.acl_allowed: the tenancy {'id': 123, 'name': 'physics'}: its 'id' is 123 (int), not a string; give it as '123'"),
+     "azimuth.ops.acl_allowed: the tenancy {'id': 123, 'name': 'physics'}: its 'id' is 123 (an integer), not a string; give it as '123'"),
     ("tenancy_namespace", ("Физика",), "azimuth.ops.tenancy_namespace: the tenancy name 'Физика' has no ASCII letters or digits"),
 ])
 def test_bad_input_is_reported_by_the_filter(name, args, message):

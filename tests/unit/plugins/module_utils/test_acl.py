@@ -139,7 +139,7 @@ def test_actions_returns_a_fresh_list():
         ({"name": "x"}, "no 'id'"),
         ({"id": "x"}, "no 'name'"),
         ({"id": "", "name": "x"}, "no 'id'"),
-        ({"id": 123, "name": "x"}, "the tenancy {'id': 123, 'name': 'x'}: its 'id' is 123 (int), not a string; give it as '123'"),
+        ({"id": 123, "name": "x"}, "the tenancy {'id': 123, 'name': 'x'}: its 'id' is 123 (an integer), not a string; give it as '123'"),
         ("abc", "must be a dict"),
         (None, "must be a dict"),
     ],
@@ -156,7 +156,7 @@ def test_bad_tenancy_is_reported_even_without_objects():
 
 def test_annotation_that_is_not_a_string_names_object_and_annotation():
     obj = template({ALLOW_LIST: ["abc123"]}, name="kube-1-29")
-    problem = r"ClusterTemplate 'kube-1-29': annotation acl.azimuth.stackhpc.com/allow-list must be a string, got list"
+    problem = r"ClusterTemplate 'kube-1-29': annotation acl.azimuth.stackhpc.com/allow-list must be a string, got a list"
     with pytest.raises(AclError, match=problem):
         Evaluator().allowed(obj, TENANCY)
 
@@ -173,7 +173,7 @@ def test_annotations_not_a_dict():
 
 
 def test_object_not_a_dict():
-    with pytest.raises(AclError, match="got str"):
+    with pytest.raises(AclError, match="got a string"):
         Evaluator().allowed("x", TENANCY)
 
 
@@ -288,3 +288,31 @@ class TestAnnotationsFor:
     def test_bad_config(self, config, problem):
         with pytest.raises(AclError, match=problem):
             annotations_for(config)
+
+
+# --- messages in words, regexes checked against backtracking (issue 16) ------------------------------
+
+
+def test_types_are_named_in_words_never_by_internal_class_names():
+    from ansible_collections.azimuth.ops.plugins.module_utils._acl import a_type
+
+    class _AnsibleTaggedList(list):
+        pass
+    assert a_type(_AnsibleTaggedList()) == "a list"
+    assert [a_type(v) for v in ("x", 1, 1.5, True, None, {}, ())] == [
+        "a string", "an integer", "a number", "true/false", "null", "a dict", "a list"]
+
+
+def test_a_catastrophic_regex_is_found_on_a_probe_and_on_a_name():
+    from ansible_collections.azimuth.ops.plugins.module_utils._acl import check_regex_speed
+    check_regex_speed("x", "^(physics|chemistry)$", ["physics"])
+    with pytest.raises(AclError, match=r"x: the regular expression '\(a\+\)\+\$' took longer than 0.1s on 64 x 'a' then '!'"):
+        check_regex_speed("x", "(a+)+$", timeout=0.1)
+    with pytest.raises(AclError, match="not a valid regular expression"):
+        check_regex_speed("x", "(")
+
+
+def test_the_acl_that_denies_all_denies_every_tenancy():
+    from ansible_collections.azimuth.ops.plugins.module_utils._acl import DENY_ALL
+    for tenancy in (TENANCY, {"id": "x", "name": "-"}):
+        assert Evaluator().allowed(template(DENY_ALL), tenancy) is False

@@ -87,10 +87,30 @@ def test_summary_lines_are_a_table_and_check_mode_is_a_prediction():
     assert lines[1].split() == ["tenancy", "network", "namespace", "realm", "platform", "types", "changes"]
     assert lines[2].startswith("physics ") and lines[2].endswith("network would be created, router would be created, namespace would be created")
     assert lines[1].index("namespace") == lines[2].index("az-physics")
-    assert lines[-1] == "platform types (predicted): 3 listed, 3 created, 0 updated, 0 unchanged, 0 deprecated"
+    assert lines[-1] == "platform types (predicted): 3 listed, 3 created, 0 updated, 0 unchanged, 0 deprecated, 0 retired"
+    assert result["warnings"] == []
 
 
 def test_summary_reports_a_bad_acl_by_tenancy():
     with pytest.raises(pv.ProvisionError, match="tenancy physics \\(p1\\): ClusterTemplate 'x': annotation acl.azimuth.stackhpc.com/allow-regex"):
         bad = {"kind": "ClusterTemplate", "name": "x", "annotations": {"acl.azimuth.stackhpc.com/allow-regex": "("}}
         pv.summary_rows(TENANCIES[:1], platform_types=[bad])
+
+
+# --- the summary follows what the cluster holds; ACLs that deny everyone (issue 16) -----------------
+
+
+def test_types_out_of_the_catalog_are_usable_by_no_tenancy():
+    held = [dict(obj, offered=True) for obj in PLATFORM_TYPES]
+    held.append({"kind": "ClusterType", "name": "rstudio", "annotations": {}, "offered": False})  # retired
+    rows = pv.summary_rows(TENANCIES, platform_types=held)
+    assert rows[0]["allowed"] == ["kube", "AppTemplate/jupyterhub", "ClusterType/jupyterhub"]
+    assert pv.summary(TENANCIES, platform_types=held)["warnings"] == []
+
+
+def test_a_type_no_tenancy_of_the_run_may_use_is_warned_about():
+    denied = {"kind": "AppTemplate", "name": "gpu", "annotations": {"acl.azimuth.stackhpc.com/allow-list": "nobody"}}
+    result = pv.summary(TENANCIES, platform_types=PLATFORM_TYPES + [denied])
+    assert result["warnings"] == [
+        "AppTemplate 'gpu': its ACL denies every tenancy of the run (physics, training-test); no tenancy can use it"]
+    assert pv.summary([], platform_types=[denied])["warnings"] == []

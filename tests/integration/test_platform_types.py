@@ -28,6 +28,8 @@ DENY_REGEX = "acl.azimuth.stackhpc.com/deny-regex"
 LIFETIME = "scheduling.azimuth.stackhpc.com/max-lifetime-hours"
 MANAGED = "app.kubernetes.io/managed-by"
 LAST_APPLIED = "azimuth-ops.azimuth-cloud.io/last-applied"
+PORTAL = "azimuth-ops.azimuth-cloud.io/portal"
+DENY_ALL = {ALLOW_LIST: "", DENY_LIST: "", ALLOW_REGEX: "", DENY_REGEX: ".*"}
 
 CHART = {"repo": "https://charts.example.org", "name": "notebooks"}
 APPLIANCE = {"gitUrl": "https://git.example.org/appliance.git", "gitVersion": "1.0.0", "playbook": "site.yml",
@@ -124,7 +126,7 @@ def test_objects_are_created_predicted_exactly_then_left_alone(run_playbook, kub
 
     # read back from the API server
     kube = platform_objects.get("ClusterTemplate", unique_name + "-kube")
-    assert kube["metadata"]["labels"] == {MANAGED: "azimuth-ops", TEST_LABEL: unique_name}
+    assert kube["metadata"]["labels"] == {MANAGED: "azimuth-ops", PORTAL: "azimuth", TEST_LABEL: unique_name}
     assert dict((k, v) for k, v in kube["metadata"]["annotations"].items() if k != LAST_APPLIED) == {ALLOW_LIST: "p1,p2", DENY_REGEX: ""}
     assert kube["spec"] == {"label": "Kubernetes 1.33", "values": {"kubernetesVersion": "1.33.10"}, "deprecated": False}
     app = platform_objects.get("AppTemplate", unique_name + "-app")
@@ -133,13 +135,13 @@ def test_objects_are_created_predicted_exactly_then_left_alone(run_playbook, kub
     assert app["metadata"]["annotations"][DENY_REGEX] == "-test$"
     assert platform_objects.get("ClusterType", unique_name + "-type")["spec"]["jobTimeout"] == 600
 
-    # the second run: one list per kind (and the deprecation scope), no write
+    # the second run: one list per kind (and one per kind for the deprecation scope's selector), no write
     with kube_requests.measure() as served:
         again = run = platform_types(run_playbook, kube_env, scope, items)
     assert run.ok, run.output
     assert again.results["changed"] is False
     assert writes(served) == {}
-    assert sum(served.values()) == 3 + 1
+    assert sum(served.values()) == 3 + 3
 
 
 def test_owned_fields_change_and_others_are_kept(run_playbook, kube_env, kube_requests, platform_objects, scope, unique_name):
@@ -264,7 +266,7 @@ def test_bad_annotations_and_foreign_objects_are_refused_before_any_write(run_pl
     with kube_requests.measure() as served:
         run = platform_types(run_playbook, kube_env, scope, [template(unique_name + "-a", **{ALLOW_LIST: 123})])
     assert not run.ok
-    assert "ClusterTemplate '%s-a': annotation %s must be a string, got int 123 (quote it in YAML)" % (unique_name, ALLOW_LIST) in run.output
+    assert "ClusterTemplate '%s-a': annotation %s must be a string, got an integer 123 (quote it in YAML)" % (unique_name, ALLOW_LIST) in run.output
     with kube_requests.measure() as more:
         run = platform_types(run_playbook, kube_env, scope, [
             {"kind": "AppTemplate", "name": unique_name + "-fine", "spec": {"chart": CHART}},
@@ -337,6 +339,16 @@ def test_the_role_applies_the_operators_acl_variables(run_playbook, kube_env, ku
     ({"platforms_tenancy_allow_regex": "(physics"}, "platforms_tenancy_allow_regex: allow_regex is not a valid regular expression '(physics'"),
     ({"azimuth_capi_operator_cluster_template_tenancy_deny_list": {"p1": True}}, "azimuth_capi_operator_cluster_template_tenancy_deny_list"),
     ({"platform_types_kubernetes": {"kubeconfg": "/x"}}, "kubeconfg"),
+    # issue 16: misspelt variables name the nearest known one; catastrophic regexes; types in words
+    ({"platforms_tenancy_deny_lists": ["p1"]}, "unknown variable platforms_tenancy_deny_lists (did you mean platforms_tenancy_deny_list?)"),
+    ({"platforms_tenancy_deny_regexp": "-test$"}, "unknown variable platforms_tenancy_deny_regexp (did you mean platforms_tenancy_deny_regex?)"),
+    ({"azimuth_capi_operator_app_templates_jupyterhub_enable": False},
+     "unknown variable azimuth_capi_operator_app_templates_jupyterhub_enable (did you mean azimuth_capi_operator_app_templates_jupyterhub_enabled?)"),
+    ({"azimuth_max_platform_lifetime_hour": 24},
+     "unknown variable azimuth_max_platform_lifetime_hour (did you mean azimuth_max_platform_lifetime_hours?)"),
+    ({"platforms_tenancy_deny_regex": "(a+)+$"}, "annotation acl.azimuth.stackhpc.com/deny-regex (from platforms_tenancy_deny_regex): "
+                                                 "the regular expression '(a+)+$' took longer than 0.5s on 64 x 'a' then '!' (catastrophic backtracking)"),
+    ({"platform_types_labels": {"team": ["ml"]}}, "platform_types_labels: label team must be a string, got a list"),
 ])
 def test_the_role_rejects_bad_variables_before_any_write(run_playbook, kube_env, kube_requests, platform_objects, unique_name, bad, message):
     with kube_requests.measure() as served:
@@ -344,3 +356,93 @@ def test_the_role_rejects_bad_variables_before_any_write(run_playbook, kube_env,
     assert not run.ok
     assert message in run.output
     assert writes(served) == {}
+
+
+# --- issue 16: the portal's own objects, types out of the catalog, regexes, inherited ACLs -----------------
+
+
+def acl_of(platform_objects, kind, name):
+    annotations = platform_objects.get(kind, name)["metadata"]["annotations"]
+    return dict((k, v) for k, v in annotations.items() if k.startswith("acl."))
+
+
+def test_unlisted_app_templates_and_cluster_types_of_the_portal_get_an_acl_that_denies_all(
+        run_playbook, kube_env, kube_requests, platform_objects, scope, unique_name):
+    app, desktop, kube, other = unique_name + "-app", unique_name + "-type", unique_name + "-kube", unique_name + "-other"
+    acl = {ALLOW_LIST: "p1", DENY_LIST: "", ALLOW_REGEX: "", DENY_REGEX: ""}
+    items = [{"kind": "AppTemplate", "name": app, "annotations": acl, "spec": {"chart": CHART}},
+             {"kind": "ClusterType", "name": desktop, "annotations": acl, "spec": APPLIANCE}, template(kube)]
+    run = platform_types(run_playbook, kube_env, scope, items, portal=unique_name)
+    assert run.ok, run.output
+    # another portal's app template on the same cluster, managed by the collection too
+    run = platform_types(run_playbook, kube_env, scope, [{"kind": "AppTemplate", "name": other, "spec": {"chart": CHART}}],
+                         portal=unique_name + "-b")
+    assert run.ok, run.output
+    assert platform_objects.get("AppTemplate", other)["metadata"]["labels"][PORTAL] == unique_name + "-b"
+
+    with kube_requests.measure() as served:
+        predicted = run = platform_types(run_playbook, kube_env, scope, [template(kube)], "--check", portal=unique_name)
+    assert run.ok, run.output
+    assert writes(served) == {}
+    assert predicted.results["retired"] == [{"kind": "AppTemplate", "name": app}, {"kind": "ClusterType", "name": desktop}]
+    assert acl_of(platform_objects, "AppTemplate", app) == acl
+
+    done = run = platform_types(run_playbook, kube_env, scope, [template(kube)], portal=unique_name)
+    assert run.ok, run.output
+    assert done.results["retired"] == predicted.results["retired"] and done.results["totals"]["retired"] == 2
+    assert done.results["objects"] == predicted.results["objects"]
+    assert acl_of(platform_objects, "AppTemplate", app) == DENY_ALL  # Azimuth offers it to no tenancy
+    assert acl_of(platform_objects, "ClusterType", desktop) == DENY_ALL
+    assert platform_objects.get("ClusterType", desktop) is not None  # never deleted: platforms may use it
+    assert acl_of(platform_objects, "AppTemplate", other) == {}  # another portal's: left alone
+    offered = dict((o["name"], o["offered"]) for o in done.results["objects"])
+    assert offered == {kube: True, app: False, desktop: False}
+
+    with kube_requests.measure() as served:
+        again = run = platform_types(run_playbook, kube_env, scope, [template(kube)], portal=unique_name)
+    assert run.ok and again.results["changed"] is False and writes(served) == {}
+
+    # listed again, it gets its own ACL back
+    run = platform_types(run_playbook, kube_env, scope, items, portal=unique_name)
+    assert run.ok, run.output
+    assert acl_of(platform_objects, "AppTemplate", app) == acl
+
+
+def test_another_portals_platform_type_is_not_changed(run_playbook, kube_env, kube_requests, platform_objects, scope, unique_name):
+    name = unique_name + "-app"
+    item = {"kind": "AppTemplate", "name": name, "spec": {"chart": CHART}}
+    run = platform_types(run_playbook, kube_env, scope, [item], portal=unique_name + "-b")
+    assert run.ok, run.output
+    with kube_requests.measure() as served:
+        run = platform_types(run_playbook, kube_env, scope, [dict(item, annotations={ALLOW_LIST: "p1"})], portal=unique_name)
+    assert not run.ok
+    assert ("AppTemplate '%s' belongs to the portal %s-b (label %s=%s-b), not to %s; it is not this run's to change"
+            % (name, unique_name, PORTAL, unique_name, unique_name)) in run.output
+    assert writes(served) == {}
+
+
+def test_a_catastrophic_regex_is_refused_before_any_write(run_playbook, kube_env, kube_requests, platform_objects, scope, unique_name):
+    name = unique_name + "-app"
+    with kube_requests.measure() as served:
+        run = platform_types(run_playbook, kube_env, scope, [
+            {"kind": "AppTemplate", "name": name, "annotations": {DENY_REGEX: "(a+)+$"}, "spec": {"chart": CHART}}])
+    assert not run.ok
+    assert "AppTemplate '%s', annotation %s: the regular expression '(a+)+$' took longer than" % (name, DENY_REGEX) in run.output
+    assert "catastrophic backtracking" in run.output
+    assert writes(served) == {}
+    assert platform_objects.get("AppTemplate", name) is None
+
+
+def test_the_role_gives_an_entry_with_its_own_acl_that_acl_whole(run_playbook, kube_env, platform_objects, unique_name):
+    """An own allow-list must not keep the inherited allow-regex beside it (that would let biology in too)."""
+    gpu = unique_name + "-gpu"
+    variables = role_variables(
+        unique_name, platforms_tenancy_allow_regex="^(physics|biology)$",
+        azimuth_capi_operator_app_templates={unique_name + "-notebooks": {"spec": {"chart": CHART}}},
+        azimuth_capi_operator_app_templates_extra={gpu: {"spec": {"chart": CHART}, "annotations": {ALLOW_LIST: "physics-id"}}})
+    # the combined variable replaces the extras: put the GPU app in it
+    variables["azimuth_capi_operator_app_templates"][gpu] = variables.pop("azimuth_capi_operator_app_templates_extra")[gpu]
+    run = run_playbook([role_play(variables)], env=kube_env)
+    assert run.ok, run.output
+    assert acl_of(platform_objects, "AppTemplate", gpu) == {ALLOW_LIST: "physics-id", DENY_LIST: "", ALLOW_REGEX: "", DENY_REGEX: ""}
+    assert acl_of(platform_objects, "AppTemplate", unique_name + "-notebooks")[ALLOW_REGEX] == "^(physics|biology)$"

@@ -10,7 +10,7 @@ import pytest
 from sandbox.proxy import writes
 
 from .conftest import REPO, save_results as save_task
-from .test_platform_types import ALLOW_LIST, DENY_REGEX, LAST_APPLIED, LIFETIME, TEST_LABEL
+from .test_platform_types import ALLOW_LIST, DENY_ALL, DENY_REGEX, LAST_APPLIED, LIFETIME, TEST_LABEL, acl_of
 # a fixture, used by name
 from .test_platform_types import platform_objects  # noqa: F401  # pylint: disable=unused-import
 
@@ -70,12 +70,12 @@ def test_provision_predicts_then_does_then_leaves_alone(run_playbook, kube_env, 
         # the default deny-regex keeps training-test from the app; the desktop's own (empty) one lets it in
         (unique_name + "-training-test", "az-%s-training-test" % unique_name, [unique_name + "-desktop"], "namespace would be created"),
     ]
-    assert predicted.results["lines"][-1] == "platform types (predicted): 3 listed, 3 created, 0 updated, 0 unchanged, 0 deprecated"
+    assert predicted.results["lines"][-1] == "platform types (predicted): 3 listed, 3 created, 0 updated, 0 unchanged, 0 deprecated, 0 retired"
 
     done = provision(run_playbook, kube_env, variables=config)
     assert done.ok, done.output
     assert [dict(r, changes=r["changes"].replace("would be ", "")) for r in rows] == done.results["rows"]
-    assert done.results["lines"][-1] == "platform types: 3 listed, 3 created, 0 updated, 0 unchanged, 0 deprecated"
+    assert done.results["lines"][-1] == "platform types: 3 listed, 3 created, 0 updated, 0 unchanged, 0 deprecated, 0 retired"
     # read back: the namespaces (OIDC mode: each with its group) and the platform types with their ACLs
     annotations = kube_core.read_namespace("az-%s-chemistry" % unique_name).metadata.annotations
     assert annotations["tenant.azimuth-cloud.io/oidc-group"] == "/chem"
@@ -104,7 +104,7 @@ def test_a_template_dropped_from_the_configuration_is_deprecated(run_playbook, k
         tmp_path, unique_name, azimuth_capi_operator_cluster_templates=templates,
         azimuth_capi_operator_cluster_template_tenancy_allow_list=[unique_name + "-c1"]))
     assert run.ok, run.output
-    assert run.results["lines"][-1] == "platform types: 3 listed, 0 created, 1 updated, 2 unchanged, 1 deprecated"
+    assert run.results["lines"][-1] == "platform types: 3 listed, 0 created, 1 updated, 2 unchanged, 1 deprecated, 0 retired"
     old = platform_objects.get("ClusterTemplate", unique_name + "-kube-old")
     assert old["spec"]["deprecated"] is True
     assert old["metadata"]["annotations"][ALLOW_LIST] == unique_name + "-c1"  # the current ACL of cluster templates
@@ -118,6 +118,9 @@ def test_a_template_dropped_from_the_configuration_is_deprecated(run_playbook, k
     ({"azimuth_openstack_create_internal_net": "perhaps"}, "azimuth_openstack_create_internal_net"),
     ({"azimuth_tenancies": [{"cloud": "sandbox-demo", "nme": "demo"}]}, "nme"),
     ({"azimuth_tenancies": [{"cloud": "sandbox-demo", "id": "only-an-id"}]}, "azimuth_tenancies[0] (only-an-id): give both id and name, or neither"),
+    # issue 16: a misspelt variable, a regex that would hang the portal
+    ({"platforms_tenancy_deny_lists": ["x"]}, "unknown variable platforms_tenancy_deny_lists (did you mean platforms_tenancy_deny_list?)"),
+    ({"platforms_tenancy_deny_regex": "(a+)+$"}, "(from platforms_tenancy_deny_regex): the regular expression '(a+)+$' took longer than"),
 ])
 def test_bad_variables_are_rejected_before_any_write(run_playbook, kube_env, kube_requests, openstack_requests, tmp_path, unique_name, bad, message):
     # with the demo project's cloud the run would write networks and a credential, were it to start
@@ -154,3 +157,62 @@ def test_the_example_configuration(run_playbook, kube_env, kube_requests, platfo
     assert again.ok, again.output
     assert not [route for route in writes(served) if "azimuth.stackhpc.com" in route]
     assert "platform types: 14 listed, 0 created, 0 updated, 14 unchanged, 0 deprecated" in again.output
+
+
+# --- issue 16: conflicts found in step 1, types out of the catalog, ACLs that deny everyone ---------------
+
+
+def foreign_app(platform_objects, unique_name):
+    platform_objects.create("AppTemplate", unique_name + "-notebooks", {"chart": {"repo": "https://c.example.org", "name": "n"}},
+                            labels={"app.kubernetes.io/managed-by": "Helm"})
+    return "AppTemplate '%s-notebooks' is managed by Helm (label app.kubernetes.io/managed-by); it is not the collection's to change" % unique_name
+
+
+def foreign_namespace(kube_core, unique_name):
+    kube_core.create_namespace({"metadata": {"name": "az-%s-physics" % unique_name, "labels": {"app.kubernetes.io/managed-by": "Helm"}}})
+    return "namespace az-%s-physics is managed by Helm (label app.kubernetes.io/managed-by); it is not the collection's to change" % unique_name
+
+
+@pytest.mark.parametrize("conflict", [foreign_app, foreign_namespace])
+def test_an_ownership_conflict_stops_the_run_in_step_one_before_networks_and_namespaces(
+        run_playbook, kube_env, kube_requests, kube_core, openstack_requests, platform_objects, tmp_path, unique_name, conflict):  # noqa: F811
+    message = conflict(platform_objects if conflict is foreign_app else kube_core, unique_name)
+    config = configuration(tmp_path, unique_name)
+    import yaml  # pylint: disable=import-outside-toplevel
+    variables = yaml.safe_load(config.read_text())
+    variables["azimuth_tenancies"].append({"cloud": "sandbox-demo"})  # the run would find or create its networks
+    config.write_text(yaml.safe_dump(variables))
+    env = dict(kube_env, OS_CLIENT_CONFIG_FILE=openstack_requests.clouds_yaml)
+    with kube_requests.measure() as kube, openstack_requests.measure() as cloud:
+        run = provision(run_playbook, env, variables=config)
+    assert not run.ok
+    assert message in run.output
+    assert writes(kube) == {}
+    assert cloud == {"keystone": {}, "neutron": {}}  # step 2 never started
+    assert "Find or create each tenancy's networks" not in run.output
+
+
+def test_a_type_dropped_from_the_configuration_leaves_the_catalog_and_the_summary(run_playbook, kube_env, platform_objects, tmp_path, unique_name):  # noqa: F811
+    extra = unique_name + "-extra"
+    apps = {unique_name + "-notebooks": {"spec": {"chart": {"repo": "https://c.example.org", "name": "n"}}}}
+    run = provision(run_playbook, kube_env, variables=configuration(
+        tmp_path, unique_name, azimuth_capi_operator_app_templates=dict(apps, **{extra: {"spec": {"chart": {"repo": "https://c.example.org", "name": "x"}}}})))
+    assert run.ok, run.output
+    assert [unique_name + "-notebooks", extra] == [n for n in run.results["rows"][0]["allowed"] if n.endswith(("notebooks", "extra"))]
+    # dropped, and the cluster templates now allowed to nobody of the run
+    config = configuration(tmp_path, unique_name, azimuth_capi_operator_app_templates=apps,
+                           azimuth_capi_operator_cluster_template_tenancy_allow_list=["nobody"])
+    predicted = provision(run_playbook, kube_env, "--check", variables=config)
+    assert predicted.ok, predicted.output
+    run = provision(run_playbook, kube_env, variables=config)
+    assert run.ok, run.output
+    assert run.results["lines"][-1] == "platform types: 3 listed, 0 created, 1 updated, 2 unchanged, 0 deprecated, 1 retired"
+    assert predicted.results["lines"][-1] == "platform types (predicted): 3 listed, 0 created, 1 updated, 2 unchanged, 0 deprecated, 1 retired"
+    # the cluster holds what the configuration says: Azimuth offers the dropped app to no tenancy
+    assert acl_of(platform_objects, "AppTemplate", extra) == DENY_ALL
+    for row in run.results["rows"] + predicted.results["rows"]:
+        assert extra not in row["allowed"] and unique_name + "-kube" not in row["allowed"]
+    warning = ("ClusterTemplate '%s-kube': its ACL denies every tenancy of the run (%s-physics, %s-chemistry, %s-training-test)"
+               % ((unique_name,) * 4))
+    assert warning in " ".join(run.output.split())
+    assert run.results["warnings"] == [warning + "; no tenancy can use it"]

@@ -287,3 +287,57 @@ def test_a_bad_token(run_playbook, kube_env, kube_requests, names):
     assert not run.ok
     assert "Kubernetes request failed: HTTP 401 Unauthorized" in run.output
     assert "not-the-token" not in run.output
+
+
+# --- the portal's own namespaces (issue 16) ------------------------------------------------------------
+
+PORTAL_LABEL = "azimuth-ops.azimuth-cloud.io/portal"
+
+
+def test_prune_without_a_selector_deletes_only_this_portals_namespaces(run_playbook, kube_env, kube_requests, kube_core, names, unique_name):
+    """Each test is a portal of its own here, so prune needs no selector to keep off other tests' namespaces."""
+    one, two, old, other = names("one"), names("two"), names("old"), names("other")
+    run = tenancy(run_playbook, kube_env, [one, two, old], portal=unique_name)[0]
+    assert run.ok, run.output
+    run = tenancy(run_playbook, kube_env, [other], portal=unique_name + "-b")[0]
+    assert run.ok, run.output
+    labels = namespace(kube_core, "az-" + one["name"]).metadata.labels
+    assert labels[PORTAL_LABEL] == unique_name and labels["app.kubernetes.io/managed-by"] == "azimuth-ops"
+    # a namespace written before the collection labelled its portal has no portal label
+    kube_core.patch_namespace("az-" + old["name"], {"metadata": {"labels": {PORTAL_LABEL: None}}})
+
+    run, predicted = tenancy(run_playbook, kube_env, [one], "--check", prune=True, portal=unique_name)
+    assert run.ok, run.output
+    assert predicted["pruned"] == [{"namespace": "az-" + two["name"], "id": two["id"]}]
+    with kube_requests.measure() as served:
+        run, result = tenancy(run_playbook, kube_env, [one], prune=True, portal=unique_name)
+    assert run.ok, run.output
+    assert result["pruned"] == predicted["pruned"]
+    assert list(route for route in writes(served) if route.startswith("DELETE")) == ["DELETE /api/v1/namespaces/az-%s" % two["name"]]
+    assert gone(kube_core, "az-" + two["name"])
+    assert not gone(kube_core, "az-" + other["name"])  # another portal's
+    assert not gone(kube_core, "az-" + old["name"])  # no portal label yet: never pruned until a run labels it
+    # a run that lists the old tenancy labels it (the migration); from then on it is this portal's
+    run, result = tenancy(run_playbook, kube_env, [one, old], portal=unique_name)
+    assert run.ok and result["totals"]["updated"] == 1
+    assert namespace(kube_core, "az-" + old["name"]).metadata.labels[PORTAL_LABEL] == unique_name
+    with kube_requests.measure() as served:
+        run, result = tenancy(run_playbook, kube_env, [one, old], prune=True, portal=unique_name)
+    assert run.ok and not result["changed"] and writes(served) == {}
+
+
+def test_another_portals_namespace_is_neither_changed_nor_deleted(run_playbook, kube_env, kube_requests, kube_core, names, unique_name):
+    theirs = dict(names("theirs"), credential=credential("s3cret"))
+    run = tenancy(run_playbook, kube_env, [theirs], portal=unique_name + "-b")[0]
+    assert run.ok, run.output
+    assert kube_core.read_namespaced_secret(SECRET, "az-" + theirs["name"]).metadata.labels[PORTAL_LABEL] == unique_name + "-b"
+    with kube_requests.measure() as served:
+        run, _result = tenancy(run_playbook, kube_env, [theirs], portal=unique_name)
+    assert not run.ok
+    assert ("namespace az-%s belongs to the portal %s-b (label %s=%s-b), not to %s; it is not this run's to change"
+            % (theirs["name"], unique_name, PORTAL_LABEL, unique_name, unique_name)) in run.output
+    assert writes(served) == {}
+    run, result = tenancy(run_playbook, kube_env, [theirs], portal=unique_name, state="absent")
+    assert run.ok and not result["changed"]
+    assert "belongs to the portal %s-b" % unique_name in run.output
+    assert not gone(kube_core, "az-" + theirs["name"])

@@ -2,8 +2,12 @@
 
 The collection's code imports itself by that name, so the repository is linked into
 ``.build/collections/ansible_collections/azimuth/ops`` (scripts/setup.sh makes the same link).
+
+Ansible keeps its state (local temp dir, Galaxy cache) in ``.build/ansible-home``, as under
+scripts/test.sh, rather than ``~/.ansible``: the tests and their ansible-playbook runs inherit it.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -15,3 +19,4 @@ if not LINK.exists():
     LINK.parent.mkdir(parents=True, exist_ok=True)
     LINK.symlink_to(Path("..", "..", "..", ".."), target_is_directory=True)
 sys.path.insert(0, str(COLLECTIONS_PATH))
+os.environ.setdefault("ANSIBLE_HOME", str(ROOT / ".build" / "ansible-home"))

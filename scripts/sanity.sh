@@ -20,9 +20,15 @@ if [ "$(cat "$venv/.stamp" 2>/dev/null)" != "$ansible_core" ]; then
 fi
 export PATH="$PWD/$venv/bin:$PATH"
 
+# ansible-test keeps its venvs and caches in ~/.ansible/test whatever ANSIBLE_HOME says, so it runs
+# with a home of its own in .build (short: the venvs' shebangs must fit in 127 characters); pip in
+# there still reads the user's configuration.
+home=$PWD/.build/home
+export XDG_CONFIG_HOME=${XDG_CONFIG_HOME:-$HOME/.config}
+
 # ansible-test bootstraps pip in its venvs with a script it downloads from a host we cannot reach.
 pip_version=$(grep -m1 -o "pip='[0-9.]*'" "$ansible_test_dir/_internal/python_requirements.py" | tr -dc '0-9.')
-cache=~/.ansible/test/cache/get_pip_${pip_version//./_}.py
+cache=$home/.ansible/test/cache/get_pip_${pip_version//./_}.py
 [ -f "$cache" ] || install -D -m 0644 scripts/get_pip_offline.py "$cache"
 
 work=$(mktemp -d)
@@ -34,4 +40,4 @@ mkdir -p "$target/tests"
 cp -r tests/unit tests/integration "$target/tests/"
 find "$target" -name __pycache__ -prune -exec rm -rf {} +
 cd "$target"
-ansible-test sanity --local --python 3.11 --color no "$@" 2>&1 | grep -v "^WARNING: Location 'file:"
+HOME=$home ansible-test sanity --local --python 3.11 --color no "$@" 2>&1 | grep -v "^WARNING: Location 'file:"

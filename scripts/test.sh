@@ -8,11 +8,18 @@
 #   smoke       pytest tests/sandbox: each sandbox service through its official client
 #   integration pytest tests/integration: real ansible-playbook runs, incl. the Galaxy tarball
 #   molecule    molecule test --all: the role scenarios (molecule/) against the sandbox
+#   footprint   scripts/footprint.py: nothing appeared or changed in the user's default Ansible
+#               paths (~/.ansible, /etc/ansible, ...) since the first gate; always runs last
 # Pass gate names to run only those, e.g. `bash scripts/test.sh unit lint`.
+# The gates keep Ansible's state in the clone: ANSIBLE_HOME (Ansible's local temp dir, the Galaxy
+# cache, the paths ansible-lint and molecule install into) is .build/ansible-home; ansible-test,
+# which always uses ~/.ansible/test, runs with HOME=.build/home (scripts/sanity.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 export PATH="$PWD/.venv/bin:$PATH"
+python scripts/footprint.py snapshot .build/footprint.json || exit 1
+export ANSIBLE_HOME="$PWD/.build/ansible-home"
 export ANSIBLE_COLLECTIONS_PATH="$PWD/.build/collections"
 workers=${AZIMUTH_OPS_TEST_WORKERS:-4}
 
@@ -24,9 +31,14 @@ gate_sandbox() { python -m sandbox up; }
 gate_smoke() { python -m pytest tests/sandbox -q -n "$workers"; }
 gate_integration() { python -m pytest tests/integration -q -n "$workers"; }
 gate_molecule() { (eval "$(python -m sandbox env)" && NO_COLOR=1 ANSIBLE_NOCOLOR=1 molecule test --all); }
+gate_footprint() { python scripts/footprint.py compare .build/footprint.json; }
 
-gates=("$@")
-[ ${#gates[@]} -gt 0 ] || gates=(unit changelog lint sanity sandbox smoke integration molecule)
+[ $# -gt 0 ] || set -- unit changelog lint sanity sandbox smoke integration molecule
+gates=()
+for gate in "$@"; do
+    [ "$gate" = footprint ] || gates+=("$gate")
+done
+gates+=(footprint)
 passed=0
 failed=()
 for gate in "${gates[@]}"; do

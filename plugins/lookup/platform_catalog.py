@@ -26,11 +26,11 @@ description:
     the platform-type variables (C(platforms_), C(azimuth_capi_operator_), C(azimuth_caas_), ...) that it does not
     read but that is at most two characters from one it reads (the message names that one); under C(platforms_)
     every unknown name is an error.
-  - An entry of a catalog with an ACL annotation of its own gets that ACL whole: the inherited ACL
+  - An entry of a catalog with an ACL annotation of its own gets that ACL whole; the inherited ACL
     variables do not apply to it.
   - Every allow-regex and deny-regex is searched, with a time bound, in each of O(tenancy_names) and in strings
     built to make a pattern backtrack (each character the pattern names, 64 times, then one it does not name). A
-    pattern that takes longer than half a second is refused, naming the platform type and the variable: Azimuth
+    pattern that takes longer than half a second is refused, naming the platform type and the variable, as Azimuth
     searches these patterns without a time limit whenever it lists platform types.
 options:
   tenancy_names:
@@ -85,8 +85,8 @@ _raw:
       type: bool
     kinds:
       description:
-        - The kinds the configuration manages, for the module's O(azimuth.ops.platform_types#module:deprecate_kinds):
-          C(ClusterTemplate) and C(AppTemplate) unless C(azimuth_kubernetes_enabled) is false, and C(ClusterType).
+        - The kinds the configuration manages, for the module's O(azimuth.ops.platform_types#module:deprecate_kinds), that
+          is C(ClusterTemplate) and C(AppTemplate) unless C(azimuth_kubernetes_enabled) is false, and C(ClusterType).
       type: list
       elements: str
     sources:

@@ -30,7 +30,7 @@ description:
     current ACL annotations of cluster templates) and C(spec.deprecated=true), as azimuth-ops does; a listed
     ClusterTemplate gets C(spec.deprecated=false) unless its spec says otherwise. The AppTemplate and ClusterType
     CRDs have no C(deprecated) field, so an AppTemplate or ClusterType gets the ACL that denies every tenancy
-    (C(acl.azimuth.stackhpc.com/deny-regex=.*), the other three empty): Azimuth then offers it to no tenancy,
+    (C(acl.azimuth.stackhpc.com/deny-regex=.*), the other three empty), so that Azimuth offers it to no tenancy,
     while platforms made from it can still be deleted (Azimuth's CaaS delete skips the ACL). Listed again, it gets
     its ACL back.
   - Every allow-regex and deny-regex annotation is searched, with a time bound, in strings built to make a pattern

@@ -288,7 +288,8 @@ class TenancyRealms:
             try:
                 done[item["id"]] = self.converge(params, item, check_mode)
             except ModuleError as exc:
-                errors[item["id"]] = str(exc)
+                message = str(exc)
+                errors[item["id"]] = message if message.startswith(describe(item)) else "%s: %s" % (describe(item), message)
                 self.wrote = self.wrote or bool(exc.details.get("changed"))
         pruned = self.prune(params, desired, check_mode) if params["prune"] else []
         failed = dict(realm=None, idp_secret=None, changed=False, created=False, deleted=False, failed=True)

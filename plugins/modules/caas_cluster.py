@@ -17,12 +17,17 @@ description:
     cluster O(name), the way azimuth-caas-operator runs it in a Kubernetes Job.
   - The extra variables are four layers, each winning over the one before it, O(global_extravars),
     O(type_extravars), O(cluster_extravars) and O(extravar_overrides). After them come the fixed
-    C(cluster_name), C(cluster_id), C(cluster_type), C(cluster_deploy_ssh_public_key) and
-    C(cluster_ssh_private_key_file), and C(cluster_state=absent) when O(state=absent).
+    C(cluster_name), C(cluster_id), C(cluster_type), C(cluster_deploy_ssh_public_key),
+    C(cluster_ssh_private_key_file) and C(cluster_state) (O(state)), which win over every layer.
   - The run's OpenStack credential is the application credential C(az-caas-<name>) of the connection's user in
     its project, kept in the Secret C(<name>-caas-credential) in O(namespace) by the same code as
     M(azimuth.ops.app_credential). The appliance gets it as the cloud C(openstack) of a C(clouds.yaml), with
-    C(OS_CLOUD=openstack) and C(OS_CLIENT_CONFIG_FILE). The caller's own C(OS_*) variables do not reach the appliance.
+    C(OS_CLOUD=openstack) and C(OS_CLIENT_CONFIG_FILE).
+  - The appliance's environment is O(envvars), the run's own variables, and of the caller's environment only
+    C(PATH), C(HOME), C(USER), C(LOGNAME), C(SHELL), C(LANG), C(LANGUAGE), C(LC_*), C(TZ), C(TMPDIR), C(TERM),
+    C(SSL_CERT_FILE), C(SSL_CERT_DIR), C(REQUESTS_CA_BUNDLE), C(ANSIBLE_COLLECTIONS_PATH), C(ANSIBLE_COLLECTIONS_PATHS)
+    and C(ANSIBLE_ROLES_PATH). Nothing else of the caller's (its C(OS_*) credentials, an admin password) reaches the
+    appliance or ansible-runner's artifacts; give what the appliance needs (C(TF_CLI_CONFIG_FILE), say) in O(envvars).
   - Each run happens in a private directory (mode 0700) holding the extra variables, the C(clouds.yaml), the
     inventory and ansible-runner's artifacts. The directory is deleted after the run, so no secret stays on disk.
   - The inventory is that of the operator, C(localhost) in the group C(openstack), using the Python that runs this
@@ -36,6 +41,12 @@ description:
     O(name) in O(namespace), as the CaaS operator records it. The module creates the object when it is missing and
     keeps its spec in step. Its status gets the phase (C(Creating) or C(Configuring) while the run goes, then
     C(Ready) or C(Failed)), C(clusterID), C(appliedExtraVars) (O(cluster_extravars)), C(outputs) and C(error).
+    Every secret the run knows (the credential's secret or the run's token, the passwords and tokens of the
+    connection options, the values of extra variables under keys that name secrets) is replaced by C(********) there.
+  - When O(timeout) passes, or the module gets SIGINT or SIGTERM, the run's whole process tree is stopped. The
+    appliance's C(ansible-playbook) is asked to stop (SIGTERM, passed on to its tasks and, by M(azimuth.ops.opentofu),
+    to the engine, which saves its state and releases its lock), every process of the run gets 90 seconds to end,
+    and what is left is killed. The run fails with RV(status=timeout) or RV(status=stopped), recorded as C(Failed).
 attributes:
   action_group:
     description: Use C(group/azimuth.ops.openstack) in C(module_defaults) to set the OpenStack connection options.
@@ -148,7 +159,8 @@ options:
     default: present
     choices: [absent, present]
   timeout:
-    description: Seconds the appliance may run before it is stopped and the run fails.
+    description:
+      - Seconds the appliance may run before it is stopped (with its whole process tree, see above) and the run fails.
     type: int
     default: 3600
   tmp_dir:
@@ -287,7 +299,9 @@ phase:
   type: str
   sample: Ready
 status:
-  description: ansible-runner's status of the appliance run (C(successful), C(failed), C(timeout)).
+  description:
+    - The status of the appliance run, C(successful) or C(failed) (ansible-runner's), C(timeout) when O(timeout) stopped it,
+      or C(stopped) when a SIGINT or SIGTERM to the module did.
   returned: always
   type: str
   sample: successful

@@ -195,6 +195,22 @@ def test_clear_errors(run_playbook, sandbox_env, project, tmp_path):
     assert missing.startswith("plan failed in %s: No value for required variable" % project)
 
 
+def test_messages_keep_the_engines_words_and_a_hidden_options_type(run_playbook, sandbox_env, project):
+    """A failure without an ``Error:`` diagnostic keeps what the engine said; a value of the wrong type in a hidden
+    option is reported readably, a secret in it still masked."""
+    tasks = [tofu_task("workspace", check_mode=True, project_path=str(project), variables=dict(name="x"), workspace="blue"),
+             tofu_task("typed", project_path=str(project), variables="a", backend_config=[dict(token=SECRET)])]
+    tasks = [task | {"ignore_errors": True} for task in tasks] + [save_results("[workspace, typed]")]
+    run = run_playbook([localhost_play(tasks)], "-vvv", env=sandbox_env)
+    assert run.ok, run.output
+    workspace, typed = (result["msg"] for result in run.results)
+    assert workspace.startswith('workspace failed: Workspace "blue" doesn\'t exist.'), workspace
+    assert typed == ("argument 'backend_config' is of type list and we were unable to convert to dict: <class 'list'> cannot be "
+                     "converted to a dict; argument 'variables' is of type str and we were unable to convert to dict: dictionary "
+                     "requested, could not parse JSON or key=value")
+    assert SECRET not in run.output
+
+
 def test_locked_state_fails_after_lock_timeout(run_playbook, sandbox_env, project):
     options = dict(project_path=str(project), variables=dict(name="locked"))
     run = run_playbook([localhost_play([tofu_task("first", **options)])], env=sandbox_env)

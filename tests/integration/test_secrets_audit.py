@@ -17,7 +17,10 @@ secrets, Secret data) are read back from Kubernetes and looked for as well.
 import base64
 import json
 import os
+import shutil
+import tempfile
 import textwrap
+from pathlib import Path
 
 import pytest
 import yaml
@@ -98,6 +101,43 @@ def role(name, **variables):
     return {"name": name, "ansible.builtin.include_role": {"name": name}, "vars": variables}
 
 
+def caas_root(lab):
+    return Path(tempfile.gettempdir()) / "azimuth-audit-caas" / lab.unique_name
+
+
+def caas_probe(lab):
+    """A caas_cluster run of a probe appliance that keeps, while it runs, its environment and ansible-runner's artifacts."""
+    root = caas_root(lab)
+    (root / "appliance").mkdir(parents=True)
+    (root / "runs").mkdir()
+    keep = "env > {0}/environment && mkdir {0}/artifacts && cp -r {0}/runs/*/artifacts/. {0}/artifacts/".format(root)
+    (root / "appliance" / "site.yml").write_text(yaml.safe_dump([{"name": "Probe", "hosts": "openstack", "gather_facts": False, "tasks": [
+        {"name": "Keep the environment and the artifacts", "ansible.builtin.shell": keep, "changed_when": False},
+        {"name": "Report", "ansible.builtin.debug": {"var": "outputs"}, "vars": {"outputs": {"probed": True}}}]}]))
+    run = task("azimuth.ops.caas_cluster", cloud=lab.cloud, kubernetes={"kubeconfig": lab.kubeconfig}, namespace=lab.namespace,
+               name="audit", id="audit-id", type="probe", project_path=str(root / "appliance"), playbook="site.yml",
+               tmp_dir=str(root / "runs"), record=True, cluster_extravars={
+                   "db_password": lab.credential["application_credential_secret"], "zenith_token": lab.os_token})
+    # The operator's environment holds secrets of its own.
+    return [dict(run, environment={"KEYCLOAK_ADMIN_PASSWORD": lab.password, "PORTAL_API_TOKEN": lab.kube_token})]
+
+
+def caas_traces(kube_core, lab):
+    """What a caas_cluster case leaves: the Clusters' status, and the appliance's environment and artifacts (removed after)."""
+    root = caas_root(lab)
+    if not root.exists():
+        return {}
+    from kubernetes import client  # pylint: disable=import-outside-toplevel
+    clusters = client.CustomObjectsApi(kube_core.api_client).list_namespaced_custom_object(
+        "caas.azimuth.stackhpc.com", "v1alpha1", lab.namespace, "clusters")["items"]
+    assert clusters and (root / "environment").exists() and list(root.glob("artifacts/*/command")), "the probe ran"
+    texts = {"Cluster.status": json.dumps([cluster.get("status") for cluster in clusters])}
+    texts.update(("file " + str(path.relative_to(root)), path.read_text(errors="replace"))
+                 for path in root.rglob("*") if path.is_file() and "appliance" not in path.parts)
+    shutil.rmtree(root)
+    return texts
+
+
 CASES = {
     "app_credential: a cloud dict and a kubeconfig dict, created then rotated": lambda lab: [
         task("azimuth.ops.app_credential", cloud=lab.cloud, name="portal", secret={"namespace": lab.namespace},
@@ -155,6 +195,7 @@ CASES = {
              azimuth_idp={"issuer": "https://portal.example.org/authproxy/{tenancy_id}", "client_id": "keycloak-oidc"},
              rotate_client_secrets=True),
     ],
+    "caas_cluster: record, secrets in extra variables and in the operator's environment": caas_probe,
     "role tenancy_network: a cloud with a password": lambda lab: [
         role("azimuth.ops.tenancy_network", tenancy_network_tenancies=[{"cloud": lab.cloud}],
              tenancy_network_options=lab.network_options()),
@@ -227,5 +268,6 @@ def test_no_secret_reaches_a_log_or_the_output(case, lab, run_playbook, kube_env
         "the modules logged nothing to the journal stand-in"
     texts = {"stdout": run.stdout, "stderr": run.stderr, "journal": json.dumps(entries),
              "ANSIBLE_LOG_PATH": controller_log.read_text() if controller_log.exists() else ""}
+    texts.update(caas_traces(kube_core, lab))
     secrets = lab.secrets + secrets_in_kubernetes(kube_core, lab.namespace)
     assert not leaks(secrets, texts), "secrets found: %s" % sorted(set(where for _secret, where in leaks(secrets, texts)))

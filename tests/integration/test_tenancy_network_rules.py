@@ -1,4 +1,4 @@
-"""azimuth.ops.tenancy_network and its role: an external network that cannot be one, results keyed by tenancy."""
+"""azimuth.ops.tenancy_network and its role: an external network that cannot be one, results keyed by tenancy, partial failures."""
 
 from .conftest import localhost_play, save_results
 from .test_tenancy_network import EXTERNAL, _failed, cloud, module, names  # noqa: F401 pylint: disable=unused-import
@@ -33,3 +33,16 @@ def test_the_role_refuses_an_option_the_module_does_not_have(run_playbook, sandb
     run = run_playbook([play], env=sandbox_env)
     assert not run.ok
     assert "Unsupported parameters for (azimuth.ops.tenancy_network) module: internal_net_cdir" in run.output
+
+
+def test_a_run_that_fails_part_way_reports_everything_it_created(module, cloud, names, openstack_requests, openstack_env):
+    """The subnet and the router are created together: the router refused, the subnet made just before is reported too."""
+    openstack_requests.neutron.inject_fault(count=1, status=500, method="POST", path_regex="^/v2.0/routers$")
+    result = module(names.options(external_net_template=EXTERNAL), env=openstack_env)[1]
+    msg = _failed(result)
+    [network] = cloud.find(names.net)
+    [subnet] = cloud.admin.network.subnets(network_id=network.id)
+    assert result["changed"] is True
+    assert result["created"] == [dict(type="network", id=network.id, name=names.net), dict(type="subnet", id=subnet.id, name=names.net)]
+    assert msg.endswith("before failing, this run wrote to Neutron and created: network %s (%s), subnet %s (%s)"
+                        % (names.net, network.id, names.net, subnet.id)), msg

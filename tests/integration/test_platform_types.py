@@ -121,7 +121,7 @@ def test_objects_are_created_predicted_exactly_then_left_alone(run_playbook, kub
     assert run.ok, run.output
     assert applied.results["platform_types"] == predicted.results["platform_types"]
     assert applied.results["totals"] == predicted.results["totals"] == {
-        "platform_types": 3, "created": 3, "updated": 0, "deleted": 0, "unchanged": 0, "deprecated": 0}
+        "platform_types": 3, "created": 3, "updated": 0, "deleted": 0, "unchanged": 0, "deprecated": 0, "retired": 0}
     assert applied.results["diff"] == predicted.results["diff"]
 
     # read back from the API server

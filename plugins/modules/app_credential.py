@@ -136,6 +136,9 @@ notes:
     connection does not verify certificates.
   - A no-op run costs Keystone one token request and one list of the user's application credentials
     (plus one token request with O(verify)), and Kubernetes one read of the Secret.
+  - Two runs that create the credential at once; Keystone refuses the second create of its name. The run that
+    lost settles on the other run's credential once the Secret holds it (RV(rotated=false), nothing created),
+    and otherwise fails, having written nothing, with a message naming the credential; run it again then.
 seealso:
   - module: azimuth.ops.tenancy
 """

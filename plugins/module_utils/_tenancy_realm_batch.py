@@ -19,19 +19,23 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
 import uuid
 
 from ansible_collections.azimuth.ops.plugins.module_utils import _keycloak_realm as kr
 from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
 from ansible_collections.azimuth.ops.plugins.module_utils import _tenancy_realm as tr
 from ansible_collections.azimuth.ops.plugins.module_utils._idp_secret import IdpSecrets
-from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import realm_path
+from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import describe_error, realm_path
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
 from ansible_collections.azimuth.ops.plugins.module_utils._naming import tenancy_namespace
 from ansible_collections.azimuth.ops.plugins.module_utils._realm_binding import Bindings, bound_realm_id, describe
 
 # Plans of one tenancy, after a 409, before its failure is reported.
 ATTEMPTS = 3
+# After a failed create (a timed-out request Keycloak goes on with, or another run's create of the
+# same realm), how often and how long to look for the realm before reporting the failure.
+CREATE_POLLS, CREATE_POLL_SECONDS = 6, 5
 
 
 def _result(item):
@@ -210,8 +214,24 @@ class TenancyRealms:
             executor.run(plan)
         except kr.Conflict:
             raise _Settle()
+        except ModuleError:
+            if plan.creating and not executor.wrote and self._created_meanwhile(plan.realm):
+                raise _Settle()
+            raise
         finally:
             self.wrote = self.wrote or executor.wrote
+
+    def _created_meanwhile(self, realm):
+        """Whether ``realm`` exists after all, after its create failed."""
+        for _ in range(CREATE_POLLS):
+            try:
+                if self.calls.get(realm_path(realm), missing_ok=True) is not None:
+                    return True
+            except Exception as exc:  # pylint: disable=broad-exception-caught
+                if describe_error(exc) is None:
+                    raise
+            time.sleep(CREATE_POLL_SECONDS)
+        return False
 
     def apply(self, binding, secret, plan, deleting):
         """One tenancy's writes, in order (see the module docstring)."""

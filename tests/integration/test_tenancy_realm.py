@@ -292,9 +292,9 @@ def test_clear_errors(run_playbook, keycloak_env, keycloak_requests, keycloak, n
     keycloak.post("", {"realm": "az-" + two["name"], "enabled": True})
     run, result = realms(run_playbook, keycloak_env, [one, two])
     assert failed(run, result) == (
-        "Could not settle the realms of 1 of 2 tenancies: realm az-%s exists but is not managed by azimuth.ops (it lacks the "
-        "realm attributes azimuth-ops.managed-by=azimuth-ops and azimuth-ops.tenancy-id=%s); rename or delete it, or set "
-        "both to let the collection manage it" % (two["name"], two["id"]))
+        "Could not settle the realms of 1 of 2 tenancies: tenancy %s (%s): realm az-%s exists but is not managed by azimuth.ops "
+        "(it lacks the realm attributes azimuth-ops.managed-by=azimuth-ops and azimuth-ops.tenancy-id=%s); rename or delete it, "
+        "or set both to let the collection manage it" % (two["name"], two["id"], two["name"], two["id"]))
     assert result["changed"] is False and set(result["errors"]) == {two["id"]}
     assert keycloak.realm("az-" + two["name"])["attributes"].get("azimuth-ops.tenancy-id") is None
 

@@ -96,3 +96,13 @@ def check_label_value(key, value):
     if value != "" and (len(value) > MAX_LABEL_LENGTH or not _NAME_PART.match(value)):
         raise NamingError("label %s: the value %r is not valid: at most %d characters of letters, digits, '-', '_' "
                           "and '.', starting and ending with a letter or digit" % (key, value, MAX_LABEL_LENGTH))
+
+
+def check_portal(portal):
+    """Raise NamingError unless ``portal`` can name a portal: a non-empty value of the label PORTAL_LABEL."""
+    if not portal:
+        raise NamingError("portal must not be empty: it names the portal on every object the collection writes")
+    try:
+        check_label_value(PORTAL_LABEL, portal)
+    except NamingError as exc:
+        raise NamingError("portal: %s" % exc)

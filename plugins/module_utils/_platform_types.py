@@ -29,7 +29,7 @@ from ansible_collections.azimuth.ops.plugins.module_utils._naming import (
     MANAGED_BY_LABEL,
     PORTAL_LABEL,
     NamingError,
-    check_label_value,
+    check_portal,
 )
 
 LAST_APPLIED = "azimuth-ops.azimuth-cloud.io/last-applied"
@@ -87,14 +87,11 @@ def strip_none(value):
     return value
 
 
-def check_portal(portal):
-    """Raise ModuleError unless ``portal`` can be the value of the portal label."""
+def _check_portal(portal):
     try:
-        check_label_value(PORTAL_LABEL, portal)
+        check_portal(portal)
     except NamingError as exc:
-        raise ModuleError("portal: %s" % exc)
-    if not portal:
-        raise ModuleError("portal must not be empty: it names the portal on every object the module writes")
+        raise ModuleError(str(exc))
 
 
 def _check_regexes(where, annotations):
@@ -107,7 +104,7 @@ def _check_regexes(where, annotations):
 
 def desired_objects(items, state="present", portal=DEFAULT_PORTAL):
     """The objects the module should make (or remove), checked; raises ModuleError on bad input."""
-    check_portal(portal)
+    _check_portal(portal)
     desired, seen = [], set()
     for item in items:
         kind, name = item["kind"], item["name"]
@@ -374,7 +371,7 @@ def _plan_deprecations(todo, desired, candidates, annotations):
                 if kind == CLUSTER_TEMPLATE:
                     todo.deprecated.append(name)
                 else:
-                    todo.retired.append(dict(kind=kind, name=name))
+                    todo.retired.append("%s/%s" % (kind, name))
 
 
 def plan(desired, existing, state="present", deprecation_candidates=None, deprecated_annotations=None):

@@ -24,7 +24,7 @@ from ansible_collections.azimuth.ops.plugins.module_utils._naming import (
     TENANCY_ID_LABEL,
     TENANCY_NAME_ANNOTATION,
     NamingError,
-    check_label_value,
+    check_portal,
     tenancy_id_label,
     tenancy_namespace,
 )
@@ -56,14 +56,11 @@ def _credential(tenancy, credential):
     )
 
 
-def check_portal(portal):
-    """Raise ModuleError unless ``portal`` can be the value of the portal label."""
+def _check_portal(portal):
     try:
-        check_label_value(PORTAL_LABEL, portal)
+        check_portal(portal)
     except NamingError as exc:
-        raise ModuleError("portal: %s" % exc)
-    if not portal:
-        raise ModuleError("portal must not be empty: it names the portal on every object the module writes")
+        raise ModuleError(str(exc))
 
 
 def desired_tenancies(tenancies, portal=DEFAULT_PORTAL):
@@ -72,7 +69,7 @@ def desired_tenancies(tenancies, portal=DEFAULT_PORTAL):
     Raises ModuleError before anything is read or written for a name or ID that sanitises to
     nothing, reserved, or invalid labels or annotations, and two tenancies that share a namespace or an ID.
     """
-    check_portal(portal)
+    _check_portal(portal)
     desired = []
     by_namespace = {}
     by_id = {}

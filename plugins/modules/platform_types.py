@@ -252,18 +252,11 @@ objects:
       annotations: {acl.azimuth.stackhpc.com/deny-regex: ".*"}
       offered: false
 retired:
-  description: The AppTemplates and ClusterTypes that O(deprecate_missing) gave the ACL that denies every tenancy.
+  description: The AppTemplates and ClusterTypes (C(kind/name)) that O(deprecate_missing) gave the ACL that denies every tenancy.
   returned: always
   type: list
-  elements: dict
-  contains:
-    kind:
-      description: The kind.
-      type: str
-    name:
-      description: The name.
-      type: str
-  sample: [{kind: ClusterType, name: rstudio}]
+  elements: str
+  sample: [ClusterType/rstudio]
 diff:
   description: In diff mode, the objects that change (C(kind/name)), before and after (V(null) where the object does not exist).
   returned: when diff mode is on

@@ -384,7 +384,7 @@ def test_unlisted_app_templates_and_cluster_types_of_the_portal_get_an_acl_that_
         predicted = run = platform_types(run_playbook, kube_env, scope, [template(kube)], "--check", portal=unique_name)
     assert run.ok, run.output
     assert writes(served) == {}
-    assert predicted.results["retired"] == [{"kind": "AppTemplate", "name": app}, {"kind": "ClusterType", "name": desktop}]
+    assert predicted.results["retired"] == ["AppTemplate/" + app, "ClusterType/" + desktop]
     assert acl_of(platform_objects, "AppTemplate", app) == acl
 
     done = run = platform_types(run_playbook, kube_env, scope, [template(kube)], portal=unique_name)

@@ -320,7 +320,7 @@ def test_an_unlisted_app_template_or_cluster_type_of_this_portal_is_retired_with
     predicted = run(cluster, [item(name="kept")], check_mode=True)
     assert cluster.writes() == []
     result = run(cluster, [item(name="kept")])
-    assert result["retired"] == predicted["retired"] == [{"kind": "AppTemplate", "name": "dropped"}]
+    assert result["retired"] == predicted["retired"] == ["AppTemplate/dropped"]
     assert result["totals"]["retired"] == 1
     annotations = cluster.objects[("AppTemplate", "dropped")]["metadata"]["annotations"]
     assert dict((k, v) for k, v in annotations.items() if k.startswith("acl.")) == p.DENY_ALL
@@ -342,8 +342,8 @@ def test_deprecation_touches_only_this_portals_objects_unless_all_portals():
     old, other, unlabelled = app("old"), app("other", portal="staging"), app("unlabelled")
     del unlabelled["metadata"]["labels"][PORTAL]  # written before the collection had portals
     cluster = FakeCluster([old, other, unlabelled])
-    assert [r["name"] for r in run(cluster, [item(name="new")])["retired"]] == ["old"]
-    assert [r["name"] for r in run(cluster, [item(name="new")], all_portals=True)["retired"]] == ["other", "unlabelled"]
+    assert run(cluster, [item(name="new")])["retired"] == ["AppTemplate/old"]
+    assert run(cluster, [item(name="new")], all_portals=True)["retired"] == ["AppTemplate/other", "AppTemplate/unlabelled"]
 
 
 def test_only_the_kinds_asked_are_deprecated_and_listed():

@@ -42,11 +42,13 @@ HIDDEN_MESSAGE = "<message hidden: the task is no_log>"
 DEBUG_ACTIONS = ("debug", "ansible.builtin.debug", "ansible.legacy.debug")
 LAYERS = ("global_extravars", "type_extravars", "cluster_extravars", "extravar_overrides")
 # What the appliance keeps of the caller's environment: what any program needs (the search path,
-# home, user, shell, locale, time zone, temporary directory, terminal), the trust store, and where
-# Ansible finds collections and roles.  Anything else reaches it only through ``envvars``.
+# home, user, shell, locale, time zone, temporary directory, terminal), the trust store, where
+# Ansible finds collections and roles, and where it keeps its state and temporary files.  Anything
+# else reaches it only through ``envvars``.
 KEPT_ENV = ("PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TERM",
             "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE",
-            "ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS", "ANSIBLE_ROLES_PATH")
+            "ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS", "ANSIBLE_ROLES_PATH",
+            "ANSIBLE_HOME", "ANSIBLE_LOCAL_TEMP", "ANSIBLE_REMOTE_TEMP")
 KEPT_ENV_PREFIXES = ("LC_",)
 # Seconds a stopped run's process tree gets to end (to save state, release locks) before it is
 # killed: more than the opentofu module gives its engine.

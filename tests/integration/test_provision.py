@@ -122,16 +122,22 @@ def test_a_template_dropped_from_the_configuration_is_deprecated(run_playbook, k
     ({"platforms_tenancy_deny_lists": ["x"]}, "unknown variable platforms_tenancy_deny_lists (did you mean platforms_tenancy_deny_list?)"),
     ({"platforms_tenancy_deny_regex": "(a+)+$"}, "(from platforms_tenancy_deny_regex): the regular expression '(a+)+$' took longer than"),
 ])
-def test_bad_variables_are_rejected_before_any_write(run_playbook, kube_env, kube_requests, openstack_requests, tmp_path, unique_name, bad, message):
-    # with the demo project's cloud the run would write networks and a credential, were it to start
-    config = configuration(tmp_path, unique_name, **dict({"azimuth_tenancies": [{"cloud": "sandbox-demo"}]}, **bad))
+def refused_before_any_write(run_playbook, kube_env, kube_requests, openstack_requests, config, message):
+    """Run the provisioning with ``config``: it must fail with ``message`` having sent no write and no OpenStack request."""
     env = dict(kube_env, OS_CLIENT_CONFIG_FILE=openstack_requests.clouds_yaml)
     with kube_requests.measure() as kube, openstack_requests.measure() as cloud:
         run = provision(run_playbook, env, variables=config)
     assert not run.ok
     assert message in run.output
     assert writes(kube) == {}
-    assert cloud == {"keystone": {}, "neutron": {}}
+    assert cloud == {"keystone": {}, "neutron": {}}  # step 2 never started
+    return run
+
+
+def test_bad_variables_are_rejected_before_any_write(run_playbook, kube_env, kube_requests, openstack_requests, tmp_path, unique_name, bad, message):
+    # with the demo project's cloud the run would write networks and a credential, were it to start
+    config = configuration(tmp_path, unique_name, **dict({"azimuth_tenancies": [{"cloud": "sandbox-demo"}]}, **bad))
+    refused_before_any_write(run_playbook, kube_env, kube_requests, openstack_requests, config, message)
 
 
 def test_the_example_configuration(run_playbook, kube_env, kube_requests, platform_objects):  # noqa: F811
@@ -182,13 +188,7 @@ def test_an_ownership_conflict_stops_the_run_in_step_one_before_networks_and_nam
     variables = yaml.safe_load(config.read_text())
     variables["azimuth_tenancies"].append({"cloud": "sandbox-demo"})  # the run would find or create its networks
     config.write_text(yaml.safe_dump(variables))
-    env = dict(kube_env, OS_CLIENT_CONFIG_FILE=openstack_requests.clouds_yaml)
-    with kube_requests.measure() as kube, openstack_requests.measure() as cloud:
-        run = provision(run_playbook, env, variables=config)
-    assert not run.ok
-    assert message in run.output
-    assert writes(kube) == {}
-    assert cloud == {"keystone": {}, "neutron": {}}  # step 2 never started
+    run = refused_before_any_write(run_playbook, kube_env, kube_requests, openstack_requests, config, message)
     assert "Find or create each tenancy's networks" not in run.output
 
 

@@ -234,10 +234,10 @@ objects:
       description: Its annotations (without the module's record of what it applied).
       type: dict
     kind:
-      description: The kind.
+      description: C(ClusterTemplate), C(AppTemplate) or C(ClusterType).
       type: str
     name:
-      description: The name.
+      description: The object's name.
       type: str
     offered:
       description: Whether the portal offers it (listed and not deprecated); a deprecated or retired one is not.

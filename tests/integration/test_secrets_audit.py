@@ -101,6 +101,11 @@ def role(name, **variables):
     return {"name": name, "ansible.builtin.include_role": {"name": name}, "vars": variables}
 
 
+# Secrets in the operator's own environment, as KEYCLOAK_ADMIN_PASSWORD is (set only for the caas case's run:
+# a task's ``environment`` would be printed by ansible-playbook itself at -vvv).
+OPERATOR_SECRETS = ("AZIMUTH_AUDIT_OPERATOR_PASSWORD", "AZIMUTH_AUDIT_OPERATOR_TOKEN")
+
+
 def caas_root(lab):
     return Path(tempfile.gettempdir()) / "azimuth-audit-caas" / lab.unique_name
 
@@ -118,8 +123,8 @@ def caas_probe(lab):
                name="audit", id="audit-id", type="probe", project_path=str(root / "appliance"), playbook="site.yml",
                tmp_dir=str(root / "runs"), record=True, cluster_extravars={
                    "db_password": lab.credential["application_credential_secret"], "zenith_token": lab.os_token})
-    # The operator's environment holds secrets of its own.
-    return [dict(run, environment={"KEYCLOAK_ADMIN_PASSWORD": lab.password, "PORTAL_API_TOKEN": lab.kube_token})]
+    os.environ.update(zip(OPERATOR_SECRETS, (lab.password, lab.kube_token)))
+    return [run]
 
 
 def caas_traces(kube_core, lab):
@@ -127,6 +132,8 @@ def caas_traces(kube_core, lab):
     root = caas_root(lab)
     if not root.exists():
         return {}
+    for name in OPERATOR_SECRETS:
+        os.environ.pop(name, None)
     from kubernetes import client  # pylint: disable=import-outside-toplevel
     clusters = client.CustomObjectsApi(kube_core.api_client).list_namespaced_custom_object(
         "caas.azimuth.stackhpc.com", "v1alpha1", lab.namespace, "clusters")["items"]

@@ -31,8 +31,9 @@ from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleE
 from ansible_collections.azimuth.ops.plugins.module_utils._naming import tenancy_namespace
 from ansible_collections.azimuth.ops.plugins.module_utils._realm_binding import Bindings, bound_realm_id, describe
 
-# Plans of one tenancy, after a 409, before its failure is reported.
-ATTEMPTS = 3
+# Plans of one tenancy, after a 409, before its failure is reported (a concurrent run can meet one
+# per part of a new realm), and the seconds to wait before the n-th plan (n times this).
+ATTEMPTS, SETTLE_SECONDS = 6, 1
 # After a failed create (a timed-out request Keycloak goes on with, or another run's create of the
 # same realm), how often and how long to look for the realm before reporting the failure.
 CREATE_POLLS, CREATE_POLL_SECONDS = 6, 5
@@ -259,6 +260,7 @@ class TenancyRealms:
                 if attempt + 1 == ATTEMPTS:
                     raise ModuleError("%s: another run kept changing its realm or namespace; run again" % describe(item),
                                       changed=self.wrote)
+                time.sleep(SETTLE_SECONDS * (attempt + 1))
                 self.read_all(params, check_mode)
                 continue
             self._record(result, binding[1], secret, plan)

@@ -286,7 +286,9 @@ def test_clear_errors(run_playbook, keycloak_env, keycloak_requests, keycloak, n
     assert failed(run, result) == (
         "Could not settle the realms of 1 of 2 tenancies: tenancy --!!-- (id-x): the name cannot name a realm: '--!!--' has "
         "no ASCII letters or digits, which a Kubernetes name needs: every other character is dropped, which leaves nothing")
-    assert result["changed"] is True and result["totals"]["created"] == 1 and result["realms"][1]["failed"]
+    # (a create that times out under load and goes on in Keycloak is settled on, and counted as an update)
+    assert result["changed"] is True and result["totals"]["created"] + result["totals"]["updated"] == 1
+    assert result["realms"][1]["failed"]
     holds_everything(keycloak, "az-" + one["name"], one["id"])
     # a realm that exists but is not the collection's stops its tenancy only, before anything is written for it
     keycloak.post("", {"realm": "az-" + two["name"], "enabled": True})

@@ -14,7 +14,7 @@
 # The gates keep Ansible's state in the clone: ANSIBLE_HOME (Ansible's local temp dir, the Galaxy
 # cache, the paths ansible-lint and molecule install into) and ANSIBLE_REMOTE_TEMP (the modules'
 # temp dir on localhost) are in .build/ansible-home; ansible-test, which always uses ~/.ansible/test,
-# runs with HOME=.build/home (scripts/sanity.sh); XDG_CACHE_HOME is .build/cache.
+# runs with HOME=.build/home (scripts/sanity.sh); other caches are in .build/cache.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
@@ -22,10 +22,11 @@ export PATH="$PWD/.venv/bin:$PATH"
 python scripts/footprint.py snapshot .build/footprint.json || exit 1
 export ANSIBLE_HOME="$PWD/.build/ansible-home"
 export ANSIBLE_REMOTE_TEMP="$ANSIBLE_HOME/tmp"  # always ~/.ansible/tmp otherwise; the targets are local
-# Other caches under ~/.cache (openstacksdk's entry-point cache, pip's) go to .build/cache too;
-# Go keeps its build cache, which the sandbox's builds share between clones.
+# Other caches (openstacksdk's entry points and pip's under ~/.cache, kubectl's ~/.kube/cache) go
+# to .build/cache too; Go keeps its build cache, which the sandbox's builds share between clones.
 export GOCACHE="${GOCACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/go-build}"
 export XDG_CACHE_HOME="$PWD/.build/cache"
+export KUBECACHEDIR="$XDG_CACHE_HOME/kube"
 export ANSIBLE_COLLECTIONS_PATH="$PWD/.build/collections"
 workers=${AZIMUTH_OPS_TEST_WORKERS:-4}
 

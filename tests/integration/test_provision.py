@@ -110,18 +110,6 @@ def test_a_template_dropped_from_the_configuration_is_deprecated(run_playbook, k
     assert old["metadata"]["annotations"][ALLOW_LIST] == unique_name + "-c1"  # the current ACL of cluster templates
 
 
-@pytest.mark.parametrize("bad, message", [
-    ({"azimuth_capi_operator_app_templates_notebok_tenancy_allow_list": ["x"]},
-     "azimuth_capi_operator_app_templates_notebok_tenancy_allow_list names no platform type in the catalog (misspelt?)"),
-    ({"platforms_tenancy_deny_regex": "(-test"}, "platforms_tenancy_deny_regex: deny_regex is not a valid regular expression"),
-    ({"azimuth_authentication_type": "saml"}, "value of azimuth_authentication_type must be one of: openstack, oidc, got: saml"),
-    ({"azimuth_openstack_create_internal_net": "perhaps"}, "azimuth_openstack_create_internal_net"),
-    ({"azimuth_tenancies": [{"cloud": "sandbox-demo", "nme": "demo"}]}, "nme"),
-    ({"azimuth_tenancies": [{"cloud": "sandbox-demo", "id": "only-an-id"}]}, "azimuth_tenancies[0] (only-an-id): give both id and name, or neither"),
-    # issue 16: a misspelt variable, a regex that would hang the portal
-    ({"platforms_tenancy_deny_lists": ["x"]}, "unknown variable platforms_tenancy_deny_lists (did you mean platforms_tenancy_deny_list?)"),
-    ({"platforms_tenancy_deny_regex": "(a+)+$"}, "(from platforms_tenancy_deny_regex): the regular expression '(a+)+$' took longer than"),
-])
 def refused_before_any_write(run_playbook, kube_env, kube_requests, openstack_requests, config, message):
     """Run the provisioning with ``config``: it must fail with ``message`` having sent no write and no OpenStack request."""
     env = dict(kube_env, OS_CLIENT_CONFIG_FILE=openstack_requests.clouds_yaml)
@@ -134,6 +122,18 @@ def refused_before_any_write(run_playbook, kube_env, kube_requests, openstack_re
     return run
 
 
+@pytest.mark.parametrize("bad, message", [
+    ({"azimuth_capi_operator_app_templates_notebok_tenancy_allow_list": ["x"]},
+     "azimuth_capi_operator_app_templates_notebok_tenancy_allow_list names no platform type in the catalog (misspelt?)"),
+    ({"platforms_tenancy_deny_regex": "(-test"}, "platforms_tenancy_deny_regex: deny_regex is not a valid regular expression"),
+    ({"azimuth_authentication_type": "saml"}, "value of azimuth_authentication_type must be one of: openstack, oidc, got: saml"),
+    ({"azimuth_openstack_create_internal_net": "perhaps"}, "azimuth_openstack_create_internal_net"),
+    ({"azimuth_tenancies": [{"cloud": "sandbox-demo", "nme": "demo"}]}, "nme"),
+    ({"azimuth_tenancies": [{"cloud": "sandbox-demo", "id": "only-an-id"}]}, "azimuth_tenancies[0] (only-an-id): give both id and name, or neither"),
+    # issue 16: a misspelt variable, a regex that would hang the portal
+    ({"platforms_tenancy_deny_lists": ["x"]}, "unknown variable platforms_tenancy_deny_lists (did you mean platforms_tenancy_deny_list?)"),
+    ({"platforms_tenancy_deny_regex": "(a+)+$"}, "(from platforms_tenancy_deny_regex): the regular expression '(a+)+$' took longer than"),
+])
 def test_bad_variables_are_rejected_before_any_write(run_playbook, kube_env, kube_requests, openstack_requests, tmp_path, unique_name, bad, message):
     # with the demo project's cloud the run would write networks and a credential, were it to start
     config = configuration(tmp_path, unique_name, **dict({"azimuth_tenancies": [{"cloud": "sandbox-demo"}]}, **bad))

@@ -205,8 +205,8 @@ class TenancyRealms:
             reason = kube.describe_error(exc)
             if reason is None:
                 raise
-            raise ModuleError("Could not %s the Secret %s: %s" % ("delete" if secret.get("delete") else "write",
-                                                                   secret["writer"].key, reason))
+            verb = "delete" if secret.get("delete") else "write"
+            raise ModuleError("Could not %s the Secret %s: %s" % (verb, secret["writer"].key, reason))
         self.wrote = True
 
     def _write_realm(self, plan):
@@ -224,7 +224,7 @@ class TenancyRealms:
 
     def _created_meanwhile(self, realm):
         """Whether ``realm`` exists after all, after its create failed."""
-        for _ in range(CREATE_POLLS):
+        for _poll in range(CREATE_POLLS):
             try:
                 if self.calls.get(realm_path(realm), missing_ok=True) is not None:
                     return True

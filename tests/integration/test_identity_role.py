@@ -35,8 +35,8 @@ def namespaces(kube_core, kube_requests, unique_name):
             "tenant.azimuth-cloud.io/id": "id-%s-%s" % (number, unique_name), "app.kubernetes.io/managed-by": "azimuth-ops"}}})
 
 
-def test_realms_for_the_tenancies_and_the_users_realm_in_oidc_mode(run_playbook, keycloak_env, keycloak, unique_name,
-                                                                    namespaces):  # pylint: disable=unused-argument
+@pytest.mark.usefixtures("namespaces")
+def test_realms_for_the_tenancies_and_the_users_realm_in_oidc_mode(run_playbook, keycloak_env, keycloak, unique_name):
     run = run_playbook(play(unique_name), "--check", env=keycloak_env)
     assert run.ok, run.output
     assert run.results["realms"] == {"id-1-" + unique_name: "az-%s-one" % unique_name,

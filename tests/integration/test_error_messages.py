@@ -27,7 +27,7 @@ def test_a_tenancy_name_without_ascii_letters_says_what_was_dropped(run_playbook
     ("[template] | azimuth.ops.acl_filter",
      "azimuth.ops.acl_filter: missing a required argument: 'tenancy'"),
     ("template | azimuth.ops.acl_allowed({'id': 123, 'name': 'physics'})",
-     "azimuth.ops.acl_allowed: the tenancy {'id': 123, 'name': 'physics'}: its 'id' is 123 (int), not a string; give it as '123'"),
+     "azimuth.ops.acl_allowed: the tenancy {'id': 123, 'name': 'physics'}: its 'id' is 123 (an integer), not a string; give it as '123'"),
 ])
 def test_a_filter_called_wrongly_says_how_to_call_it(run_playbook, expression, message):
     task = {"ansible.builtin.debug": {"msg": "{{ %s }}" % expression},

@@ -228,8 +228,8 @@ def test_clear_errors(run_playbook, setting, keycloak, keycloak_requests, unique
     assert "Could not create the Secret %s-no-such-namespace/oidc-discovery-%s-a" % (unique_name, p) in failed(run, result)
 
 
-def test_the_realm_s_own_groups_are_refused_before_any_write(run_playbook, setting, keycloak, keycloak_requests, kube_requests,
-                                                               unique_name):
+def test_the_realm_s_own_groups_are_refused_before_any_write(
+        run_playbook, setting, keycloak, keycloak_requests, kube_requests, unique_name):
     realm, p = setting["realm"], unique_name[-6:]
     admins = keycloak.group(realm, "/admins")
     for name, state, args in (("admins", "present", ("--check",)), ("admins", "present", ()), ("admins", "absent", ()),
@@ -247,8 +247,8 @@ def test_the_realm_s_own_groups_are_refused_before_any_write(run_playbook, setti
     assert keycloak.group(realm, "/admins/web") is None and keycloak.client(realm, "admins.web") is None
 
 
-def test_a_group_the_module_did_not_make_is_adopted_only_when_asked(run_playbook, setting, keycloak, keycloak_requests, kube_requests,
-                                                                     kube_core, unique_name):
+def test_a_group_the_module_did_not_make_is_adopted_only_when_asked(
+        run_playbook, setting, keycloak, keycloak_requests, kube_requests, kube_core, unique_name):
     realm, namespace, p = setting["realm"], setting["namespace"], unique_name[-6:]
     theirs = keycloak.post(realm + "/groups", {"name": "caas-theirs", "attributes": {"note": ["a person's group"]}})
     listed = platforms(p, **{"caas-theirs": [("web", "a")]})
@@ -301,8 +301,8 @@ def test_a_client_the_module_did_not_make_is_refused(run_playbook, setting, keyc
      "the Secret {ns}/oidc-discovery-{p}-a is the discovery Secret of realm az-another (label identity.azimuth-cloud.io/realm), "
      "not of {realm}; each service needs a subdomain of its own"),
 ])
-def test_a_discovery_secret_of_another_tool_is_found_before_any_write(run_playbook, setting, keycloak, keycloak_requests,
-                                                                        kube_requests, kube_core, unique_name, labels, message):
+def test_a_discovery_secret_of_another_tool_is_found_before_any_write(
+        run_playbook, setting, keycloak, keycloak_requests, kube_requests, kube_core, unique_name, labels, message):
     realm, namespace, p = setting["realm"], setting["namespace"], unique_name[-6:]
     name = "oidc-discovery-%s-a" % p
     before = kube_core.create_namespaced_secret(namespace, {"metadata": {"name": name, "labels": labels},

@@ -149,8 +149,8 @@ def test_a_realm_that_is_not_the_collection_s_stops_the_module(run_playbook, set
     assert result["msg"] == "tenancy a (x): the OIDC group '/a/b' is not a top-level group path such as /a"
 
 
-def test_a_credentials_secret_of_another_tool_is_refused_before_any_write(run_playbook, setting, keycloak, keycloak_requests,
-                                                                            kube_requests, kube_core):
+def test_a_credentials_secret_of_another_tool_is_refused_before_any_write(
+        run_playbook, setting, keycloak, keycloak_requests, kube_requests, kube_core):
     namespace = setting["namespace"]
     body = {"metadata": {"name": "portal-oidc", "labels": {"app.kubernetes.io/managed-by": "Helm"}},
             "data": {"values.yaml": base64.b64encode(b"x: 1").decode()}}

@@ -29,8 +29,8 @@ def managed(name, tenancy_id, **annotations):
 def secret(namespace, data, labels=None):
     encoded = dict((k, base64.b64encode(v.encode()).decode()) for k, v in data.items())
     return {"metadata": {"name": "default-openstack-credential", "namespace": namespace, "resourceVersion": "1",
-                         "labels": labels if labels is not None else {"credential.azimuth-cloud.io/provider": "openstack", MANAGED: "azimuth-ops",
-                                                                     PORTAL: "azimuth"}},
+                         "labels": labels if labels is not None else {
+                             "credential.azimuth-cloud.io/provider": "openstack", MANAGED: "azimuth-ops", PORTAL: "azimuth"}},
             "type": "Opaque", "data": encoded}
 
 

@@ -82,24 +82,19 @@ class IdpSecrets:
         data = dict(client, **{CLIENT_SECRET_KEY: secret})
         writer = cc.CredentialSecret(namespace, SECRET_NAME, data, labels={TENANCY_ID_LABEL: tenancy_id_label(item["id"])},
                                      provider=None, public_keys=PUBLIC_KEYS)
-        changed = current is None or writer.patch(current) is not None
-        return dict(secret=secret, writer=writer, current=current, changed=changed)
+        return dict(cc.plan_write(writer, current), secret=secret)
 
     def plan_delete(self, namespace):
         """The Secret in ``namespace`` to delete (after the ownership rule), as a plan like ``plan``'s, or None."""
         current = self._found.get(namespace)
         if current is None:
             return None
-        cc.check_ownership(current)
         writer = cc.CredentialSecret(namespace, SECRET_NAME, {}, provider=None, public_keys=PUBLIC_KEYS)
-        return dict(secret=None, writer=writer, current=current, changed=True, delete=True)
+        return dict(cc.plan_delete(writer, current), secret=None)
 
     def write(self, planned):
         """Make the Secret as planned (create, patch, or delete)."""
-        if planned.get("delete"):
-            planned["writer"].delete(self.kube, planned["current"])
-        elif planned["changed"]:
-            planned["writer"].write(self.kube, planned["current"])
+        cc.carry_out(self.kube, planned)
 
     @staticmethod
     def view(planned):

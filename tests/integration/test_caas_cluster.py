@@ -385,8 +385,8 @@ def test_a_timeout_stops_the_whole_run_and_lets_the_engine_save_its_state(run_pl
     assert_stopped_cleanly(run_playbook, sandbox_env, tenant, kube_core, openstack_admin, common, reason)
 
 
-def test_sigterm_to_ansible_playbook_stops_the_run_and_records_it(run_playbook, sandbox_env, tenant, tmp_path, kube_core,
-                                                                   openstack_admin):
+def test_sigterm_to_ansible_playbook_stops_the_run_and_records_it(
+        run_playbook, sandbox_env, tenant, tmp_path, kube_core, openstack_admin):
     common, slow = slow_run(tenant, sandbox_env, tmp_path)
     playbook = tmp_path / "slow.yml"
     playbook.write_text(json.dumps([localhost_play([caas_task("result", tenant, **slow)])]))

@@ -60,8 +60,8 @@ notes:
 options:
   kubernetes:
     description:
-      - The Kubernetes connection for the Secrets the module reads and writes. The keys are those of the
-        collection's Kubernetes modules, with the same defaults from the environment.
+      - The Kubernetes connection for the objects the module reads and writes (Secrets, custom resources).
+        The keys are those of the collection's Kubernetes modules, with the same defaults from the environment.
     type: dict
     default: {}
     suboptions:

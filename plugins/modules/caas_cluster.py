@@ -89,43 +89,6 @@ options:
     description: The cluster's ID (C(cluster_id)); a C(Cluster) object's C(metadata.uid) in Azimuth.
     type: str
     required: true
-  kubernetes:
-    description:
-      - The Kubernetes connection for the credential Secret and the C(Cluster) object, with the keys and
-        environment defaults of the collection's Kubernetes modules.
-    type: dict
-    default: {}
-    suboptions:
-      api_key:
-        description: A bearer token; overrides the kubeconfig's. Defaults to C(K8S_AUTH_API_KEY).
-        type: str
-      ca_cert:
-        description: A CA bundle to verify the API server with. Defaults to C(K8S_AUTH_SSL_CA_CERT), then the kubeconfig.
-        type: path
-        aliases: [ssl_ca_cert]
-      client_cert:
-        description: A client certificate. Defaults to C(K8S_AUTH_CERT_FILE), then the kubeconfig.
-        type: path
-        aliases: [cert_file]
-      client_key:
-        description: The key of O(kubernetes.client_cert). Defaults to C(K8S_AUTH_KEY_FILE), then the kubeconfig.
-        type: path
-        aliases: [key_file]
-      context:
-        description: The kubeconfig context to use; defaults to its current context, or C(K8S_AUTH_CONTEXT).
-        type: str
-      host:
-        description: The API server URL. Defaults to C(K8S_AUTH_HOST).
-        type: str
-      kubeconfig:
-        description:
-          - A kubeconfig file, or its content as a dict.
-          - Defaults to C(K8S_AUTH_KUBECONFIG), then C(KUBECONFIG), then C(~/.kube/config), unless O(kubernetes.host) is set.
-        type: raw
-      validate_certs:
-        description: Whether to verify the API server's certificate. Defaults to C(K8S_AUTH_VERIFY_SSL), then the kubeconfig.
-        type: bool
-        aliases: [verify_ssl]
   name:
     description: The cluster's name (C(cluster_name)).
     type: str
@@ -183,6 +146,7 @@ options:
     default: false
 extends_documentation_fragment:
   - azimuth.ops.openstack
+  - azimuth.ops.kubernetes.connection
 requirements:
   - ansible-runner >= 2.3
   - kubernetes >= 24.2
@@ -327,7 +291,7 @@ class CaasClusterModule(HiddenOptions, openstack.OpenStackModule):
         extravar_overrides=dict(type="dict", default={}, no_log=True),
         global_extravars=dict(type="dict", default={}, no_log=True),
         id=dict(type="str", required=True),
-        kubernetes=dict(type="dict", default={}, options=kube.KUBERNETES_ARGUMENT_SPEC),
+        kubernetes=kube.CONNECTION_OPTION,
         name=dict(type="str", required=True),
         namespace=dict(type="str", required=True),
         playbook=dict(type="str", required=True),

@@ -26,8 +26,9 @@ description:
   - The appliance's environment is O(envvars), the run's own variables, and of the caller's environment only
     C(PATH), C(HOME), C(USER), C(LOGNAME), C(SHELL), C(LANG), C(LANGUAGE), C(LC_*), C(TZ), C(TMPDIR), C(TERM),
     C(SSL_CERT_FILE), C(SSL_CERT_DIR), C(REQUESTS_CA_BUNDLE), C(ANSIBLE_COLLECTIONS_PATH), C(ANSIBLE_COLLECTIONS_PATHS),
-    C(ANSIBLE_ROLES_PATH), C(ANSIBLE_HOME), C(ANSIBLE_LOCAL_TEMP) and C(ANSIBLE_REMOTE_TEMP). Nothing else of the caller's (its C(OS_*) credentials, an admin password) reaches the
-    appliance or ansible-runner's artifacts; give what the appliance needs (C(TF_CLI_CONFIG_FILE), say) in O(envvars).
+    C(ANSIBLE_ROLES_PATH), C(ANSIBLE_HOME), C(ANSIBLE_LOCAL_TEMP) and C(ANSIBLE_REMOTE_TEMP). Nothing else of the
+    caller's (its C(OS_*) credentials, an admin password) reaches the appliance or ansible-runner's artifacts; give
+    what the appliance needs (C(TF_CLI_CONFIG_FILE), say) in O(envvars).
   - Each run happens in a private directory (mode 0700) holding the extra variables, the C(clouds.yaml), the
     inventory and ansible-runner's artifacts. The directory is deleted after the run, so no secret stays on disk.
   - The inventory is that of the operator, C(localhost) in the group C(openstack), using the Python that runs this

@@ -39,12 +39,21 @@ ATTEMPTS, SETTLE_SECONDS = 6, 1
 CREATE_POLLS, CREATE_POLL_SECONDS = 6, 5
 
 
+def _steps(plan):
+    return [action["what"] for action in plan.actions] if plan else []
+
+
 def _result(item):
     return dict(id=item["id"], name=item["name"], realm=item["realm"], idp_secret=None, changed=False, created=False, deleted=False)
 
 
 class _Settle(Exception):
-    """A write met another run's work: read again and plan again."""
+    """A write met another run's work: read again and plan again.  ``failure``: the error to report
+    if the new plan is the same (nobody else made progress, so the error is the server's word)."""
+
+    def __init__(self, failure=None):
+        super(_Settle, self).__init__()
+        self.failure = failure
 
 
 class TenancyRealms:
@@ -79,7 +88,8 @@ class TenancyRealms:
         if self.secrets:
             self.secrets.read()
         realms = self.calls.get("admin/realms") or []
-        self.by_id = dict((realm["id"], realm) for realm in realms)
+        # A realm the account may not view in full (one being created, say) is listed with its name only.
+        self.by_id = dict((realm["id"], realm) for realm in realms if realm.get("id"))
         self.by_name = dict((realm["realm"], realm) for realm in realms)
         self.by_tenancy = {}
         for realm in realms:
@@ -124,7 +134,7 @@ class TenancyRealms:
         existing = self.by_name.get(item["realm"])
         if existing is None:
             return None, realm_id
-        owner = self.bindings.owner(existing["id"])
+        owner = self.bindings.owner(existing.get("id"))
         if owner:
             raise ModuleError("%s: realm %s is the realm of the tenancy of namespace %s (bound there); it is left alone"
                               % (describe(item), item["realm"], owner))
@@ -215,10 +225,12 @@ class TenancyRealms:
             executor.run(plan)
         except kr.Conflict:
             raise _Settle()
-        except ModuleError:
+        except ModuleError as exc:
             if plan.creating and not executor.wrote and self._created_meanwhile(plan.realm):
                 raise _Settle()
-            raise
+            if plan.creating:
+                raise
+            raise _Settle(exc)  # Keycloak answers some races with 400 (a mapper added twice, say)
         finally:
             self.wrote = self.wrote or executor.wrote
 
@@ -245,6 +257,7 @@ class TenancyRealms:
 
     def converge(self, params, item, check_mode):
         """Plan (and unless checking, make) one tenancy's realm; its result."""
+        failure = failed_plan = None
         for attempt in range(ATTEMPTS):
             result = _result(item)
             if params["state"] == "absent":
@@ -253,10 +266,14 @@ class TenancyRealms:
                 binding, secret, plan = self.plan_present(params, item, result)
             secret = secret if secret is not None and secret["changed"] else None
             plan = plan if plan is not None and plan.changed else None
+            if failure is not None and _steps(plan) == failed_plan:
+                failure.details["changed"] = self.wrote
+                raise failure
             try:
                 if not check_mode:
                     self.apply(binding, secret, plan, params["state"] == "absent")
-            except _Settle:
+            except _Settle as settle:
+                failure, failed_plan = settle.failure, _steps(plan)
                 if attempt + 1 == ATTEMPTS:
                     raise ModuleError("%s: another run kept changing its realm or namespace; run again" % describe(item),
                                       changed=self.wrote)

@@ -267,8 +267,7 @@ class TenancyRealms:
             secret = secret if secret is not None and secret["changed"] else None
             plan = plan if plan is not None and plan.changed else None
             if failure is not None and _steps(plan) == failed_plan:
-                failure.details["changed"] = self.wrote
-                raise failure
+                raise ModuleError(str(failure), **dict(failure.details, changed=self.wrote))
             try:
                 if not check_mode:
                     self.apply(binding, secret, plan, params["state"] == "absent")

@@ -48,6 +48,11 @@ def sanitise(value, max_length=MAX_LABEL_LENGTH):
     return result
 
 
+def describe_tenancy(tenancy):
+    """How messages name a tenancy (a dict with ``name`` and ``id``)."""
+    return "tenancy %s (%s)" % (tenancy.get("name"), tenancy.get("id"))
+
+
 def tenancy_namespace(name):
     """The namespace of the tenancy called ``name``: ``az-`` and the sanitised name."""
     return NAMESPACE_PREFIX + sanitise(name, MAX_LABEL_LENGTH - len(NAMESPACE_PREFIX))

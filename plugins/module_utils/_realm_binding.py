@@ -22,16 +22,13 @@ from ansible_collections.azimuth.ops.plugins.module_utils._naming import (
     MANAGED_BY,
     MANAGED_BY_LABEL,
     TENANCY_ID_LABEL,
+    describe_tenancy,
     tenancy_id_label,
     tenancy_namespace,
 )
 
 REALM_ANNOTATION = "tenant.azimuth-cloud.io/realm"
 REALM_ID_ANNOTATION = "tenant.azimuth-cloud.io/realm-id"
-
-
-def describe(item):
-    return "tenancy %s (%s)" % (item["name"], item["id"])
 
 
 def _annotations(namespace):
@@ -66,14 +63,14 @@ class Bindings:
         owned = self._by_tenancy.get(tenancy_id_label(item["id"]), [])
         if len(owned) > 1:
             raise ModuleError("%s: namespaces %s are all labelled %s=%s; remove the label from all but one"
-                              % (describe(item), " and ".join(sorted(n["metadata"]["name"] for n in owned)),
+                              % (describe_tenancy(item), " and ".join(sorted(n["metadata"]["name"] for n in owned)),
                                  TENANCY_ID_LABEL, tenancy_id_label(item["id"])))
         if not owned and not required:
             return None
         if not owned:
             message = ("%s: no namespace is labelled %s=%s, and the tenancy's realm binding and identity provider "
                        "secret are kept there; create it first with azimuth.ops.tenancy (the tenancies role)"
-                       % (describe(item), TENANCY_ID_LABEL, tenancy_id_label(item["id"])))
+                       % (describe_tenancy(item), TENANCY_ID_LABEL, tenancy_id_label(item["id"])))
             if not self.check_mode:
                 raise ModuleError(message)
             self.warnings.append("%s (check mode assumes %s)" % (message, tenancy_namespace(item["name"])))
@@ -83,9 +80,9 @@ class Bindings:
         manager = (metadata.get("labels") or {}).get(MANAGED_BY_LABEL)
         if manager and manager != MANAGED_BY:
             raise ModuleError("%s: namespace %s is managed by %s (label %s), not by %s; it is not the collection's to annotate"
-                              % (describe(item), metadata["name"], manager, MANAGED_BY_LABEL, MANAGED_BY))
+                              % (describe_tenancy(item), metadata["name"], manager, MANAGED_BY_LABEL, MANAGED_BY))
         if metadata.get("deletionTimestamp"):
-            raise ModuleError("%s: namespace %s is being deleted; run again once it is gone" % (describe(item), metadata["name"]))
+            raise ModuleError("%s: namespace %s is being deleted; run again once it is gone" % (describe_tenancy(item), metadata["name"]))
         return namespace
 
     def owner(self, realm_id):

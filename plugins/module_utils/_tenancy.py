@@ -25,6 +25,7 @@ from ansible_collections.azimuth.ops.plugins.module_utils._naming import (
     TENANCY_NAME_ANNOTATION,
     NamingError,
     check_portal,
+    describe_tenancy,
     tenancy_id_label,
     tenancy_namespace,
 )
@@ -33,14 +34,10 @@ RESERVED_LABELS = (TENANCY_ID_LABEL, MANAGED_BY_LABEL, PORTAL_LABEL)
 RESERVED_ANNOTATIONS = (TENANCY_NAME_ANNOTATION, OIDC_GROUP_ANNOTATION)
 
 
-def _describe(tenancy):
-    return "tenancy %s (%s)" % (tenancy.get("name"), tenancy.get("id"))
-
-
 def _string_values(mapping, what, tenancy, reserved):
     for key in mapping or {}:
         if key in reserved:
-            raise ModuleError("%s: %s %s is set by the module and cannot be given" % (_describe(tenancy), what, key))
+            raise ModuleError("%s: %s %s is set by the module and cannot be given" % (describe_tenancy(tenancy), what, key))
     return cc.string_values(mapping)
 
 
@@ -49,7 +46,7 @@ def _credential(tenancy, credential):
         return None
     missing = [key for key in ("application_credential_id", "application_credential_secret", "auth_url") if not credential.get(key)]
     if missing:
-        raise ModuleError("%s: credential needs %s" % (_describe(tenancy), ", ".join(missing)))
+        raise ModuleError("%s: credential needs %s" % (describe_tenancy(tenancy), ", ".join(missing)))
     return cc.cloud_config(
         credential["auth_url"], credential["application_credential_id"], credential["application_credential_secret"],
         region_name=credential.get("region_name"), interface=credential.get("interface"), verify=credential.get("verify"),
@@ -77,11 +74,11 @@ def desired_tenancies(tenancies, portal=DEFAULT_PORTAL):
         try:
             namespace = tenancy_namespace(tenancy["name"])
         except NamingError as exc:
-            raise ModuleError("%s: the name cannot name a namespace: %s" % (_describe(tenancy), exc))
+            raise ModuleError("%s: the name cannot name a namespace: %s" % (describe_tenancy(tenancy), exc))
         try:
             id_label = tenancy_id_label(tenancy["id"])
         except NamingError as exc:
-            raise ModuleError("%s: the ID cannot be a label value: %s" % (_describe(tenancy), exc))
+            raise ModuleError("%s: the ID cannot be a label value: %s" % (describe_tenancy(tenancy), exc))
         labels = _string_values(tenancy.get("labels"), "label", tenancy, RESERVED_LABELS)
         labels[TENANCY_ID_LABEL] = id_label
         labels[MANAGED_BY_LABEL] = MANAGED_BY
@@ -89,7 +86,7 @@ def desired_tenancies(tenancies, portal=DEFAULT_PORTAL):
         annotations = _string_values(tenancy.get("annotations"), "annotation", tenancy, RESERVED_ANNOTATIONS)
         annotations[TENANCY_NAME_ANNOTATION] = tenancy["name"]
         annotations[OIDC_GROUP_ANNOTATION] = tenancy.get("oidc_group") or None
-        cc.check_metadata(labels, annotations, "%s, namespace %s" % (_describe(tenancy), namespace))
+        cc.check_metadata(labels, annotations, "%s, namespace %s" % (describe_tenancy(tenancy), namespace))
         item = dict(
             id=tenancy["id"], name=tenancy["name"], namespace=namespace, id_label=id_label,
             labels=labels, annotations=annotations, cloud=_credential(tenancy, tenancy.get("credential")),
@@ -97,7 +94,7 @@ def desired_tenancies(tenancies, portal=DEFAULT_PORTAL):
         for index, key, value in ((by_namespace, "namespace", namespace), (by_id, "ID label", id_label)):
             if value in index:
                 raise ModuleError("%s and %s both map to %s %s; tenancies need distinct names and IDs"
-                                  % (_describe(index[value]), _describe(tenancy), key, value))
+                                  % (describe_tenancy(index[value]), describe_tenancy(tenancy), key, value))
             index[value] = tenancy
         desired.append(item)
     return desired
@@ -324,7 +321,7 @@ def _what(action):
     if action.get("pruned"):
         return "prune namespace %s (tenancy ID %s, not listed)" % (action["name"], action["pruned"]["id"])
     target = "Secret %s" % action["spec"].key if action["kind"] == "write_secret" else "namespace %s" % action["name"]
-    return "%s %s of %s" % (action["kind"].split("_")[0], target, _describe(action["tenancy"]))
+    return "%s %s of %s" % (action["kind"].split("_")[0], target, describe_tenancy(action["tenancy"]))
 
 
 def written(outcome, done):

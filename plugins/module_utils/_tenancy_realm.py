@@ -18,7 +18,7 @@ import json
 from ansible_collections.azimuth.ops.plugins.module_utils import _idp_secret as idp_secret
 from ansible_collections.azimuth.ops.plugins.module_utils import _keycloak_realm as kr
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
-from ansible_collections.azimuth.ops.plugins.module_utils._naming import DEFAULT_PORTAL, MANAGED_BY, NamingError, tenancy_namespace
+from ansible_collections.azimuth.ops.plugins.module_utils._naming import DEFAULT_PORTAL, MANAGED_BY, NamingError, describe_tenancy, tenancy_namespace
 
 ADMINS = "admins"
 PLATFORM_USERS = "platform-users"
@@ -45,10 +45,6 @@ FEDERATED_ID = {
     "permissions": {"view": ["admin", "user"], "edit": []},
     "multivalued": False,
 }
-
-
-def _describe(tenancy):
-    return "tenancy %s (%s)" % (tenancy.get("name"), tenancy.get("id"))
 
 
 def idp_issuer(idp, tenancy_id):
@@ -117,11 +113,11 @@ def idp_mappers(tenancy_id):
 
 def _desired_item(tenancy, idp, attributes):
     if not tenancy.get("id"):
-        raise ModuleError("%s: the ID must not be empty" % _describe(tenancy))
+        raise ModuleError("%s: the ID must not be empty" % describe_tenancy(tenancy))
     try:
         realm = tenancy_namespace(tenancy["name"])
     except NamingError as exc:
-        raise ModuleError("%s: the name cannot name a realm: %s" % (_describe(tenancy), exc))
+        raise ModuleError("%s: the name cannot name a realm: %s" % (describe_tenancy(tenancy), exc))
     attributes = dict(attributes, **{kr.TENANCY_ID_ATTRIBUTE: tenancy["id"]})
     item = dict(id=tenancy["id"], name=tenancy["name"], realm=realm, attributes=attributes)
     if idp:
@@ -155,7 +151,7 @@ def desired_realms(tenancies, idp=None, realm_attributes=None, portal=DEFAULT_PO
         if len(sharing) > 1:
             for item in sharing:
                 errors[item["id"]] = "%s: %s all map to %s; tenancies need distinct names and IDs" % (
-                    _describe(item), " and ".join(_describe(other) for other in sharing), key)
+                    describe_tenancy(item), " and ".join(describe_tenancy(other) for other in sharing), key)
     return [item for item in items if item["id"] not in errors], errors
 
 

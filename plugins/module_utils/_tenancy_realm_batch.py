@@ -28,8 +28,8 @@ from ansible_collections.azimuth.ops.plugins.module_utils import _tenancy_realm 
 from ansible_collections.azimuth.ops.plugins.module_utils._idp_secret import IdpSecrets
 from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import describe_error, realm_path
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
-from ansible_collections.azimuth.ops.plugins.module_utils._naming import tenancy_namespace
-from ansible_collections.azimuth.ops.plugins.module_utils._realm_binding import Bindings, bound_realm_id, describe
+from ansible_collections.azimuth.ops.plugins.module_utils._naming import describe_tenancy, tenancy_namespace
+from ansible_collections.azimuth.ops.plugins.module_utils._realm_binding import Bindings, bound_realm_id
 
 # Plans of one tenancy, after a 409, before its failure is reported (a concurrent run can meet one
 # per part of a new realm), and the seconds to wait before the n-th plan (n times this).
@@ -124,7 +124,7 @@ class TenancyRealms:
         marked = [realm for realm in self.by_tenancy.get(item["id"], []) if not self.bindings.owner(realm["id"])]
         if len(marked) > 1:
             raise ModuleError("%s: realms %s all carry the attribute %s=%s and none is bound to it; remove it from all but one"
-                              % (describe(item), " and ".join(sorted(r["realm"] for r in marked)), kr.TENANCY_ID_ATTRIBUTE, item["id"]))
+                              % (describe_tenancy(item), " and ".join(sorted(r["realm"] for r in marked)), kr.TENANCY_ID_ATTRIBUTE, item["id"]))
         if marked:
             return marked[0], marked[0]["id"]
         return self._free_name(item, str(uuid.uuid4()))
@@ -137,19 +137,19 @@ class TenancyRealms:
         owner = self.bindings.owner(existing.get("id"))
         if owner:
             raise ModuleError("%s: realm %s is the realm of the tenancy of namespace %s (bound there); it is left alone"
-                              % (describe(item), item["realm"], owner))
+                              % (describe_tenancy(item), item["realm"], owner))
         if not kr.is_managed(existing):
             raise kr.foreign_realm(item["realm"], item["id"])
         other = tr.tenancy_of(existing)
         raise ModuleError("%s: realm %s is managed by azimuth.ops for %s" % (
-            describe(item), item["realm"], "tenancy %s" % other if other else "something other than a tenancy"))
+            describe_tenancy(item), item["realm"], "tenancy %s" % other if other else "something other than a tenancy"))
 
     def _note_tampering(self, item, realm):
         attributes = realm.get("attributes") or {}
         if not kr.is_managed(realm) or tr.tenancy_of(realm) != item["id"]:
             self.warnings.append("realm %s of %s had its attributes changed (%s=%s, %s=%s), not by this module; they are "
                                  "restored (whose realm it is comes from its namespace, not from them)"
-                                 % (realm["realm"], describe(item), kr.MANAGED_BY_ATTRIBUTE, attributes.get(kr.MANAGED_BY_ATTRIBUTE),
+                                 % (realm["realm"], describe_tenancy(item), kr.MANAGED_BY_ATTRIBUTE, attributes.get(kr.MANAGED_BY_ATTRIBUTE),
                                     kr.TENANCY_ID_ATTRIBUTE, attributes.get(kr.TENANCY_ID_ATTRIBUTE)))
 
     # --- planning one tenancy ---------------------------------------------------------------------
@@ -182,7 +182,7 @@ class TenancyRealms:
             realm = marked[0] if len(marked) == 1 else None
         existing = self.by_name.get(item["realm"])
         if realm is None and existing is not None:
-            self.warnings.append("realm %s is not the realm of %s; left alone" % (item["realm"], describe(item)))
+            self.warnings.append("realm %s is not the realm of %s; left alone" % (item["realm"], describe_tenancy(item)))
         plan = None
         if realm is not None:
             result["realm"] = realm["realm"]
@@ -274,7 +274,7 @@ class TenancyRealms:
             except _Settle as settle:
                 failure, failed_plan = settle.failure, _steps(plan)
                 if attempt + 1 == ATTEMPTS:
-                    raise ModuleError("%s: another run kept changing its realm or namespace; run again" % describe(item),
+                    raise ModuleError("%s: another run kept changing its realm or namespace; run again" % describe_tenancy(item),
                                       changed=self.wrote)
                 time.sleep(SETTLE_SECONDS * (attempt + 1))
                 self.read_all(params, check_mode)
@@ -327,7 +327,7 @@ class TenancyRealms:
                 done[item["id"]] = self.converge(params, item, check_mode)
             except ModuleError as exc:
                 message = str(exc)
-                errors[item["id"]] = message if message.startswith(describe(item)) else "%s: %s" % (describe(item), message)
+                errors[item["id"]] = message if message.startswith(describe_tenancy(item)) else "%s: %s" % (describe_tenancy(item), message)
                 self.wrote = self.wrote or bool(exc.details.get("changed"))
         pruned = self.prune(params, desired, check_mode) if params["prune"] else []
         failed = dict(realm=None, idp_secret=None, changed=False, created=False, deleted=False, failed=True)

@@ -19,12 +19,8 @@ from ansible_collections.azimuth.ops.plugins.module_utils import _keycloak_realm
 from ansible_collections.azimuth.ops.plugins.module_utils import _oidc_secret as oidc
 from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import KeycloakApiError, realm_path
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
-from ansible_collections.azimuth.ops.plugins.module_utils._naming import MANAGED_BY, MANAGED_BY_LABEL
+from ansible_collections.azimuth.ops.plugins.module_utils._naming import MANAGED_BY, MANAGED_BY_LABEL, describe_tenancy
 from ansible_collections.azimuth.ops.plugins.module_utils._platform_identity import new_client_secret
-
-
-def _describe(tenancy):
-    return "tenancy %s (%s)" % (tenancy.get("name"), tenancy.get("id"))
 
 
 def group_name(tenancy):
@@ -33,7 +29,7 @@ def group_name(tenancy):
     name = path[1:] if path.startswith("/") else path
     if not name.strip() or "/" in name:
         raise ModuleError("%s: the OIDC group %r is not a top-level group path such as /%s"
-                          % (_describe(tenancy), path, tenancy["name"].replace("/", "-") or "physics"))
+                          % (describe_tenancy(tenancy), path, tenancy["name"].replace("/", "-") or "physics"))
     return name
 
 
@@ -42,12 +38,12 @@ def desired_groups(tenancies):
     groups, seen = [], {}
     for tenancy in tenancies or []:
         if not tenancy.get("id"):
-            raise ModuleError("%s: the ID must not be empty" % _describe(tenancy))
+            raise ModuleError("%s: the ID must not be empty" % describe_tenancy(tenancy))
         name = group_name(tenancy)
         for key in ("group /" + name, "ID " + tenancy["id"]):
             if key in seen:
                 raise ModuleError("%s and %s both map to %s; tenancies need distinct groups and IDs"
-                                  % (_describe(seen[key]), _describe(tenancy), key))
+                                  % (describe_tenancy(seen[key]), describe_tenancy(tenancy), key))
             seen[key] = tenancy
         groups.append(dict(id=tenancy["id"], tenancy=tenancy["name"], name=name, attributes={
             kr.MANAGED_BY_ATTRIBUTE: [MANAGED_BY], kr.TENANCY_ID_ATTRIBUTE: [tenancy["id"]]}))
@@ -64,14 +60,14 @@ def owned_group(item, groups):
     owned = [g for g in groups if _tenancy_of(g) == item["id"]]
     if len(owned) > 1:
         raise ModuleError("%s: groups %s all carry the attribute %s=%s; remove it from all but one"
-                          % (_describe(item), " and ".join(sorted(g["path"] for g in owned)), kr.TENANCY_ID_ATTRIBUTE, item["id"]))
+                          % (describe_tenancy(item), " and ".join(sorted(g["path"] for g in owned)), kr.TENANCY_ID_ATTRIBUTE, item["id"]))
     existing = kr.find(groups, "name", item["name"])
     if existing is not None and existing not in owned:
         if _tenancy_of(existing):
-            raise ModuleError("%s: group %s belongs to tenancy %s" % (_describe(item), existing["path"], _tenancy_of(existing)))
+            raise ModuleError("%s: group %s belongs to tenancy %s" % (describe_tenancy(item), existing["path"], _tenancy_of(existing)))
         if owned:
             raise ModuleError("%s: group %s cannot be renamed to %s, which another group has"
-                              % (_describe(item), owned[0]["path"], existing["path"]))
+                              % (describe_tenancy(item), owned[0]["path"], existing["path"]))
     return owned[0] if owned else existing
 
 

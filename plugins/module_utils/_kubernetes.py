@@ -227,14 +227,9 @@ def retry_on_conflict(attempt, attempts=CONFLICT_ATTEMPTS):
 MERGE_PATCH = "application/merge-patch+json"
 
 
-class CoreCalls:
-    """Namespaces and Secrets as plain dicts: reads return None on 404, patches are JSON merge patches.
-
-    A write that meets a 409 raises ``Conflict`` (``AlreadyExists`` for a create).
-    """
-
-    def __init__(self, api):
-        self.core = kube_client.CoreV1Api(api)
+class _Calls:
+    """Objects as plain dicts: reads return None on 404; a write that meets a 409 raises ``Conflict``
+    (``AlreadyExists`` for a create)."""
 
     @staticmethod
     def _write(method, *args, **kwargs):
@@ -246,13 +241,32 @@ class CoreCalls:
                 raise conflict from exc
             raise
 
-    def _read(self, method, *args):
+    @staticmethod
+    def _read(method, *args):
         try:
             return request_json(method, *args)
         except ApiException as exc:
             if is_not_found(exc):
                 return None
             raise
+
+    def _delete(self, method, *args, uid=None):
+        """Delete (only the object with ``uid`` when given); False when it was already gone."""
+        body = {"preconditions": {"uid": uid}} if uid else None
+        try:
+            self._write(method, *args, body=body)
+        except ApiException as exc:
+            if is_not_found(exc):
+                return False
+            raise
+        return True
+
+
+class CoreCalls(_Calls):
+    """Namespaces and Secrets; patches are JSON merge patches."""
+
+    def __init__(self, api):
+        self.core = kube_client.CoreV1Api(api)
 
     def list_namespaces(self, label_selector):
         return request_json(self.core.list_namespace, label_selector=label_selector)["items"]
@@ -265,17 +279,6 @@ class CoreCalls:
 
     def patch_namespace(self, name, patch):
         return self._write(self.core.patch_namespace, name, patch, _content_type=MERGE_PATCH)
-
-    def _delete(self, method, *args, uid=None):
-        """Delete (only the object with ``uid`` when given); False when it was already gone."""
-        body = {"preconditions": {"uid": uid}} if uid else None
-        try:
-            self._write(method, *args, body=body)
-        except ApiException as exc:
-            if is_not_found(exc):
-                return False
-            raise
-        return True
 
     def delete_namespace(self, name, uid=None):
         return self._delete(self.core.delete_namespace, name, uid=uid)
@@ -298,6 +301,51 @@ class CoreCalls:
 
     def delete_secret(self, namespace, name, uid=None):
         return self._delete(self.core.delete_namespaced_secret, name, namespace, uid=uid)
+
+
+class NotInstalled(KubernetesError):
+    """The cluster does not serve a custom resource kind (its CRD is not installed)."""
+
+
+class CustomCalls(_Calls):
+    """The namespaced objects of one custom resource kind (``group``/``version``, ``plural``); patches are
+    JSON merge patches, ``patch_status`` writes the status subresource."""
+
+    def __init__(self, api, group, version, plural):
+        self.custom = kube_client.CustomObjectsApi(api)
+        self.kind = (group, version, plural)
+
+    def list_all(self, label_selector=None):
+        """Every object of the kind, in one request; ``NotInstalled`` when the cluster does not serve it."""
+        kwargs = dict(label_selector=label_selector) if label_selector else {}
+        try:
+            return request_json(self.custom.list_cluster_custom_object, *self.kind, **kwargs)["items"]
+        except ApiException as exc:
+            if is_not_found(exc):
+                raise NotInstalled("the cluster does not serve %s/%s %s (is its CRD installed?)" % self.kind)
+            raise
+
+    def read(self, namespace, name):
+        group, version, plural = self.kind
+        return self._read(self.custom.get_namespaced_custom_object, group, version, namespace, plural, name)
+
+    def create(self, namespace, body):
+        group, version, plural = self.kind
+        return self._write(self.custom.create_namespaced_custom_object, group, version, namespace, plural, body)
+
+    def patch(self, namespace, name, patch):
+        group, version, plural = self.kind
+        return self._write(self.custom.patch_namespaced_custom_object, group, version, namespace, plural, name, patch,
+                           _content_type=MERGE_PATCH)
+
+    def patch_status(self, namespace, name, status):
+        group, version, plural = self.kind
+        return self._write(self.custom.patch_namespaced_custom_object_status, group, version, namespace, plural, name,
+                           dict(status=status), _content_type=MERGE_PATCH)
+
+    def delete(self, namespace, name, uid=None):
+        group, version, plural = self.kind
+        return self._delete(self.custom.delete_namespaced_custom_object, group, version, namespace, plural, name, uid=uid)
 
 
 class KubernetesModule(BaseModule):

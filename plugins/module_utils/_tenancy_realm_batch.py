@@ -11,8 +11,10 @@ first run by its attribute, if no other tenancy holds it.  Each tenancy is plann
 its own: one that fails (a bad name, a foreign realm, a realm bound to another tenancy, no
 namespace, a server's refusal) is reported in ``errors`` while the others converge; a write that
 meets a 409 (another run made the object meanwhile) reads again and plans again, settling on what
-the other run made.  A tenancy's writes go in this order: binding, Secret, realm (and, deleting:
-realm, Secret, binding).
+the other run made.  With ``realm_objects``, each tenancy's ``Realm`` object (``_realm_object``) is read in one more
+list and answered with the realm's status, as the identity operator does; a realm the operator made
+is the operator's unless ``adopt``.  A tenancy's writes go in this order: binding, Secret, realm,
+Realm object (and, deleting: Realm object, realm, Secret, binding).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -24,6 +26,7 @@ import uuid
 
 from ansible_collections.azimuth.ops.plugins.module_utils import _keycloak_realm as kr
 from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
+from ansible_collections.azimuth.ops.plugins.module_utils import _realm_object as ro
 from ansible_collections.azimuth.ops.plugins.module_utils import _tenancy_realm as tr
 from ansible_collections.azimuth.ops.plugins.module_utils._idp_secret import IdpSecrets
 from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import describe_error, realm_path
@@ -44,7 +47,8 @@ def _steps(plan):
 
 
 def _result(item):
-    return dict(id=item["id"], name=item["name"], realm=item["realm"], idp_secret=None, changed=False, created=False, deleted=False)
+    return dict(id=item["id"], name=item["name"], realm=item["realm"], idp_secret=None, realm_object=None, changed=False, created=False,
+                deleted=False)
 
 
 class _Settle(Exception):
@@ -59,18 +63,19 @@ class _Settle(Exception):
 class TenancyRealms:
     """The tenancies' realms, bindings and client secrets: read, planned per tenancy, made so (unless checking).
 
-    ``calls`` is a ``_keycloak.KeycloakCalls``; ``kube()`` gives the ``_kubernetes.CoreCalls`` of the
-    cluster where the tenancies' namespaces are; ``public_url`` is Keycloak as users' browsers
-    reach it (for the redirect URI the tenancy's Dex needs).
+    ``calls`` is a ``_keycloak.KeycloakCalls``; ``kube_calls()`` gives the ``_kubernetes.CoreCalls`` of
+    the cluster where the tenancies' namespaces are, ``realm_calls()`` its ``_kubernetes.CustomCalls``
+    of the Realm kind; ``public_url`` is Keycloak as users' browsers reach it (for the redirect URI
+    the tenancy's Dex needs, and the issuer and admin URLs of the Realm objects).
     """
 
-    def __init__(self, calls, kube_calls, public_url):
+    def __init__(self, calls, kube_calls, public_url, realm_calls=None):
         self.calls = calls
-        self.kube_calls = kube_calls
+        self.kube_calls, self.realm_calls = kube_calls, realm_calls
         self.public_url = public_url.rstrip("/")
         self.warnings = []
         self.wrote = False
-        self.bindings = self.secrets = None
+        self.bindings = self.secrets = self.objects = None
         self.by_id = self.by_name = self.by_tenancy = None
         self.diff = dict(before=dict(realms={}), after=dict(realms={}))
 
@@ -84,9 +89,14 @@ class TenancyRealms:
             if self.shared_secret(params) is None:
                 self.secrets = IdpSecrets(kube_calls)
                 self.diff["before"]["secrets"], self.diff["after"]["secrets"] = {}, {}
+            if params["realm_objects"]:
+                self.objects = ro.RealmObjects(self.realm_calls())
+                self.diff["before"]["realm_objects"], self.diff["after"]["realm_objects"] = {}, {}
         self.bindings.read()
         if self.secrets:
             self.secrets.read()
+        if self.objects:
+            self.objects.read()
         realms = self.calls.get("admin/realms") or []
         # A realm the account may not view in full (one being created, say) is listed with its name only.
         self.by_id = dict((realm["id"], realm) for realm in realms if realm.get("id"))
@@ -112,7 +122,7 @@ class TenancyRealms:
 
     # --- whose realm is whose ---------------------------------------------------------------------
 
-    def owned_realm(self, item, namespace):
+    def owned_realm(self, item, namespace, adopt=False):
         """(the tenancy's realm or None, its Keycloak ID or the ID to create it with)."""
         bound = bound_realm_id(namespace)
         if bound:
@@ -120,17 +130,18 @@ class TenancyRealms:
             if realm is not None:
                 self._note_tampering(item, realm)
                 return realm, bound
-            return self._free_name(item, bound)
+            return self._free_name(item, bound, namespace, adopt)
         marked = [realm for realm in self.by_tenancy.get(item["id"], []) if not self.bindings.owner(realm["id"])]
         if len(marked) > 1:
             raise ModuleError("%s: realms %s all carry the attribute %s=%s and none is bound to it; remove it from all but one"
                               % (describe_tenancy(item), " and ".join(sorted(r["realm"] for r in marked)), kr.TENANCY_ID_ATTRIBUTE, item["id"]))
         if marked:
             return marked[0], marked[0]["id"]
-        return self._free_name(item, str(uuid.uuid4()))
+        return self._free_name(item, str(uuid.uuid4()), namespace, adopt)
 
-    def _free_name(self, item, realm_id):
-        """(None, ``realm_id``) when the tenancy's realm name is free to create; otherwise why not."""
+    def _free_name(self, item, realm_id, namespace, adopt):
+        """(None, ``realm_id``) when the tenancy's realm name is free to create, (the realm, its ID) when
+        ``adopt`` takes over the identity operator's realm; otherwise why not."""
         existing = self.by_name.get(item["realm"])
         if existing is None:
             return None, realm_id
@@ -139,6 +150,11 @@ class TenancyRealms:
             raise ModuleError("%s: realm %s is the realm of the tenancy of namespace %s (bound there); it is left alone"
                               % (describe_tenancy(item), item["realm"], owner))
         if not kr.is_managed(existing):
+            if namespace and namespace["metadata"]["name"] == item["realm"] and self.objects and self.objects.operator_made(item["realm"]):
+                # The operator names a tenancy's realm after its namespace; the Realm object's check says
+                # whether ``adopt`` allows the takeover.
+                ro.check_realm_object(self.objects.current(item["realm"]), adopt)
+                return existing, existing["id"]
             raise kr.foreign_realm(item["realm"], item["id"])
         other = tr.tenancy_of(existing)
         raise ModuleError("%s: realm %s is managed by azimuth.ops for %s" % (
@@ -155,25 +171,29 @@ class TenancyRealms:
     # --- planning one tenancy ---------------------------------------------------------------------
 
     def plan_present(self, params, item, result):
-        """(binding, secret, realm plan) of one tenancy; each None when nothing changes."""
+        """(binding, secret, realm plan, Realm object) of one tenancy; each None when nothing changes."""
         namespace = self.bindings.namespace(item)
-        realm, realm_id = self.owned_realm(item, namespace)
+        realm, realm_id = self.owned_realm(item, namespace, params["adopt"])
         name = realm["realm"] if realm else item["realm"]
         result["realm"] = name
         binding = (namespace, Bindings.patch(namespace, name, realm_id))
         secret, client_secret = None, self.shared_secret(params)
+        where = namespace["metadata"]["name"] if namespace else tenancy_namespace(item["name"])
         if self.secrets:
-            where = namespace["metadata"]["name"] if namespace else tenancy_namespace(item["name"])
             client = {"client-id": item["idp"]["client_id"], "issuer-url": tr.idp_issuer(item["idp"], item["id"]),
                       "redirect-uri": "%s/realms/%s/broker/%s/endpoint" % (self.public_url, name, tr.IDP)}
             secret = self.secrets.plan(item, where, client, params["rotate_client_secrets"])
             result["idp_secret"], client_secret = secret["writer"].key, secret["secret"]
         export, profile = self.export(name) if realm else (None, None)
         plan = tr.plan_tenancy_realm(item, name, export, profile, params["ssl_required"], client_secret, realm_id)
-        return binding, secret, plan
+        obj = None
+        if self.objects:
+            obj = self.objects.plan(where, item["id"], ro.realm_status(self.public_url, name), params["adopt"])
+            result["realm_object"] = "%s/%s" % (where, where)
+        return binding, secret, plan, obj
 
     def plan_absent(self, item, result):
-        """(binding removal, Secret deletion, realm deletion) of one tenancy; each None when nothing changes."""
+        """(binding removal, Secret deletion, realm deletion, Realm object deletion) of one tenancy; each None when nothing changes."""
         namespace = self.bindings.namespace(item, required=False)
         bound = bound_realm_id(namespace)
         realm = self.by_id.get(bound) if bound else None
@@ -191,7 +211,8 @@ class TenancyRealms:
         where = namespace["metadata"]["name"] if namespace else None
         secret = self.secrets.plan_delete(where) if self.secrets and where else None
         binding = (namespace, Bindings.unbind_patch(namespace))
-        return binding, secret, plan
+        obj = self.objects.plan_delete(where) if self.objects and where else None
+        return binding, secret, plan, obj
 
     # --- writing ----------------------------------------------------------------------------------
 
@@ -217,6 +238,19 @@ class TenancyRealms:
                 raise
             verb = "delete" if secret.get("delete") else "write"
             raise ModuleError("Could not %s the Secret %s: %s" % (verb, secret["writer"].key, reason))
+        self.wrote = True
+
+    def _write_object(self, planned):
+        try:
+            self.objects.write(planned)
+        except kube.Conflict:
+            raise _Settle()
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            reason = kube.describe_error(exc)
+            if reason is None:
+                raise
+            raise ModuleError("Could not %s the Realm %s/%s: %s" % ("delete" if planned.get("delete") else "write", planned["namespace"],
+                                                                   planned["namespace"], reason))
         self.wrote = True
 
     def _write_realm(self, plan):
@@ -246,9 +280,10 @@ class TenancyRealms:
             time.sleep(CREATE_POLL_SECONDS)
         return False
 
-    def apply(self, binding, secret, plan, deleting):
+    def apply(self, binding, secret, plan, obj, deleting):
         """One tenancy's writes, in order (see the module docstring)."""
-        writes = [(self._write_binding, binding if binding[1] else None), (self._write_secret, secret), (self._write_realm, plan)]
+        writes = [(self._write_binding, binding if binding[1] else None), (self._write_secret, secret), (self._write_realm, plan),
+                  (self._write_object, obj)]
         for write, what in reversed(writes) if deleting else writes:
             if what is not None:
                 write(what)
@@ -261,16 +296,17 @@ class TenancyRealms:
         for attempt in range(ATTEMPTS):
             result = _result(item)
             if params["state"] == "absent":
-                binding, secret, plan = self.plan_absent(item, result)
+                binding, secret, plan, obj = self.plan_absent(item, result)
             else:
-                binding, secret, plan = self.plan_present(params, item, result)
+                binding, secret, plan, obj = self.plan_present(params, item, result)
             secret = secret if secret is not None and secret["changed"] else None
+            obj = obj if obj is not None and obj["changed"] else None
             plan = plan if plan is not None and plan.changed else None
             if failure is not None and _steps(plan) == failed_plan:
                 raise ModuleError(str(failure), **dict(failure.details, changed=self.wrote))
             try:
                 if not check_mode:
-                    self.apply(binding, secret, plan, params["state"] == "absent")
+                    self.apply(binding, secret, plan, obj, params["state"] == "absent")
             except _Settle as settle:
                 failure, failed_plan = settle.failure, _steps(plan)
                 if attempt + 1 == ATTEMPTS:
@@ -279,18 +315,21 @@ class TenancyRealms:
                 time.sleep(SETTLE_SECONDS * (attempt + 1))
                 self.read_all(params, check_mode)
                 continue
-            self._record(result, binding[1], secret, plan)
+            self._record(result, binding[1], secret, plan, obj)
             return result
         return None
 
-    def _record(self, result, binding, secret, plan):
+    def _record(self, result, binding, secret, plan, obj=None):
         if plan:
             self.diff["before"]["realms"][plan.realm], self.diff["after"]["realms"][plan.realm] = plan.diff()
             result.update(created=plan.creating, deleted=plan.after is None)
         if secret:
             key = secret["writer"].key
             self.diff["before"]["secrets"][key], self.diff["after"]["secrets"][key] = self.secrets.view(secret)
-        result["changed"] = bool(plan or secret or binding)
+        if obj:
+            key = "%s/%s" % (obj["namespace"], obj["namespace"])
+            self.diff["before"]["realm_objects"][key], self.diff["after"]["realm_objects"][key] = self.objects.view(obj)
+        result["changed"] = bool(plan or secret or binding or obj)
 
     def prune(self, params, listed, check_mode):
         """Delete the managed realms of this portal's tenancies that are not listed (see the module's docs)."""
@@ -330,7 +369,7 @@ class TenancyRealms:
                 errors[item["id"]] = message if message.startswith(describe_tenancy(item)) else "%s: %s" % (describe_tenancy(item), message)
                 self.wrote = self.wrote or bool(exc.details.get("changed"))
         pruned = self.prune(params, desired, check_mode) if params["prune"] else []
-        failed = dict(realm=None, idp_secret=None, changed=False, created=False, deleted=False, failed=True)
+        failed = dict(realm=None, idp_secret=None, realm_object=None, changed=False, created=False, deleted=False, failed=True)
         realms = [done.get(t["id"]) or dict(failed, id=t["id"], name=t["name"]) for t in params["tenancies"]]
         return self.outcome(params, realms, pruned, errors)
 

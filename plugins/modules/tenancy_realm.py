@@ -56,6 +56,16 @@ description:
     and deleted after the realm with O(state=absent). A Secret another tool manages is refused before
     anything is written. Realms removed by O(prune) leave their Secret to their namespace, which
     M(azimuth.ops.tenancy) prunes.
+  - With O(realm_objects), each tenancy also gets what Azimuth's portal reads, the C(Realm) object
+    (C(identity.azimuth.stackhpc.com/v1alpha1)) named after the tenancy's namespace in that namespace, as
+    the identity operator answers it. The portal makes that object when identity is on for a tenancy; the module
+    makes it (labelled C(app.kubernetes.io/managed-by=azimuth-ops)) when the portal has not, sets its
+    C(spec.tenancyId), and once the realm is ready writes its status as the operator does, C(phase=Ready),
+    C(oidcIssuerUrl) (C(<public_url>/realms/<realm>)), C(adminUrl) (C(<public_url>/admin/<realm>/console))
+    and C(platformUsersGroup=/platform-users). O(state=absent) deletes the object when the module made it.
+  - A C(Realm) object handled by the identity operator (its finalizer C(identity.azimuth.stackhpc.com/finalizer)
+    or its annotations) is the operator's, and so is the Keycloak realm the operator made for it (named after
+    the namespace). Both are refused, before anything is written, unless O(adopt).
 attributes:
   action_group:
     description: Use C(group/azimuth.ops.keycloak) in C(module_defaults) to set the connection options.
@@ -70,8 +80,20 @@ attributes:
       - Returns, for every realm that changes, the parts the module owns, before and after.
       - The identity provider's client secret shows as C(********) (C(******** (changed)) when it changes).
       - The tenancies' client-secret Secrets show under C(secrets), their secret masked the same way.
+      - The C(Realm) objects show under C(realm_objects) (their C(spec) and C(status)).
     support: full
 options:
+  adopt:
+    description:
+      - Take over tenancy realms that Azimuth's identity operator made, with their C(Realm) objects (needs
+        O(realm_objects)). The operator's finalizer and annotations are taken off the object, the annotation
+        C(azimuth-ops.azimuth-cloud.io/adopted-from) records the takeover, the realm is bound to its tenancy and
+        repaired like any other, and its identity provider gets the tenancy's own client secret (the Dex of the
+        tenancy must then read it from the Secret C(azimuth-idp-client)).
+      - Stop the operator first; it would put its marks back.
+      - Objects that other tools manage are refused even so.
+    type: bool
+    default: false
   azimuth_idp:
     description:
       - The identity provider through which users come from Azimuth (in Azimuth, the tenancy's Dex).
@@ -141,6 +163,13 @@ options:
       - Realm attributes (name and value) that the realms O(prune) deletes must all carry; for several
         portals sharing one Keycloak, each marking its realms with O(realm_attributes).
     type: dict
+  realm_objects:
+    description:
+      - Keep each tenancy's C(Realm) object and its status, for the Azimuth portal (see the description).
+        The cluster must serve the kind (the identity operator's CRD); the run fails, naming this option, when it does not.
+      - V(false) for a Keycloak without an Azimuth portal (nothing reads the objects).
+    type: bool
+    default: true
   realm_attributes:
     description:
       - More realm attributes for every realm (string values). Attributes not named here are left alone.
@@ -189,7 +218,8 @@ requirements:
 notes:
   - A run reads the list of realms (one request) and each existing listed realm with one partial export
     (a C(POST) that reads and writes nothing), plus its user profile while that is still Keycloak's
-    default, and from Kubernetes one list of namespaces (and, with a secret per tenancy, one of Secrets).
+    default, and from Kubernetes one list of namespaces, one of C(Realm) objects (with O(realm_objects)) and,
+    with a secret per tenancy, one of Secrets.
     A run with nothing to change sends nothing else.
   - A new realm costs about a dozen requests; a realm that drifted, one or two per repaired part.
   - Needs an account that may create, read and delete realms (the C(admin) role of the master realm).
@@ -241,6 +271,14 @@ EXAMPLES = r"""
     prune_selector:
       portal.example.org/instance: production
 
+- name: Take over the realms (and Realm objects) that Azimuth's identity operator made, once the operator is stopped
+  azimuth.ops.tenancy_realm:
+    tenancies: "{{ portal_tenancies }}"
+    azimuth_idp:
+      issuer: https://portal.example.org/authproxy/{tenancy_id}
+      client_id: keycloak-oidc
+    adopt: true
+
 - name: Remove a tenancy's realm
   azimuth.ops.tenancy_realm:
     tenancies:
@@ -272,7 +310,8 @@ diff:
     before:
       description:
         - C(realms), realm name -> its parts; with a secret per tenancy also C(secrets), C(<namespace>/<name>) -> the
-          Secret's labels, annotations and data (the secret masked).
+          Secret's labels, annotations and data (the secret masked); with O(realm_objects) also C(realm_objects),
+          C(<namespace>/<name>) -> the C(Realm) object's C(spec) and C(status).
       type: dict
     after:
       description: The same, after the change.
@@ -329,9 +368,12 @@ realms:
     realm:
       description: The tenancy's realm (its existing realm when one is marked with its ID).
       type: str
+    realm_object:
+      description: The tenancy's C(Realm) object (C(<namespace>/<namespace>)); V(null) without O(realm_objects).
+      type: str
   sample:
     - {id: 6b2f0c1e9a7d4f0e8c3b5a1d2e4f6a7b, name: physics, realm: az-physics, idp_secret: az-physics/azimuth-idp-client,
-       changed: true, created: true, deleted: false}
+       realm_object: az-physics/az-physics, changed: true, created: true, deleted: false}
 totals:
   description: How many realms were created, updated, deleted, left unchanged, and how many were pruned.
   returned: always
@@ -367,12 +409,14 @@ from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as 
 from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import KeycloakModule, translate_error
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
 from ansible_collections.azimuth.ops.plugins.module_utils._naming import DEFAULT_PORTAL
+from ansible_collections.azimuth.ops.plugins.module_utils._realm_object import KIND as REALM_KIND
 from ansible_collections.azimuth.ops.plugins.module_utils._tenancy_realm import SHARED_SCOPE, TENANCY_SCOPE
 from ansible_collections.azimuth.ops.plugins.module_utils._tenancy_realm_batch import TenancyRealms
 
 
 class TenancyRealmModule(KeycloakModule):
     argument_spec = dict(
+        adopt=dict(type="bool", default=False),
         azimuth_idp=dict(type="dict", options=dict(
             client_id=dict(type="str", required=True),
             client_secret=dict(type="str", no_log=True),
@@ -387,6 +431,7 @@ class TenancyRealmModule(KeycloakModule):
         prune_selector=dict(type="dict"),
         public_url=dict(type="str"),
         realm_attributes=dict(type="dict"),
+        realm_objects=dict(type="bool", default=True),
         rotate_client_secrets=dict(type="bool", default=False),
         ssl_required=dict(type="str", default="external", choices=["all", "external", "none"]),
         state=dict(type="str", default="present", choices=["absent", "present"]),
@@ -399,7 +444,7 @@ class TenancyRealmModule(KeycloakModule):
 
     def __init__(self):
         super(TenancyRealmModule, self).__init__()
-        self.job = None
+        self.job = self.api = None
 
     def translate(self, exc):
         return translate_error(exc) or kube.translate_error(exc)
@@ -408,16 +453,19 @@ class TenancyRealmModule(KeycloakModule):
         return self.job.sensitive() if self.job else ()
 
     def kubernetes(self):
-        """The Kubernetes calls for the tenancies' Secrets (built only when a run needs them)."""
-        if kube.KUBERNETES_IMPORT_ERROR:
-            raise ModuleError(missing_required_lib("kubernetes"), exception=kube.KUBERNETES_IMPORT_ERROR)
-        try:
-            return kube.CoreCalls(kube.api_client(self.params["kubernetes"]))
-        except kube.KubernetesError as exc:
-            raise ModuleError("Could not configure the Kubernetes client: %s" % exc)
+        """The Kubernetes client for the tenancies' namespaces, Secrets and Realm objects (built when a run needs it)."""
+        if self.api is None:
+            if kube.KUBERNETES_IMPORT_ERROR:
+                raise ModuleError(missing_required_lib("kubernetes"), exception=kube.KUBERNETES_IMPORT_ERROR)
+            try:
+                self.api = kube.api_client(self.params["kubernetes"])
+            except kube.KubernetesError as exc:
+                raise ModuleError("Could not configure the Kubernetes client: %s" % exc)
+        return self.api
 
     def run(self):
-        self.job = TenancyRealms(self.keycloak, self.kubernetes, self.params["public_url"] or self.server_url)
+        self.job = TenancyRealms(self.keycloak, lambda: kube.CoreCalls(self.kubernetes()), self.params["public_url"] or self.server_url,
+                                 realm_calls=lambda: kube.CustomCalls(self.kubernetes(), *REALM_KIND))
         try:
             outcome = self.job.run(self.params, self.check_mode)
         finally:

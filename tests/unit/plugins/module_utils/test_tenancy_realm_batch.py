@@ -11,7 +11,7 @@ from ansible_collections.azimuth.ops.tests.unit.plugins.module_utils.kube_fakes 
 
 MANAGED = {"azimuth-ops.managed-by": "azimuth-ops"}
 PARAMS = {"azimuth_idp": {"issuer": "https://portal.example.org/{tenancy_id}", "client_id": "kc", "client_secret": "s",
-                          "client_secret_scope": "shared"}}
+                          "client_secret_scope": "shared"}, "realm_objects": False}
 
 
 def realm(name, realm_id, tenancy=None, **attributes):

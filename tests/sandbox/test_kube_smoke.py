@@ -1,6 +1,7 @@
 """The sandbox's real kube-apiserver through the official client: objects, the Azimuth CRDs,
 the two controllers (namespace deletion, garbage collection) and RBAC for the limited identity."""
 
+import copy
 import time
 from pathlib import Path
 
@@ -11,7 +12,35 @@ from kubernetes.client.rest import ApiException
 GROUPS = {"ClusterTemplate": ("azimuth.stackhpc.com", "clustertemplates"),
           "AppTemplate": ("azimuth.stackhpc.com", "apptemplates"),
           "ClusterType": ("caas.azimuth.stackhpc.com", "clustertypes"),
-          "Cluster": ("caas.azimuth.stackhpc.com", "clusters")}
+          "Cluster": ("caas.azimuth.stackhpc.com", "clusters"),
+          "Realm": ("identity.azimuth.stackhpc.com", "realms"),
+          "Platform": ("identity.azimuth.stackhpc.com", "platforms")}
+NAMESPACED = {"Cluster", "Realm", "Platform"}
+# Objects each upstream operator accepts (its pydantic models, which the CRDs are generated from).
+VALID = {
+    "ClusterTemplate": {"spec": {"label": "Kubernetes 1.36", "description": "A cluster",
+                                 "values": {"kubernetesVersion": "1.36.3", "machineImageId": "img-1",
+                                            "nodeGroups": [{"name": "md-0"}]}}},
+    "AppTemplate": {"spec": {"chart": {"repo": "https://azimuth-cloud.github.io/azimuth-charts",
+                                       "name": "jupyterhub-azimuth"}, "versionRange": ">=0.1.0,<=0.14.0"}},
+    "ClusterType": {"spec": {"uiMetaUrl": "https://example.org/ui-meta.yaml", "gitUrl": "https://example.org/a.git",
+                             "gitVersion": "main", "playbook": "site.yml", "extraVars": {"nested": {"a": [1]}}}},
+    "Cluster": {"spec": {"clusterTypeName": "workstation", "clusterTypeVersion": "1234",
+                         "cloudCredentialsSecretName": "creds", "extraVars": {"cluster_image": "x"}}},
+    "Realm": {"spec": {"tenancyId": "0123abcd"}},
+    "Platform": {"spec": {"realmName": "az-demo",
+                          "zenithServices": {"webconsole": {"subdomain": "abc123", "fqdn": "abc123.apps.example.org"}}}},
+}
+# One thing each upstream CRD refuses: a missing required field where the kind has one (Realm
+# requires none upstream, so a status value outside its enum instead), and the field the
+# apiserver names.
+REFUSED = {
+    "ClusterTemplate": (("spec", "values", "machineImageId"), "spec.values.machineImageId"),
+    "AppTemplate": (("spec", "chart", "repo"), "spec.chart.repo"),
+    "ClusterType": (("spec", "gitVersion"), "spec.gitVersion"),
+    "Cluster": (("spec", "clusterTypeVersion"), "spec.clusterTypeVersion"),
+    "Platform": (("spec", "realmName"), "spec.realmName"),
+}
 
 
 def wait_for(check, timeout=60):
@@ -69,36 +98,89 @@ def test_owned_objects_are_garbage_collected(api, namespace):
     wait_for(lambda: gone(lambda: core.read_namespaced_secret("owned", namespace)))
 
 
+def _create(custom, kind, name, namespace, body):
+    group, plural = GROUPS[kind]
+    body = dict(body, apiVersion=f"{group}/v1alpha1", kind=kind, metadata={"name": name})
+    if kind in NAMESPACED:
+        return custom.create_namespaced_custom_object(group, "v1alpha1", namespace, plural, body)
+    created = custom.create_cluster_custom_object(group, "v1alpha1", plural, body)
+    custom.delete_cluster_custom_object(group, "v1alpha1", plural, name)
+    return created
+
+
+def _without(body, path):
+    """A deep copy of ``body`` without the field at ``path``."""
+    body = copy.deepcopy(body)
+    parent = body
+    for key in path[:-1]:
+        parent = parent[key]
+    del parent[path[-1]]
+    return body
+
+
+def _refused(custom, kind, name, namespace, body):
+    with pytest.raises(ApiException) as caught:
+        _create(custom, kind, name, namespace, body)
+    assert caught.value.status == 422, caught.value.body
+    return caught.value.body
+
+
 def test_the_azimuth_crds_accept_what_the_operators_accept(api, namespace, unique_name):
     custom = client.CustomObjectsApi(api)
-    objects = {
-        "ClusterTemplate": {"spec": {"label": "Kubernetes 1.36", "values": {"kubernetesVersion": "1.36.3"}}},
-        "AppTemplate": {"spec": {"chart": {"repo": "https://azimuth-cloud.github.io/azimuth-charts",
-                                           "name": "jupyterhub-azimuth"}, "versionRange": "<=0.14.0"}},
-        "ClusterType": {"spec": {"uiMetaUrl": "https://example.org/ui-meta.yaml", "gitUrl": "https://example.org/a.git",
-                                 "gitVersion": "main", "playbook": "site.yml", "extraVars": {"nested": {"a": [1]}}}},
-        "Cluster": {"spec": {"clusterTypeName": unique_name, "cloudCredentialsSecretName": "creds",
-                             "extraVars": {"cluster_image": "x"}}},
-    }
-    for kind, body in objects.items():
+    for kind, body in VALID.items():
+        created = _create(custom, kind, unique_name, namespace, body)
+        # Exactly as sent: upstream's generated schemas carry no defaults (the operators apply
+        # them when they read), so the sandbox adds none either.
+        assert created["spec"] == body["spec"], kind
+
+
+@pytest.mark.parametrize("kind", sorted(REFUSED))
+def test_each_crd_refuses_a_missing_required_field(api, namespace, unique_name, kind):
+    path, field = REFUSED[kind]
+    body = _refused(client.CustomObjectsApi(api), kind, unique_name, namespace, _without(VALID[kind], path))
+    assert field in body and "Required value" in body
+
+
+def test_a_cluster_refuses_an_empty_cluster_type_version(api, namespace, unique_name):
+    body = copy.deepcopy(VALID["Cluster"])
+    body["spec"]["clusterTypeVersion"] = ""
+    assert "spec.clusterTypeVersion" in _refused(client.CustomObjectsApi(api), "Cluster", unique_name, namespace, body)
+
+
+def test_the_status_enums_and_formats_are_upstream_s(api, namespace, unique_name):
+    """Phases outside upstream's enums and an issuer that is no URI are refused on the status subresource."""
+    custom = client.CustomObjectsApi(api)
+    refused = {"Cluster": {"phase": "Running"}, "Realm": {"phase": "Available"},
+               "Platform": {"phase": "Available"}}
+    for kind, status in refused.items():
         group, plural = GROUPS[kind]
-        body = dict(body, apiVersion=f"{group}/v1alpha1", kind=kind, metadata={"name": unique_name})
-        if kind == "Cluster":
-            created = custom.create_namespaced_custom_object(group, "v1alpha1", namespace, plural, body)
-        else:
-            created = custom.create_cluster_custom_object(group, "v1alpha1", plural, body)
-            custom.delete_cluster_custom_object(group, "v1alpha1", plural, unique_name)
-        assert created["spec"] == dict(created["spec"], **body["spec"])
-    assert created["spec"]["paused"] is False  # a schema default
+        _create(custom, kind, unique_name, namespace, VALID[kind])
+        with pytest.raises(ApiException) as caught:
+            custom.patch_namespaced_custom_object_status(group, "v1alpha1", namespace, plural, unique_name,
+                                                         {"status": status})
+        assert caught.value.status == 422 and "status.phase" in caught.value.body, kind
+    group, plural = GROUPS["Realm"]
+    ready = {"phase": "Ready", "oidcIssuerUrl": "https://kc.example.org/realms/az-demo",
+             "adminUrl": "https://kc.example.org/admin/az-demo/console", "platformUsersGroup": "platform-users"}
+    patched = custom.patch_namespaced_custom_object_status(group, "v1alpha1", namespace, plural, unique_name,
+                                                           {"status": ready})
+    assert patched["status"] == ready
+    with pytest.raises(ApiException) as caught:
+        custom.patch_namespaced_custom_object_status(group, "v1alpha1", namespace, plural, unique_name,
+                                                     {"status": {"oidcIssuerUrl": "not a url"}})
+    assert caught.value.status == 422 and "status.oidcIssuerUrl" in caught.value.body
 
 
 def test_a_crd_schema_rejects_a_bad_spec(api, unique_name):
-    group, plural = GROUPS["ClusterTemplate"]
-    body = {"apiVersion": f"{group}/v1alpha1", "kind": "ClusterTemplate", "metadata": {"name": unique_name},
-            "spec": {"label": "x", "values": {}, "deprecated": "yes"}}
-    with pytest.raises(ApiException) as caught:
-        client.CustomObjectsApi(api).create_cluster_custom_object(group, "v1alpha1", plural, body)
-    assert caught.value.status == 422 and "spec.deprecated" in caught.value.body
+    body = copy.deepcopy(VALID["ClusterTemplate"])
+    body["spec"]["deprecated"] = "yes"
+    assert "spec.deprecated" in _refused(client.CustomObjectsApi(api), "ClusterTemplate", unique_name, None, body)
+
+
+def test_an_app_template_refuses_a_range_upstream_cannot_parse(api, unique_name):
+    body = copy.deepcopy(VALID["AppTemplate"])
+    body["spec"]["versionRange"] = "0.14"
+    assert "spec.versionRange" in _refused(client.CustomObjectsApi(api), "AppTemplate", unique_name, None, body)
 
 
 def test_the_limited_identity_is_forbidden_outside_its_namespace(sandbox_env):

@@ -19,6 +19,7 @@ import copy
 from ansible_collections.azimuth.ops.plugins.module_utils._kubernetes import retry_on_conflict
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
 from ansible_collections.azimuth.ops.plugins.module_utils._naming import (
+    ADOPTED_ANNOTATION,
     MANAGED_BY,
     MANAGED_BY_LABEL,
     NamingError,
@@ -44,6 +45,8 @@ YAML_KEYS = (CLOUDS_KEY, "user_info.yaml")
 # Keys shown in diffs as they are (public data).
 PLAIN_KEYS = ("cacert",)
 SECRET_FIELDS = ("application_credential_secret", "password", "token", "secret")
+# Upstream tools whose Secrets the collection takes over when asked (managed-by value -> the option that asks).
+ADOPTABLE = {"azimuth-identity-operator": "adopt: true"}
 
 
 def cloud_config(auth_url, credential_id, credential_secret, region_name=None, interface=None, verify=None):
@@ -242,18 +245,24 @@ def check_metadata(labels, annotations, where):
         raise ModuleError("%s: %s" % (where, exc))
 
 
-def check_ownership(secret):
+def manager_of(secret):
+    return (secret["metadata"].get("labels") or {}).get(MANAGED_BY_LABEL)
+
+
+def check_ownership(secret, adopt_from=None):
     """Raise ModuleError unless the collection may change (or delete) ``secret``.
 
     It may when it is an Opaque Secret that no other tool manages (label ``app.kubernetes.io/managed-by``
-    absent or ``azimuth-ops``), and not being deleted.
+    absent, ``azimuth-ops``, or ``adopt_from``, a tool of ``ADOPTABLE`` the caller may take over from),
+    and not being deleted.
     """
     metadata = secret["metadata"]
     where = "the Secret %s/%s" % (metadata.get("namespace"), metadata.get("name"))
-    manager = (metadata.get("labels") or {}).get(MANAGED_BY_LABEL)
-    if manager and manager != MANAGED_BY:
-        raise ModuleError("%s is managed by %s (label %s=%s), not by %s; it is not the collection's to change"
-                          % (where, manager, MANAGED_BY_LABEL, manager, MANAGED_BY))
+    manager = manager_of(secret)
+    if manager and manager not in (MANAGED_BY, adopt_from):
+        how = "; set %s to take it over from %s" % (ADOPTABLE[manager], manager) if manager in ADOPTABLE else ""
+        raise ModuleError("%s is managed by %s (label %s=%s), not by %s; it is not the collection's to change%s"
+                          % (where, manager, MANAGED_BY_LABEL, manager, MANAGED_BY, how))
     if secret.get("type", "Opaque") != "Opaque":
         raise ModuleError("%s has type %s, not Opaque; delete it to let the collection write it" % (where, secret.get("type")))
     if metadata.get("deletionTimestamp"):
@@ -267,12 +276,13 @@ class CredentialSecret:
     (a None value removes one; other keys are left alone), and the collection's own labels are
     always set (``provider`` None: no provider label, for a Secret that holds no cloud credential).
     ``public_keys`` are data keys that diffs show as they are; ``keep_other_keys`` leaves the data keys
-    not in ``data`` alone (what other tools add to the Secret survives).  Every write goes through
-    ``write()`` or ``delete()``, after ``check_ownership``.
+    not in ``data`` alone (what other tools add to the Secret survives).  ``adopt_from``: a tool of
+    ``ADOPTABLE`` whose Secret may be taken over (relabelled, the takeover recorded in
+    ``ADOPTED_ANNOTATION``).  Every write goes through ``write()`` or ``delete()``, after ``check_ownership``.
     """
 
     def __init__(self, namespace, name, data, labels=None, annotations=None, provider=PROVIDER, public_keys=PLAIN_KEYS,
-                 keep_other_keys=False):
+                 keep_other_keys=False, adopt_from=None):
         for check, value, what in ((check_dns_label, namespace, "namespace"), (check_dns_subdomain, name, "Secret name")):
             try:
                 check(value, what)
@@ -283,6 +293,7 @@ class CredentialSecret:
         self.labels = secret_labels(string_values(labels), provider)
         self.public_keys = public_keys
         self.keep_other_keys = keep_other_keys
+        self.adopt_from = adopt_from
         self.annotations = string_values(annotations)
         check_metadata(self.labels, self.annotations, "the Secret %s" % self.key)
 
@@ -302,9 +313,12 @@ class CredentialSecret:
 
     def patch(self, current):
         """The merge patch that makes ``current`` match (None when it does), after the ownership rule."""
-        check_ownership(current)
+        check_ownership(current, self.adopt_from)
+        annotations = self.annotations
+        if self.adopt_from and manager_of(current) == self.adopt_from:
+            annotations = dict(annotations, **{ADOPTED_ANNOTATION: self.adopt_from})
         body = {}
-        metadata = metadata_patch(current["metadata"], self.labels, self.annotations)
+        metadata = metadata_patch(current["metadata"], self.labels, annotations)
         if metadata:
             body["metadata"] = metadata
         data = data_patch(decode_data(current), self.data)
@@ -343,7 +357,7 @@ class CredentialSecret:
 
     def delete(self, kube, current):
         """Delete ``current`` (this Secret as read), only that object; False when it was already gone."""
-        check_ownership(current)
+        check_ownership(current, self.adopt_from)
         return kube.delete_secret(self.namespace, self.name, uid=current["metadata"].get("uid"))
 
 
@@ -360,7 +374,7 @@ def plan_write(writer, current):
 
 def plan_delete(writer, current):
     """The deletion of ``current`` (``writer``'s Secret as read), after the ownership rule; a dict as ``plan_write``'s."""
-    check_ownership(current)
+    check_ownership(current, writer.adopt_from)
     return dict(writer=writer, current=current, changed=True, delete=True)
 
 

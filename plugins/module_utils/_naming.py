@@ -23,6 +23,8 @@ MANAGED_BY = "azimuth-ops"
 # The portal an object belongs to (a label on Kubernetes objects, a realm attribute in Keycloak):
 # pruning and deprecation touch only the objects of the portal a run names, unless told otherwise.
 PORTAL_LABEL = "azimuth-ops.azimuth-cloud.io/portal"
+# Records, on an object the collection took over from an upstream tool, which tool made it (and when).
+ADOPTED_ANNOTATION = "azimuth-ops.azimuth-cloud.io/adopted-from"
 DEFAULT_PORTAL = "azimuth"
 
 

@@ -28,10 +28,11 @@ def _key(namespace, name):
     return "%s/%s" % (namespace, name)
 
 
-def writer(wanted):
-    """The writer of one Secret (``wanted``: a dict of namespace, name, labels, data as text); other keys are left alone."""
+def writer(wanted, adopt_from=None):
+    """The writer of one Secret (``wanted``: a dict of namespace, name, labels, data as text); other keys are left alone.
+    ``adopt_from``: the upstream tool whose Secret of that name may be taken over."""
     return cc.CredentialSecret(wanted["namespace"], wanted["name"], wanted["data"], labels=wanted["labels"], provider=None,
-                               public_keys=PUBLIC_KEYS, keep_other_keys=True)
+                               public_keys=PUBLIC_KEYS, keep_other_keys=True, adopt_from=adopt_from)
 
 
 def _views(planned):
@@ -46,14 +47,15 @@ def _views(planned):
     return cc.secret_view(current["metadata"], own, public_keys=PUBLIC_KEYS), secret.view(current, previous=data)
 
 
-def plan_secrets(wanted, found, unwanted=()):
+def plan_secrets(wanted, found, unwanted=(), adopt_from=None):
     """The writes that make the Secrets ``found`` (Kubernetes dicts, as read) what ``wanted`` says.
 
-    ``wanted``: dicts of namespace, name, labels, data (text); ``unwanted``: found Secrets to delete.
+    ``wanted``: dicts of namespace, name, labels, data (text); ``unwanted``: found Secrets to delete;
+    ``adopt_from``: the upstream tool whose Secrets may be taken over.
     Returns (planned writes that change something, before, after), the views keyed by ``namespace/name``.
     """
     by_key = dict((_key(s["metadata"]["namespace"], s["metadata"]["name"]), s) for s in found)
-    planned = [cc.plan_write(writer(secret), by_key.get(_key(secret["namespace"], secret["name"]))) for secret in wanted]
+    planned = [cc.plan_write(writer(secret, adopt_from), by_key.get(_key(secret["namespace"], secret["name"]))) for secret in wanted]
     for current in unwanted:
         meta = current["metadata"]
         planned.append(cc.plan_delete(writer(dict(namespace=meta["namespace"], name=meta["name"], labels={}, data={})), current))

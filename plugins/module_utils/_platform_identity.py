@@ -12,8 +12,10 @@ and (unless checking) writes.
 Ownership: the module updates or deletes only the groups and clients it made for a platform, those
 carrying its marks (the attributes ``azimuth-ops.managed-by``, ``azimuth-ops.platform`` and, for a
 service's, ``azimuth-ops.service``).  A platform named like one of the realm's own groups is refused,
-and so is one whose group or client exists without the marks, unless ``adopt`` is set.  Both are
-found while planning, before anything is written.
+and so is one whose group or client exists without the marks, unless ``adopt`` is set.  So is a
+discovery Secret that Azimuth's identity operator made (``adopt`` takes it over, recording it).  All of
+it is found while planning, before anything is written.  Discovery Secrets also carry the identity
+operator's labels, so that either tool can find (and take over) the other's.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -46,6 +48,10 @@ PLATFORM_LABEL = LABEL_PREFIX + "platform"
 SERVICE_LABEL = LABEL_PREFIX + "service"
 SUBDOMAIN_LABEL = LABEL_PREFIX + "subdomain"
 SECRET_PREFIX = "oidc-discovery-"
+# The identity operator's labels of a discovery Secret (its platform namespace is the tenancy's
+# namespace, which names the tenancy's realm) and its managed-by value.
+UPSTREAM_LABEL_PREFIX = "identity.azimuth.stackhpc.com/"
+IDENTITY_OPERATOR = "azimuth-identity-operator"
 
 
 def new_client_secret():
@@ -150,8 +156,12 @@ def claim(obj, what, platform, service=None, adopt=False):
 
 
 def secret_labels(realm, platform, service):
-    return {MANAGED_BY_LABEL: MANAGED_BY, REALM_LABEL: realm, PLATFORM_LABEL: platform,
-            SERVICE_LABEL: service["name"], SUBDOMAIN_LABEL: service["subdomain"]}
+    labels = {MANAGED_BY_LABEL: MANAGED_BY, REALM_LABEL: realm, PLATFORM_LABEL: platform,
+              SERVICE_LABEL: service["name"], SUBDOMAIN_LABEL: service["subdomain"]}
+    for key, value in (("platform-namespace", realm), ("platform-name", platform), ("service-name", service["name"]),
+                       ("subdomain", service["subdomain"])):
+        labels[UPSTREAM_LABEL_PREFIX + key] = value
+    return labels
 
 
 def allowed_groups(platform, service, tenancy_realm):
@@ -292,7 +302,8 @@ def plan_platforms(params, desired, export, clients, found_secrets, issuer_url):
     keep = set((s["namespace"], s["name"]) for s in wanted_secrets)
     unwanted = [s for s in found_secrets if (s["metadata"]["namespace"], s["metadata"]["name"]) not in keep
                 and ((s["metadata"].get("labels") or {}).get(PLATFORM_LABEL) in listed or params["prune"])]
-    secret_writes, before, after = oidc.plan_secrets(wanted_secrets, found_secrets, unwanted)
+    adopt_from = IDENTITY_OPERATOR if params.get("adopt") else None
+    secret_writes, before, after = oidc.plan_secrets(wanted_secrets, found_secrets, unwanted, adopt_from)
     groups, clients_diff = views.changed(views.groups), views.changed(views.clients)
     diff = dict(before=dict(groups=groups[0], clients=clients_diff[0], secrets=before),
                 after=dict(groups=groups[1], clients=clients_diff[1], secrets=after))

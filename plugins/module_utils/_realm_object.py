@@ -23,7 +23,7 @@ import datetime
 
 from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
-from ansible_collections.azimuth.ops.plugins.module_utils._naming import MANAGED_BY, MANAGED_BY_LABEL
+from ansible_collections.azimuth.ops.plugins.module_utils._naming import ADOPTED_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL
 
 GROUP, VERSION, PLURAL = "identity.azimuth.stackhpc.com", "v1alpha1", "realms"
 KIND = (GROUP, VERSION, PLURAL)
@@ -33,7 +33,6 @@ PORTAL = "azimuth"
 OPERATOR = "azimuth-identity-operator"
 OPERATOR_FINALIZER = GROUP + "/finalizer"
 OPERATOR_ANNOTATIONS = GROUP + "/"
-ADOPTED_ANNOTATION = "azimuth-ops.azimuth-cloud.io/adopted-from"
 PLATFORM_USERS_GROUP = "/platform-users"
 
 

@@ -34,7 +34,12 @@ description:
     A realm admin who marks a group of their own lets the module manage that group, in their own realm only.
   - A Secret of a discovery Secret's name that another tool manages (label C(app.kubernetes.io/managed-by)
     with another value, such as C(Helm)), or the module's discovery Secret of another realm, is refused before
-    anything is written, in check mode too.
+    anything is written, in check mode too. One that Azimuth's identity operator made
+    (C(app.kubernetes.io/managed-by=azimuth-identity-operator)) is refused the same way, unless O(adopt).
+  - Discovery Secrets carry the module's labels (C(identity.azimuth-cloud.io/realm), C(/platform), C(/service),
+    C(/subdomain)) and the identity operator's (C(identity.azimuth.stackhpc.com/platform-namespace) with the realm's
+    name, which upstream is the tenancy's namespace, C(/platform-name), C(/service-name), C(/subdomain)), so that
+    either tool finds the other's.
   - The realm must exist and be managed by the collection.
 attributes:
   action_group:
@@ -57,7 +62,10 @@ options:
       - Take over the existing groups and clients of the listed platforms that the module did not make (that
         lack its marks); they are marked, and from then on managed (updated, and deleted with O(state=absent)
         or O(prune)). What they hold (members, other attributes, client settings the module does not set) stays.
-      - Off, such a group or client stops the module before anything is written.
+      - Also take over the discovery Secrets of the listed platforms that Azimuth's identity operator made (stop it
+        first): they are relabelled, and the annotation C(azimuth-ops.azimuth-cloud.io/adopted-from) records the takeover.
+        Secrets of any other tool are refused even so.
+      - Off, such a group, client or Secret stops the module before anything is written.
       - The realm's own groups C(admins) and C(platform-users) are never adopted. O(state=absent) deletes only
         marked groups and clients, whatever this option says.
     type: bool

@@ -6,6 +6,7 @@ from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as 
 from ansible_collections.azimuth.ops.plugins.module_utils import _realm_object as ro
 from ansible_collections.azimuth.ops.plugins.module_utils import _tenancy_realm as tr
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils._naming import ADOPTED_ANNOTATION
 from ansible_collections.azimuth.ops.plugins.module_utils._tenancy_realm_batch import TenancyRealms
 
 from ansible_collections.azimuth.ops.tests.unit.plugins.module_utils.kube_fakes import Kube, namespace
@@ -102,7 +103,7 @@ def test_adopting_takes_the_operator_s_marks_off_and_records_the_takeover():
     assert patch["finalizers"] == [] and patch["resourceVersion"] == "7"
     assert patch["annotations"][ro.GROUP + "/last-handled-configuration"] is None
     assert "other/annotation" not in patch["annotations"]
-    assert patch["annotations"][ro.ADOPTED_ANNOTATION].startswith("azimuth-identity-operator at ")
+    assert patch["annotations"][ADOPTED_ANNOTATION].startswith("azimuth-identity-operator at ")
     assert planned["status"] is None and planned["changed"]
 
 

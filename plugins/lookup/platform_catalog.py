@@ -28,6 +28,15 @@ description:
     every unknown name is an error.
   - An entry of a catalog with an ACL annotation of its own gets that ACL whole; the inherited ACL
     variables do not apply to it.
+  - The built-in types are rendered from azimuth-ops' finer variables as azimuth-ops renders them (per app
+    C(_label), C(_logo), C(_description), C(_chart_name), C(_chart_repo), C(_version_range), C(_keep_versions),
+    C(_sync_frequency), C(_default_values), C(_annotations); per cluster type C(_extra_vars_overrides) and the
+    ansible-init lists; C(binderhub_oauth_use_https) from C(ingress_tls_enabled); C(community_images_extra)).
+  - Fails, before anything is written and as azimuth-ops does, when a built-in ClusterTemplate or ClusterType
+    still in the catalog needs an image that C(community_images_image_ids) (or the type's C(_image) variable)
+    does not give; the message names the image key and the variable.
+  - An azimuth-ops variable that is defined but not read (the operators' Helm values, image uploads, ...) is
+    reported by name with a warning, and listed in C(unsupported).
   - Every allow-regex and deny-regex is searched, with a time bound, in each of O(tenancy_names) and in strings
     built to make a pattern backtrack (each character the pattern names, 64 times, then one it does not name). A
     pattern that takes longer than half a second is refused, naming the platform type and the variable, as Azimuth
@@ -89,6 +98,12 @@ _raw:
           is C(ClusterTemplate) and C(AppTemplate) unless C(azimuth_kubernetes_enabled) is false, and C(ClusterType).
       type: list
       elements: str
+    unsupported:
+      description:
+        - The defined azimuth-ops variables the collection does not read, C({variable, reason}), sorted by name (each
+          is also a warning).
+      type: list
+      elements: dict
     sources:
       description: C(kind/name) -> for each ACL key and C(max_lifetime_hours), the variable that decided it (V(null) when none was set).
       type: dict
@@ -96,6 +111,7 @@ _raw:
 
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
+from ansible.utils.display import Display
 
 from ansible_collections.azimuth.ops.plugins.module_utils._platform_catalog import UNSET, CatalogError, resolve
 
@@ -113,6 +129,18 @@ class LookupModule(LookupBase):
             return self._templar.template(variables[name])
 
         try:
-            return [resolve(get, list(variables), self.get_option("tenancy_names"))]
+            result = resolve(get, list(variables), self.get_option("tenancy_names"))
         except CatalogError as exc:
             raise AnsibleLookupError("azimuth.ops.platform_catalog: %s" % exc)
+        warn_unsupported(result["unsupported"])
+        return [result]
+
+
+def warn_unsupported(unsupported):
+    """One warning per reason, naming the variables: set, but not read by the collection."""
+    by_reason = {}
+    for item in unsupported:
+        by_reason.setdefault(item["reason"], []).append(item["variable"])
+    for reason, names in sorted(by_reason.items()):
+        Display().warning("azimuth.ops.platform_catalog does not read the azimuth-ops variable%s %s: %s"
+                          % ("s" if len(names) > 1 else "", ", ".join(names), reason))

@@ -195,13 +195,16 @@ def lifetime_annotation(variables, chains):
 # The catalog variables, read or not (with azimuth_kubernetes_enabled false the CAPI ones are not).
 CATALOG_VARIABLES = (
     CAPI + "_cluster_templates", CAPI + "_cluster_templates_extra", CAPI + "_cluster_template_tags",
-    CAPI + "_cluster_template_defaults", APP, APP + "_extra", CAAS + "_cluster_templates",
-    CAAS + "_cluster_templates_overrides", "community_images", "community_images_image_ids",
-    builtins.CHARTS_VERSION_VARIABLE, builtins.VERSION_RANGE_VARIABLE,
+    CAPI + "_cluster_template_defaults", CAPI + "_cluster_template_annotations", APP, APP + "_extra",
+    CAAS + "_cluster_templates", CAAS + "_cluster_templates_overrides", "community_images", "community_images_default",
+    "community_images_extra", "community_images_image_ids", builtins.CHARTS_VERSION_VARIABLE, builtins.VERSION_RANGE_VARIABLE,
     "ansible_init_default_collections", "ansible_init_default_playbooks",
-    # azimuth-ops' built-in catalogs, which the collection builds itself (set the variables above instead)
-    CAPI + "_cluster_templates_default", APP + "_default", CAAS + "_cluster_templates_default", "community_images_default",
+    # azimuth-ops' built-in catalogs: set, they replace the collection's built-in ones (then _extra / _overrides merge in)
+    CAPI + "_cluster_templates_default", APP + "_default", CAAS + "_cluster_templates_default",
 )
+IMAGE_IDS = "community_images_image_ids"
+CLUSTER_TEMPLATE_ANNOTATIONS = CAPI + "_cluster_template_annotations"
+MISSING = object()  # an image that no variable gives
 
 
 def combine(base, override):
@@ -216,32 +219,80 @@ def combine(base, override):
 
 
 def catalog(variables, combined, default, extra):
-    """The combined variable when the operator sets it, else ``default`` combined with ``extra``."""
+    """The combined variable when the operator sets it, else the default (``<combined>_default`` when set,
+    else the built-in one, a function so that it is worked out only when used) combined with ``extra``."""
     whole = variables.value(combined)
     if whole is not UNSET:
         if not isinstance(whole, dict):
             raise CatalogError("%s must be a dict of name -> definition, got %s" % (combined, a_type(whole)))
         return whole, combined
-    return combine(default, variables.dict(extra)), extra
+    base = variables.dict(combined + "_default", MISSING)
+    return combine(default() if base is MISSING else base, variables.dict(extra)), extra
 
 
-def cluster_templates_default(variables):
+class MissingImages(object):
+    """The images the built-in types need and no variable gives; reported together, before any write.
+
+    Only the types still in the final catalog without an image count: an ``_extra`` / ``_overrides`` entry may
+    give the image, or remove the type.
+    """
+
+    def __init__(self):
+        self.missing = []
+
+    def add(self, kind, name, key, variable):
+        self.missing.append((kind, name, key, variable))
+
+    def check(self, catalogs):
+        """``catalogs``: kind -> the final catalog."""
+        found = []
+        for kind, name, key, variable in self.missing:
+            entry = catalogs.get(kind, {}).get(name)
+            if isinstance(entry, dict) and not has_image(kind, entry):
+                found.append("%s '%s' needs the image %s[%s]%s" % (kind, name, IMAGE_IDS, key, " (or %s)" % variable if variable else ""))
+        if found:
+            raise CatalogError("%s: set it, or leave the type out of the catalog (azimuth-ops fails here too)" % "; ".join(found))
+
+
+def has_image(kind, entry):
+    """Whether a catalog entry names its image (a template's machineImageId, a cluster type's cluster_image)."""
+    spec = entry.get("spec") if isinstance(entry.get("spec"), dict) else entry
+    holder = spec.get("values") if kind == CLUSTER_TEMPLATE else spec.get("extraVars")
+    field = "machineImageId" if kind == CLUSTER_TEMPLATE else "cluster_image"
+    return isinstance(holder, dict) and holder.get(field) not in (None, "")
+
+
+def community_images(variables):
+    """``community_images``, else ``community_images_default`` (or the built-in images) combined with ``community_images_extra``."""
+    images = variables.value("community_images")
+    if images is not UNSET:
+        return variables.dict("community_images")
+    base = variables.dict("community_images_default", builtins.COMMUNITY_IMAGES)
+    return combine(base, variables.dict("community_images_extra"))
+
+
+def cluster_templates_default(variables, missing):
     """One ClusterTemplate per community image with a kubernetes_version, as azimuth-ops makes them."""
-    images = variables.dict("community_images", builtins.COMMUNITY_IMAGES)
-    image_ids = variables.dict("community_images_image_ids")
+    image_ids = variables.dict(IMAGE_IDS)
     tags = variables.pick([CAPI + "_cluster_template_tags"], builtins.CLUSTER_TEMPLATE_TAGS)
     defaults = variables.dict(CAPI + "_cluster_template_defaults", builtins.cluster_template_defaults(tags))
+    annotations = variables.dict(CLUSTER_TEMPLATE_ANNOTATIONS)
     templates = {}
-    for key, image in images.items():
+    for key, image in community_images(variables).items():
         if not isinstance(image, dict) or not image.get("kubernetes_version"):
             continue
         version = str(image["kubernetes_version"])
         bare = version[1:] if version.startswith("v") else version
-        templates["kube-" + bare.replace(".", "-")] = {"spec": combine(defaults, {
+        name = "kube-" + bare.replace(".", "-")
+        if key not in image_ids:
+            missing.add(CLUSTER_TEMPLATE, name, key, None)
+        templates[name] = {"spec": combine(defaults, {
             "label": "%s [Replace optional NGINX Ingress with Traefik]" % version,
             "description": "Kubernetes %s with HA control plane." % bare,
             "values": {"kubernetesVersion": bare, "machineImageId": image_ids.get(key)},
         })}
+        if annotations:
+            templates[name]["annotations"] = dict(annotations)
     return templates
 
 
@@ -252,36 +303,90 @@ def app_templates_default(variables):
         chains = app_chains(name)
         if variables.bool(chains.enabled, chains.enabled_default):
             entry = variables.value("%s_%s_spec" % (APP, key))
-            templates[name] = builtins.app_spec(name, variables.pick) if entry is UNSET else entry
+            templates[name] = builtins.app_spec(name, variables.pick, variables.bool) if entry is UNSET else entry
     return templates
 
 
-def cluster_types_default(variables):
+def cluster_types_default(variables, missing):
     """The built-in cluster types that are switched on: their ``..._template`` variable, else the built-in definition."""
     types = {}
     clusters_enabled = variables.bool([CLUSTERS_ENABLED], True)
-    image_ids = variables.dict("community_images_image_ids")
     for name, builtin in BUILTIN_CLUSTER_TYPES.items():
         chains = cluster_type_chains(name)
         if variables.bool(chains.enabled, clusters_enabled):
             prefixes = chains.acl[:-1]
             entry = variables.value(builtin.entry)
             if entry is UNSET:
-                entry = builtins.cluster_type_spec(name, prefixes, variables.pick)
-            image = variables.pick(["%s_image" % prefix for prefix in prefixes], image_ids.get(builtin.image))
-            types[name] = with_image(entry, image)
+                entry = {"spec": builtins.cluster_type_spec(name, prefixes, variables.pick)}
+                entry["spec"]["extraVars"] = extra_vars(variables, name, missing)
+                annotations = variables.pick(["%s_annotations" % p for p in builtin.prefixes], None)
+                if annotations:
+                    entry["annotations"] = annotations
+            else:
+                entry = with_image(entry, image_of(variables, name))
+            types[name] = entry
     return types
 
 
+def image_of(variables, name):
+    """A built-in type's image: ``<prefix>_image`` along its prefixes (then its parent's, then legacy names), else
+    ``community_images_image_ids[<key>]``, else MISSING."""
+    builtin = BUILTIN_CLUSTER_TYPES[name]
+    base = BUILTIN_CLUSTER_TYPES[builtin.parent] if builtin.parent else builtin
+    names = ["%s_image" % p for p in builtin.prefixes + (base.prefixes if builtin.parent else ())] + list(base.legacy_images)
+    return variables.pick(names, variables.dict(IMAGE_IDS).get(base.image, MISSING))
+
+
+def init_list(variables, prefixes, what):
+    """ansible_init_<what> as upstream builds it: ``<prefix>_init_<what>``, else (``_default``, else
+    ``ansible_init_default_<what>``) + ``_extra``."""
+    whole = variables.pick(["%s_init_%s" % (p, what) for p in prefixes], MISSING)
+    if whole is not MISSING:
+        return whole
+    default = variables.pick(["%s_init_%s_default" % (p, what) for p in prefixes] + ["ansible_init_default_" + what], [])
+    extra, name = variables.first(["%s_init_%s_extra" % (p, what) for p in prefixes], [])
+    if not isinstance(default, list) or not isinstance(extra, list):
+        raise CatalogError("%s must be a list, got %s" % (name or "ansible_init_default_" + what, a_type(extra)))
+    return default + extra
+
+
+def extra_vars(variables, name, missing):
+    """A built-in cluster type's extraVars as upstream renders them: ``<prefix>_extra_vars`` whole, else the
+    defaults (``<prefix>_extra_vars_defaults``, else the image, the ansible-init lists and, for slurm, the Manila
+    switch) updated (not merged: upstream's combine is flat) by ``azimuth_caas_stackhpc_<type>_extra_vars_overrides``
+    then ``azimuth_caas_<type>_extra_vars_overrides``.  workstation-ssh has the workstation's unless it has its own.
+    """
+    builtin = BUILTIN_CLUSTER_TYPES[name]
+    base = BUILTIN_CLUSTER_TYPES[builtin.parent] if builtin.parent else builtin
+    chain = builtin.prefixes + (base.prefixes if builtin.parent else ())
+    whole = variables.pick(["%s_extra_vars" % p for p in chain], MISSING)
+    if whole is not MISSING:
+        return whole
+    defaults = variables.pick(["%s_extra_vars_defaults" % p for p in base.prefixes], MISSING)
+    if defaults is MISSING:
+        defaults = {"cluster_image": image_of(variables, name)}
+        if base is BUILTIN_CLUSTER_TYPES["slurm"]:
+            defaults["cluster_home_manila_share"] = variables.pick([builtins.SLURM_MANILA_HOME], False)
+        defaults["ansible_init_collections"] = init_list(variables, base.prefixes, "collections")
+        defaults["ansible_init_playbooks"] = init_list(variables, base.prefixes, "playbooks")
+    result = dict(defaults)
+    for prefix in reversed(base.prefixes):
+        result.update(variables.dict(prefix + "_extra_vars_overrides"))
+    if result.get("cluster_image") is MISSING:
+        missing.add(CLUSTER_TYPE, name, base.image, base.image_variable)
+        result["cluster_image"] = None
+    return result
+
+
 def with_image(entry, image):
-    """A built-in cluster type's entry with ``extraVars.cluster_image`` (unless it has one, or no image is known)."""
-    if image is None or image is UNSET or not isinstance(entry, dict):
+    """A replaced built-in definition with ``extraVars.cluster_image`` (unless it has one, or no image is known)."""
+    if image is None or image is MISSING or not isinstance(entry, dict):
         return entry
     entry = copy.deepcopy(entry)
     spec = entry["spec"] if isinstance(entry.get("spec"), dict) else entry
-    extra_vars = spec.setdefault("extraVars", {})
-    if isinstance(extra_vars, dict):
-        extra_vars.setdefault("cluster_image", image)
+    extra = spec.setdefault("extraVars", {})
+    if isinstance(extra, dict):
+        extra.setdefault("cluster_image", image)
     return entry
 
 
@@ -345,16 +450,17 @@ def _labels(variables):
 
 def _kinds(variables):
     """(kind, catalog, source variable, chains function) for each kind that is switched on."""
-    kinds = []
+    kinds, missing = [], MissingImages()
     if variables.bool([KUBERNETES_ENABLED], True):
-        templates, source = catalog(variables, CAPI + "_cluster_templates", cluster_templates_default(variables),
+        templates, source = catalog(variables, CAPI + "_cluster_templates", lambda: cluster_templates_default(variables, missing),
                                     CAPI + "_cluster_templates_extra")
         kinds.append((CLUSTER_TEMPLATE, templates, source, lambda name: capi_chains()))
-        apps, source = catalog(variables, APP, app_templates_default(variables), APP + "_extra")
+        apps, source = catalog(variables, APP, lambda: app_templates_default(variables), APP + "_extra")
         kinds.append((APP_TEMPLATE, apps, source, app_chains))
-    types, source = catalog(variables, CAAS + "_cluster_templates", cluster_types_default(variables),
+    types, source = catalog(variables, CAAS + "_cluster_templates", lambda: cluster_types_default(variables, missing),
                             CAAS + "_cluster_templates_overrides")
     kinds.append((CLUSTER_TYPE, types, source, cluster_type_chains))
+    missing.check(dict((kind, entries) for kind, entries, _source, _chains in kinds))
     return kinds
 
 
@@ -373,7 +479,8 @@ def resolve(get, names=(), tenancy_names=()):
     """
     variables = Variables(get)
     labels = _labels(variables)
-    result = {"platform_types": [], "sources": {}, "manage_cluster_templates": False, "deprecated_annotations": {}, "kinds": []}
+    result = {"platform_types": [], "sources": {}, "manage_cluster_templates": False, "deprecated_annotations": {}, "kinds": [],
+              "unsupported": []}
     prefixes = set()
     for kind, entries, source, chains_of in _kinds(variables):
         result["kinds"].append(kind)
@@ -388,11 +495,24 @@ def resolve(get, names=(), tenancy_names=()):
     if variables.bool([KUBERNETES_ENABLED], True):
         result["manage_cluster_templates"] = True
         capi = capi_chains()
-        result["deprecated_annotations"] = acl_annotations(acl_settings(variables, capi))
-        result["deprecated_annotations"][LIFETIME_ANNOTATION] = lifetime_annotation(variables, capi)[0]
+        result["deprecated_annotations"] = deprecated_annotations(variables, capi)
     check_names(names, prefixes | known_prefixes())
-    check_spelling(names, variables.known | builtin_names(prefixes | known_prefixes()))
+    read = variables.known | builtin_names(prefixes | known_prefixes())
+    check_spelling(names, read)
+    result["unsupported"] = unsupported(names, read)
     check_regexes(result, tenancy_names)
+    return result
+
+
+def deprecated_annotations(variables, capi):
+    """What templates dropped from the catalog get: azimuth_capi_operator_cluster_template_annotations when set
+    (as upstream), else the cluster templates' ACL and lifetime chains."""
+    annotations = variables.dict(CLUSTER_TEMPLATE_ANNOTATIONS)
+    if annotations:
+        split_entry(CLUSTER_TEMPLATE, "(deprecated)", {"spec": {}, "annotations": annotations}, CLUSTER_TEMPLATE_ANNOTATIONS)
+        return dict(annotations)
+    result = acl_annotations(acl_settings(variables, capi))
+    result[LIFETIME_ANNOTATION] = lifetime_annotation(variables, capi)[0]
     return result
 
 
@@ -428,7 +548,36 @@ WATCHED_PREFIXES = OWN_PREFIXES + (CAPI + "_", CAAS + "_", "azimuth_max_platform
                                    "azimuth_clusters_", "community_images")
 MAX_TYPO = 2
 _PER_TYPE_SUFFIXES = ("enabled", "max_lifetime_hours", "spec", "template", "image", "git_url", "git_version", "playbook",
-                      "job_timeout_seconds", "metadata_url")
+                      "job_timeout_seconds", "metadata_url", "annotations", "default_git_version", "default_metadata_url",
+                      "extra_vars", "extra_vars_defaults", "extra_vars_overrides", "init_collections", "init_collections_default",
+                      "init_collections_extra", "init_playbooks", "init_playbooks_default", "init_playbooks_extra")
+
+# The one list of the azimuth-ops variables this collection does not read: (pattern, why).  A defined variable
+# that the run does not read and that matches one is reported by name (a warning, and the lookup's
+# ``unsupported``), never silently ignored.  tests/unit checks every azimuth-ops variable is read or listed here.
+UNSUPPORTED = (
+    (r"^community_images_(azimuth_images\w*|slurm\w*)$",
+     "the collection reads no azimuth-images manifest: give the images as community_images (or community_images_extra)"),
+    (r"^community_images_\w+$",
+     "the collection uploads no images: upload them (azimuth-ops' community_images role) and give their IDs as "
+     "community_images_image_ids"),
+    (r"^%s_(chart|release|capi_helm|zenith|trust_bundle|wait_timeout|timer_interval|metrics|external_network_id|ansible_init)"
+     % CAPI, "the collection does not install azimuth-capi-operator nor set its Helm values"),
+    (r"^%s_operator_" % CAAS, "the collection does not install azimuth-caas-operator nor set its Helm values"),
+)
+
+
+def unsupported(names, read):
+    """The defined variables of ``names`` that the run does not read (``read``) and UNSUPPORTED lists, with why."""
+    found = []
+    for name in sorted(names):
+        if name in read:
+            continue
+        for pattern, why in UNSUPPORTED:
+            if re.match(pattern, name):
+                found.append({"variable": name, "reason": why})
+                break
+    return found
 
 
 def builtin_names(prefixes):
@@ -438,8 +587,12 @@ def builtin_names(prefixes):
         names.update("%s_tenancy_%s" % (prefix, key) for key in ACL_KEYS)
         names.update("%s_%s" % (prefix, suffix) for suffix in _PER_TYPE_SUFFIXES if prefix != GLOBAL_ACL)
     names.update(builtin.entry for builtin in BUILTIN_CLUSTER_TYPES.values())
+    names.update(image for builtin in BUILTIN_CLUSTER_TYPES.values() for image in builtin.legacy_images)
+    names.update(variable for name in BUILTIN_CLUSTER_TYPES for variable in builtins.metadata_url_variables(name))
+    names.update(variable for name in BUILTIN_APPS for variable in builtins.app_variables(name))
     names.update(GLOBAL_LIFETIME)
-    names.update((KUBERNETES_ENABLED, CLUSTERS_ENABLED, CAPI_LIFETIME, LABELS, builtins.SLURM_MANILA_HOME))
+    names.update((KUBERNETES_ENABLED, CLUSTERS_ENABLED, CAPI_LIFETIME, LABELS, builtins.SLURM_MANILA_HOME,
+                  builtins.SLURM_METADATA_FILE))
     names.update(CATALOG_VARIABLES)
     return names
 

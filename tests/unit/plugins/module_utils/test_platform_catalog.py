@@ -20,8 +20,8 @@ CAAS = {"spec": {"gitUrl": "https://git.example.org/a.git", "gitVersion": "1", "
 
 
 def builtins(**overrides):
-    """Every built-in switched on with a minimal definition, no images: the role defaults in miniature."""
-    variables = {"community_images": {"kube_1_33": {"kubernetes_version": "v1.33.10"}}}
+    """Every built-in switched on with a minimal definition: the role defaults in miniature."""
+    variables = {"community_images": {"kube_1_33": {"kubernetes_version": "v1.33.10"}}, "community_images_image_ids": {"kube_1_33": "img-133"}}
     for key, _enabled, _spec in c.BUILTIN_APPS.values():
         variables["%s_%s_spec" % (c.APP, key)] = APP
     for builtin in c.BUILTIN_CLUSTER_TYPES.values():
@@ -72,8 +72,26 @@ def test_a_cluster_template_per_kubernetes_image_as_azimuth_ops_makes_it():
     assert [n for n in objects(variables) if n.startswith("ClusterTemplate/")] == ["ClusterTemplate/kube-1-33-10"]
 
 
-def test_without_an_image_id_a_template_has_no_machine_image():
-    assert "machineImageId" not in objects(builtins())["ClusterTemplate/kube-1-33-10"]["spec"]["values"]
+def test_a_missing_image_fails_naming_the_key_and_the_variable_as_azimuth_ops_does():
+    variables = builtins(community_images_image_ids={}, azimuth_caas_workstation_template=None)
+    with pytest.raises(c.CatalogError) as error:
+        resolve(variables)
+    assert str(error.value) == (
+        "ClusterTemplate 'kube-1-33-10' needs the image community_images_image_ids[kube_1_33]; "
+        "ClusterType 'workstation' needs the image community_images_image_ids[workstation] (or azimuth_caas_workstation_image): "
+        "set it, or leave the type out of the catalog (azimuth-ops fails here too)")
+    # an image variable, an override giving the image, or the type switched off: no error
+    assert objects(dict(variables, community_images={}, azimuth_caas_workstation_image="ws", azimuth_caas_workstation_ssh_template=None))[
+        "ClusterType/workstation-ssh"]["spec"]["extraVars"]["cluster_image"] == "ws"
+    overrides = {"azimuth_caas_workstation_extra_vars_overrides": {"cluster_image": "o"}, "community_images": {}}
+    assert objects(dict(variables, **overrides))["ClusterType/workstation"]["spec"]["extraVars"]["cluster_image"] == "o"
+    assert "ClusterType/workstation" not in objects(dict(variables, community_images={}, azimuth_caas_workstation_enabled=False))
+    # a template removed by _extra, or given its image there, needs none
+    extra = {"kube-1-33-10": {"spec": {"values": {"machineImageId": "e"}}}}
+    found = objects(dict(variables, azimuth_capi_operator_cluster_templates_extra=extra, azimuth_caas_workstation_image="ws"))
+    assert found["ClusterTemplate/kube-1-33-10"]["spec"]["values"]["machineImageId"] == "e"
+    assert "ClusterTemplate/kube-1-33-10" not in objects(dict(variables, azimuth_caas_workstation_image="ws",
+                                                              azimuth_capi_operator_cluster_templates_extra={"kube-1-33-10": None}))
 
 
 def test_each_builtin_can_be_switched_off():
@@ -149,7 +167,7 @@ def test_null_spec_values_are_left_out():
 
 
 def test_builtin_cluster_types_get_their_image():
-    variables = builtins(community_images_image_ids={"workstation": "ws-img", "openhpc": "hpc-img"},
+    variables = builtins(community_images_image_ids={"workstation": "ws-img", "openhpc": "hpc-img", "kube_1_33": "i"},
                          azimuth_caas_stackhpc_repo2docker_image="r2d-legacy")
     found = objects(variables)
     assert found["ClusterType/workstation"]["spec"]["extraVars"] == {"cluster_image": "ws-img"}
@@ -381,15 +399,19 @@ def test_the_role_defaults_hold_no_operator_variable():
 # --- the built-in definitions ----------------------------------------------------------------------
 
 
-def test_with_no_variables_at_all_the_builtins_are_those_of_azimuth_ops():
-    found = objects({})
+IMAGE_IDS = {"kube_1_32": "i32", "kube_1_33": "i33", "kube_1_34": "i34", "openhpc": "hpc", "workstation": "ws",
+             "repo2docker": "r2d", "rstudio": "rs"}
+
+
+def test_with_only_the_image_ids_the_builtins_are_those_of_azimuth_ops():
+    found = objects({"community_images_image_ids": IMAGE_IDS})
     assert [n for n in found if n.startswith("ClusterTemplate/")] == [
         "ClusterTemplate/kube-1-32-10", "ClusterTemplate/kube-1-33-10", "ClusterTemplate/kube-1-34-12"]
     assert found["ClusterTemplate/kube-1-33-10"]["spec"] == {
         "tags": ["standard"],
         "values": {"clusterNetworking": {"internalNetwork": {"networkFilter": {"tags": "portal-internal"}}},
                    "addons": {"ingress": {"nginx": {"enabled": False}, "traefik": {"enabled": True}}},
-                   "kubernetesVersion": "1.33.10"},
+                   "kubernetesVersion": "1.33.10", "machineImageId": "i33"},
         "label": "v1.33.10 [Replace optional NGINX Ingress with Traefik]",
         "description": "Kubernetes 1.33.10 with HA control plane.",
     }
@@ -401,7 +423,7 @@ def test_with_no_variables_at_all_the_builtins_are_those_of_azimuth_ops():
         "gitUrl": "https://github.com/azimuth-cloud/caas-workstation.git", "gitVersion": "0.10.1",
         "uiMetaUrl": "https://raw.githubusercontent.com/azimuth-cloud/caas-workstation/0.10.1/ui-meta/workstation-external-ssh.yml",
         "playbook": "workstation.yml", "jobTimeout": 3600,
-        "extraVars": {"ansible_init_collections": [], "ansible_init_playbooks": []}}
+        "extraVars": {"cluster_image": "ws", "ansible_init_collections": [], "ansible_init_playbooks": []}}
     slurm = found["ClusterType/slurm"]["spec"]
     assert slurm["uiMetaUrl"].endswith("/v2.24.0/environments/.caas/ui-meta/slurm-infra.yml")
     assert slurm["envVars"] == {"ANSIBLE_INVENTORY": "environments/common/inventory,environments/site/inventory,environments/.caas/inventory"}
@@ -410,6 +432,7 @@ def test_with_no_variables_at_all_the_builtins_are_those_of_azimuth_ops():
 
 def test_builtin_definitions_follow_the_version_variables():
     found = objects({
+        "community_images_image_ids": IMAGE_IDS,
         "azimuth_capi_operator_azimuth_charts_version": "0.15.0",
         "azimuth_caas_stackhpc_workstation_git_version": "0.11.0",  # legacy name, read as azimuth-ops reads it
         "azimuth_caas_stackhpc_slurm_appliance_home_manila_share": True,
@@ -425,8 +448,9 @@ def test_builtin_definitions_follow_the_version_variables():
 
 
 def test_a_definition_variable_replaces_the_builtin_definition():
-    found = objects({"azimuth_caas_rstudio_template": CAAS, "azimuth_capi_operator_app_templates_argocd_spec": APP})
-    assert found["ClusterType/rstudio"]["spec"] == CAAS["spec"]
+    found = objects({"azimuth_caas_rstudio_template": CAAS, "azimuth_capi_operator_app_templates_argocd_spec": APP,
+                     "community_images_image_ids": IMAGE_IDS})
+    assert found["ClusterType/rstudio"]["spec"] == dict(CAAS["spec"], extraVars={"cluster_image": "rs"})
     assert found["AppTemplate/argocd"]["spec"] == APP["spec"]
 
 
@@ -518,3 +542,116 @@ def test_regexes_are_searched_in_every_tenancy_name_of_the_run():
 def test_the_kinds_the_run_manages():
     assert resolve(builtins())["kinds"] == ["ClusterTemplate", "AppTemplate", "ClusterType"]
     assert resolve(builtins(azimuth_kubernetes_enabled=False))["kinds"] == ["ClusterType"]
+
+
+# --- upstream's finer variables, read as azimuth-ops renders them (issue 19) -------------------------------
+
+
+def upstream(**variables):
+    """No variables but the image IDs and ``variables``: the built-ins as upstream defines them."""
+    return objects(dict({"community_images_image_ids": IMAGE_IDS}, **variables))
+
+
+def test_the_per_app_variables_make_the_spec_as_upstream_renders_it():
+    prefix = "azimuth_capi_operator_app_templates_jupyterhub_"
+    found = upstream(**{prefix + "label": "Jupyter notebooks", prefix + "logo": "https://l/x.svg", prefix + "description": "Notebooks",
+                        prefix + "chart_name": "jh", prefix + "chart_repo": "https://c", prefix + "version_range": ">=1",
+                        prefix + "keep_versions": 5, prefix + "sync_frequency": 60, prefix + "default_values": {"a": 1}})
+    assert found["AppTemplate/jupyterhub"]["spec"] == {
+        "chart": {"repo": "https://c", "name": "jh"}, "versionRange": ">=1", "keepVersions": 5, "syncFrequency": 60,
+        "defaultValues": {"a": 1}, "label": "Jupyter notebooks", "logo": "https://l/x.svg", "description": "Notebooks"}
+    # unset (or empty) label, logo and description are left out, as upstream leaves them out
+    assert "label" not in upstream(**{prefix + "label": ""})["AppTemplate/jupyterhub"]["spec"]
+    # upstream's own values: the two-line description of huggingface-llm, danswer's label
+    assert upstream()["AppTemplate/huggingface-llm"]["spec"]["description"] == (
+        "A generative AI chatbot service backed by a HuggingFace large language model\n"
+        "(requires a GPU node group on the target cluster).\n")
+    assert upstream(azimuth_capi_operator_app_templates_danswer_enabled=True)["AppTemplate/danswer"]["spec"]["label"] == "Danswer"
+
+
+def test_per_app_annotations_replace_its_acl_as_upstream():
+    found = upstream(platforms_tenancy_allow_regex="^x", azimuth_capi_operator_app_templates_argocd_annotations={ALLOW_LIST: "p1"})
+    assert found["AppTemplate/argocd"]["annotations"] == dict(EMPTY_ACL, **{ALLOW_LIST: "p1"})
+    assert found["AppTemplate/daskhub"]["annotations"][ALLOW_REGEX] == "^x"
+
+
+@pytest.mark.parametrize("variables, https", [
+    ({}, True),
+    ({"ingress_tls_enabled": False}, False),
+    ({"ingress_tls_enabled": False, "azimuth_capi_operator_app_templates_binderhub_use_https_redirects": True}, True),
+])
+def test_binderhub_uses_https_only_when_the_portal_has_tls(variables, https):
+    spec = upstream(**variables)["AppTemplate/binderhub"]["spec"]
+    assert spec["defaultValues"] == {"binderhub_oauth_use_https": https}
+
+
+def test_extra_vars_overrides_are_merged_into_the_cluster_types_as_upstream():
+    found = upstream(
+        azimuth_caas_stackhpc_workstation_extra_vars_overrides={"a": "legacy", "b": {"x": 1}},
+        azimuth_caas_workstation_extra_vars_overrides={"a": "new", "b": {"y": 2}},
+        azimuth_caas_stackhpc_slurm_appliance_extra_vars_overrides={"cluster_home_manila_share": True},
+        azimuth_caas_workstation_init_collections_extra=[{"name": "c"}],
+        ansible_init_default_playbooks=[{"name": "p"}],
+    )
+    # azimuth_caas_<type>_... wins over azimuth_caas_stackhpc_<type>_...; upstream's combine is flat (b replaced)
+    workstation = {"cluster_image": "ws", "ansible_init_collections": [{"name": "c"}], "ansible_init_playbooks": [{"name": "p"}],
+                   "a": "new", "b": {"y": 2}}
+    assert found["ClusterType/workstation"]["spec"]["extraVars"] == workstation
+    assert found["ClusterType/workstation-ssh"]["spec"]["extraVars"] == workstation  # the workstation's, as upstream
+    assert found["ClusterType/slurm"]["spec"]["extraVars"]["cluster_home_manila_share"] is True
+    assert found["ClusterType/rstudio"]["spec"]["extraVars"] == {"cluster_image": "rs", "ansible_init_collections": [],
+                                                                 "ansible_init_playbooks": [{"name": "p"}]}
+    # the whole variable replaces them; workstation-ssh's own replaces the workstation's
+    found = upstream(azimuth_caas_workstation_extra_vars={"only": 1}, azimuth_caas_stackhpc_workstation_ssh_extra_vars={"ssh": 1})
+    assert found["ClusterType/workstation"]["spec"]["extraVars"] == {"only": 1}
+    assert found["ClusterType/workstation-ssh"]["spec"]["extraVars"] == {"ssh": 1}
+
+
+def test_the_legacy_slurm_image_and_the_ssh_metadata_url_as_upstream():
+    ids = dict(IMAGE_IDS)
+    del ids["openhpc"]
+    found = upstream(community_images_image_ids=ids, azimuth_caas_stackhpc_slurm_appliance_rocky8_image="r8",
+                     azimuth_caas_workstation_metadata_url="https://m/ws.yml")
+    assert found["ClusterType/slurm"]["spec"]["extraVars"]["cluster_image"] == "r8"
+    assert found["ClusterType/workstation"]["spec"]["uiMetaUrl"] == "https://m/ws.yml"
+    assert found["ClusterType/workstation-ssh"]["spec"]["uiMetaUrl"].endswith("/ui-meta/workstation-external-ssh.yml")
+
+
+def test_cluster_template_annotations_replace_the_templates_and_the_deprecated_ones_acl():
+    own = {ALLOW_LIST: "p1", LIFETIME: "9"}
+    variables = dict({"community_images_image_ids": IMAGE_IDS}, platforms_tenancy_deny_regex="-test$",
+                     azimuth_capi_operator_cluster_template_annotations=own)
+    found = objects(variables)
+    assert found["ClusterTemplate/kube-1-33-10"]["annotations"] == dict(EMPTY_ACL, **own)
+    assert resolve(variables)["deprecated_annotations"] == own
+
+
+def test_community_images_extra_and_the_default_catalogs():
+    found = upstream(community_images_extra={"kube_1_35": {"kubernetes_version": "v1.35.1"}},
+                     community_images_image_ids=dict(IMAGE_IDS, kube_1_35="i35"))
+    assert found["ClusterTemplate/kube-1-35-1"]["spec"]["values"]["machineImageId"] == "i35"
+    assert "ClusterTemplate/kube-1-33-10" in found
+    # a *_default catalog replaces the built-in one; _extra still merges into it
+    found = upstream(azimuth_capi_operator_app_templates_default={"mine": APP},
+                     azimuth_capi_operator_app_templates_extra={"more": APP})
+    assert [n for n in found if n.startswith("AppTemplate/")] == ["AppTemplate/mine", "AppTemplate/more"]
+
+
+def test_unsupported_upstream_variables_are_reported_by_name():
+    variables = dict(builtins(), azimuth_capi_operator_chart_version="0.1", community_images_azimuth_images_version="0.34.0",
+                     azimuth_caas_operator_release_overrides={}, azimuth_capi_operator_app_templates_jupyterhub_label="J")
+    reported = resolve(variables)["unsupported"]
+    assert [item["variable"] for item in reported] == [
+        "azimuth_caas_operator_release_overrides", "azimuth_capi_operator_chart_version", "community_images_azimuth_images_version"]
+    assert "azimuth-images manifest" in reported[2]["reason"]
+    assert resolve(builtins())["unsupported"] == []
+
+
+def test_every_azimuth_ops_variable_is_read_or_reported():
+    """One list: each upstream variable with a watched prefix is one the catalog reads, or one UNSUPPORTED names."""
+    listed = (Path(__file__).parent / "data" / "azimuth_ops_variables.txt").read_text().split("\n")
+    names = [line.strip() for line in listed if line.strip() and not line.startswith("#")]
+    read = c.builtin_names(c.known_prefixes())
+    reported = set(item["variable"] for item in c.unsupported(names, read))
+    assert sorted(name for name in names if name not in read and name not in reported) == []
+    assert not read & reported

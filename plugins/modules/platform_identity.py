@@ -63,7 +63,7 @@ options:
         lack its marks); they are marked, and from then on managed (updated, and deleted with O(state=absent)
         or O(prune)). What they hold (members, other attributes, client settings the module does not set) stays.
       - Also take over the discovery Secrets of the listed platforms that Azimuth's identity operator made (stop it
-        first): they are relabelled, and the annotation C(azimuth-ops.azimuth-cloud.io/adopted-from) records the takeover.
+        first); they are relabelled, and the annotation C(azimuth-ops.azimuth-cloud.io/adopted-from) records the takeover.
         Secrets of any other tool are refused even so.
       - Off, such a group, client or Secret stops the module before anything is written.
       - The realm's own groups C(admins) and C(platform-users) are never adopted. O(state=absent) deletes only

@@ -48,7 +48,7 @@ options:
     elements: str
     default: []
 notes:
-  - Use it with O(ansible.builtin.lookup#lookup:wantlist=false) (the default of C(lookup)), which gives the dict itself.
+  - Use it with C(wantlist=false) (the default of the C(lookup) function), which gives the dict itself.
 seealso:
   - module: azimuth.ops.platform_types
 """

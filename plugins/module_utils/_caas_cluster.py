@@ -10,9 +10,13 @@ it as the cloud ``openstack`` of a ``clouds.yaml`` (``OS_CLOUD=openstack``).  Wh
 exists and none may be made (check mode, or ``state: absent`` after the credential went), the
 appliance gets a token of the connection instead, scoped to the same project.
 
+The deploy key is the cluster's own, kept in the Secret ``<name>-deploy-key`` (``_caas_deploy_key``).
+
 With ``record``, the run is recorded on the ``Cluster`` object (``caas.azimuth.stackhpc.com/v1alpha1``)
-of the same name in that namespace, in its status: phase, applied extra variables, outputs, error.
-The portal shows that status to the tenancy, so every secret the run knows is masked in it first.
+of the same name in that namespace as the CaaS operator records it: the spec names the
+``ClusterType`` and its ``resourceVersion``; the status gets the phase and the applied extra
+variables when the run starts, the outputs and the error when it ends, and a copy of the type's
+spec.  The portal shows that status to the tenancy, so every secret the run knows is masked in it first.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,6 +24,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import hashlib
+import json
 import os
 import sys
 
@@ -27,9 +33,11 @@ from ansible_collections.azimuth.ops.plugins.module_utils import _caas_run as ca
 from ansible_collections.azimuth.ops.plugins.module_utils import _cloud_credential as cc
 from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
 from ansible_collections.azimuth.ops.plugins.module_utils._app_credential import AppCredential
+from ansible_collections.azimuth.ops.plugins.module_utils._caas_deploy_key import DeployKey
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
 
 GROUP, VERSION, PLURAL = "caas.azimuth.stackhpc.com", "v1alpha1", "clusters"
+TYPE_PLURAL = "clustertypes"
 CLUSTER_LABEL = "caas.azimuth.stackhpc.com/cluster-name"
 MASK = "********"
 # The CaaS operator's messages for a failed run (its reason follows).
@@ -66,6 +74,12 @@ def token_cloud(conn):
     return cc.dump_yaml({"clouds": {cc.CLOUD_NAME: cloud}}), cloud["auth"]["token"]
 
 
+def galaxy_command(python_bin):
+    """The ansible-galaxy beside the Python that runs the module, else the one on the search path."""
+    beside = os.path.join(python_bin, "ansible-galaxy")
+    return beside if os.path.exists(beside) else "ansible-galaxy"
+
+
 def cloud_with_cacert(clouds_text, has_cacert, run_dir_path):
     """The stored ``clouds.yaml`` pointing at the CA file beside it in the run directory, when there is one."""
     if not has_cacert:
@@ -85,6 +99,15 @@ class ClusterObjects:
     def read(self, name):
         try:
             return kube.request_json(self.custom.get_namespaced_custom_object, GROUP, VERSION, self.namespace, PLURAL, name)
+        except kube.ApiException as exc:
+            if kube.is_not_found(exc):
+                return None
+            raise
+
+    def read_type(self, name):
+        """The (cluster-scoped) ClusterType ``name``, or None."""
+        try:
+            return kube.request_json(self.custom.get_cluster_custom_object, GROUP, VERSION, TYPE_PLURAL, name)
         except kube.ApiException as exc:
             if kube.is_not_found(exc):
                 return None
@@ -130,8 +153,25 @@ def masker(secrets):
     return mask
 
 
+def stand_in_type_version(params, mask):
+    """A version for a cluster type that has no ClusterType object: a digest of what the module knows of the type.
+
+    It changes when the playbook, the type's extra variables or its environment change (secrets masked
+    first, so the digest reveals nothing of them).
+    """
+    known = mask(dict(playbook=params["playbook"], extraVars=params["type_extravars"] or {}, envVars=params["envvars"] or {}))
+    return "azimuth-ops-" + hashlib.sha256(json.dumps(known, sort_keys=True).encode()).hexdigest()[:16]
+
+
 class ClusterRecord:
-    """The ``Cluster`` object a run is recorded on (nothing is written in check mode); ``mask`` hides secrets in its status."""
+    """The ``Cluster`` object a run is recorded on (nothing is written in check mode); ``mask`` hides secrets in its status.
+
+    As the CaaS operator: ``spec.clusterTypeVersion`` is the ClusterType's ``resourceVersion``; when it
+    differs from the one in the status, the status caches the type's spec (``clusterTypeSpec``) and
+    version, with ``patchedTimestamp`` when an earlier version is replaced.  The phase is
+    ``Creating`` for a new cluster (or one whose creation never ended), else ``Configuring``, written
+    with the applied extra variables when the run starts; then ``Ready`` or ``Failed``.
+    """
 
     def __init__(self, objects, params, check_mode, mask):
         self.objects = objects
@@ -140,23 +180,36 @@ class ClusterRecord:
         self.mask = mask
         self.current = objects.read(params["name"])
         self.written = False
+        self.type_version = self.type_spec = None
+        self.warning = None
+
+    def find_type(self):
+        """The ClusterType's version and spec; a stand-in version (and a warning) when there is no such object."""
+        cluster_type = self.objects.read_type(self.params["type"])
+        if cluster_type is None:
+            self.type_version = stand_in_type_version(self.params, self.mask)
+            self.warning = ("there is no ClusterType %s (%s/%s): the Cluster records the stand-in clusterTypeVersion %s; "
+                            "a real Azimuth's portal and CaaS operator need the ClusterType"
+                            % (self.params["type"], GROUP, VERSION, self.type_version))
+        else:
+            self.type_version = cluster_type["metadata"]["resourceVersion"]
+            self.type_spec = cluster_type.get("spec")
 
     def desired_spec(self):
-        return dict(clusterTypeName=self.params["type"], cloudCredentialsSecretName=credential_secret_name(self.params["name"]),
+        return dict(clusterTypeName=self.params["type"], clusterTypeVersion=self.type_version,
+                    cloudCredentialsSecretName=credential_secret_name(self.params["name"]),
                     extraVars=self.params["cluster_extravars"] or {}, extraVarOverrides=self.params["extravar_overrides"] or {})
 
+    def phase(self):
+        """The phase of the run about to start: Creating until a creation ended, then Configuring."""
+        return "Creating" if self.current is None or self.status().get("phase") in (None, "Creating") else "Configuring"
+
     def ensure(self):
-        """Create the Cluster, or bring its spec to the run's; the phase the run starts in."""
-        spec = self.desired_spec()
-        status = self.status()
-        if self.current is None:
-            phase = "Creating"
-        elif status.get("phase") in ("Ready", "Configuring") or (status.get("phase") == "Failed" and status.get("appliedExtraVars")):
-            phase = "Configuring"
-        else:
-            phase = "Creating"
+        """Create the Cluster, or bring its spec to the run's."""
+        self.find_type()
         if self.check_mode:
-            return phase
+            return
+        spec = self.desired_spec()
         if self.current is None:
             self.current = self.objects.create(dict(
                 apiVersion="%s/%s" % (GROUP, VERSION), kind="Cluster",
@@ -169,7 +222,6 @@ class ClusterRecord:
             if operations:
                 self.current = self.objects.patch_spec(self.params["name"], operations)
                 self.written = True
-        return phase
 
     def status(self):
         return (self.current or {}).get("status") or {}
@@ -177,6 +229,28 @@ class ClusterRecord:
     def applied_extravars(self):
         """The cluster's layer of extra variables as the status records it (secrets masked)."""
         return self.mask(self.params["cluster_extravars"] or {})
+
+    def type_changes(self):
+        """The status fields that cache the cluster type, when its version is not the cached one."""
+        cached = self.status().get("clusterTypeVersion")
+        if cached == self.type_version:
+            return {}
+        return dict(clusterTypeVersion=self.type_version, clusterTypeSpec=self.type_spec, patchedTimestamp=now() if cached else None)
+
+    def start(self, phase):
+        """Record the start of a run, unless the cluster is Ready and neither its variables nor its type changed."""
+        changes = self.type_changes()
+        status = self.status()
+        if changes or status.get("phase") != "Ready" or status.get("appliedExtraVars") != self.applied_extravars():
+            changes.update(phase=phase, clusterID=self.params["id"], appliedExtraVars=self.applied_extravars(), error=None)
+            self.set_status(**changes)
+
+    def finish(self, phase, outputs, error=None):
+        """Record the end of a run: its phase, its outputs when it had any (older ones stay otherwise), its error."""
+        changes = dict(phase=phase, error=error)
+        if outputs:
+            changes["outputs"] = outputs
+        self.set_status(**changes)
 
     def set_status(self, **changes):
         """Merge ``changes``, secrets masked, into the status; written only when something differs (None removes a field)."""
@@ -207,6 +281,7 @@ class CaasCluster:
         self.describe_error = describe_error
         self.kube = kube.CoreCalls(api)
         self.sensitive = set()
+        self.warnings = []
         self.mask = masker(lambda: set(known_secrets()) | self.sensitive)
 
     def validate(self):
@@ -256,18 +331,34 @@ class CaasCluster:
 
     # --- the appliance -----------------------------------------------------------------------
 
-    def run_appliance(self, cloud):
+    def deploy_key(self):
+        """The cluster's DeployKey, read and checked (another tool's Secret is refused here, before anything runs);
+        None when the options give a key."""
+        if self.params["deploy_ssh_public_key"] and self.params["ssh_private_key_file"]:
+            return None
+        key = DeployKey(self.kube, self.params["namespace"], self.params["name"], self.check_mode, adopt=self.params["adopt"],
+                        labels={CLUSTER_LABEL: self.params["name"]})
+        key.read()
+        return key
+
+    def run_appliance(self, cloud, key_pair=None):
+        """Run the appliance; ``key_pair`` is the cluster's (public key, private key text), None when the options give one."""
         clouds_yaml, cacert = cloud
+        project = self.params["project_path"]
         with caas_run.RunDirectory(self.params["tmp_dir"]) as run_dir:
             params = dict(self.params)
-            if not params["deploy_ssh_public_key"] or not params["ssh_private_key_file"]:
-                params["deploy_ssh_public_key"], params["ssh_private_key_file"] = run_dir.deploy_key()
+            if key_pair:
+                params["deploy_ssh_public_key"] = key_pair[0]
+                params["ssh_private_key_file"] = run_dir.write(os.path.join("ssh", "id_ed25519"), key_pair[1])
             extravars = caas_run.merge_extravars(params)
             envvars = self.params["envvars"] or {}
             inventory = None if "ANSIBLE_INVENTORY" in envvars else caas_run.default_inventory()
             run_dir.write_inputs(extravars, cloud_with_cacert(clouds_yaml, bool(cacert), run_dir.path), cacert, inventory)
-            env = caas_run.appliance_environment(os.environ, envvars, run_dir.path, os.path.dirname(sys.executable))
-            run = caas_run.run_appliance(run_dir, self.params["project_path"], self.params["playbook"], env, self.params["timeout"],
+            python_bin = os.path.dirname(sys.executable)
+            env = caas_run.appliance_environment(os.environ, envvars, run_dir.path, python_bin, project)
+            env = caas_run.with_run_search_paths(env, run_dir.path, project)
+            caas_run.install_requirements(project, env, self.params["timeout"], galaxy_command(python_bin))
+            run = caas_run.run_appliance(run_dir, project, self.params["playbook"], env, self.params["timeout"],
                                          self.check_mode, inventory is not None)
         events = run.pop("events")
         run.update(outputs=caas_run.outputs_from_events(events), failure=caas_run.failure_from_events(events),
@@ -286,54 +377,69 @@ class CaasCluster:
 
     def run(self):
         self.validate()
+        key = self.deploy_key()
         record = None
         if self.params["record"]:
             record = ClusterRecord(ClusterObjects(self.api, self.params["namespace"]), self.params, self.check_mode, self.mask)
         if self.params["state"] == "absent":
-            return self.absent(record)
-        return self.present(record)
+            return self.absent(record, key)
+        return self.present(record, key)
 
-    def present(self, record):
+    def key_pair(self, key, make):
+        """The cluster's key pair from its Secret (made when ``make`` and missing, else a throwaway one for the run)."""
+        if key is None:
+            return None
+        try:
+            return key.ensure() if make or key.secret is not None else key.throwaway()
+        finally:
+            self.sensitive |= key.sensitive
+
+    def present(self, record, key):
+        key_pair = self.key_pair(key, make=True)
         credential = self.credential("present")
-        phase = record.ensure() if record else "Creating"
-        if record and (phase == "Creating" or record.status().get("appliedExtraVars") != record.applied_extravars()):
-            record.set_status(phase=phase, clusterID=self.params["id"])
-        run = self.run_appliance(self.run_cloud())
-        result = self.result(run, credential, record)
+        phase = "Creating"
+        if record:
+            phase = record.phase()
+            record.ensure()
+            record.start(phase)
+        run = self.run_appliance(self.run_cloud(), key_pair)
+        result = self.result(run, credential, record, key)
+        if record and record.warning:
+            self.warnings.append(record.warning)
         if run["status"] != "successful":
             reason = self.failure_reason(run)
             if record:
-                record.set_status(phase="Failed", error="%s Possible reason for the failure was: %s" % (FAILURE_MESSAGES[phase], reason))
+                record.finish("Failed", run["outputs"], error="%s Possible reason for the failure was: %s" % (FAILURE_MESSAGES[phase], reason))
             raise ModuleError("The appliance %s failed for cluster %s: %s" % (self.params["playbook"], self.params["name"], reason),
                               **self.failure_details(result, record))
         if record:
-            record.set_status(phase="Ready", clusterID=self.params["id"], appliedExtraVars=record.applied_extravars(),
-                              outputs=run["outputs"] or record.status().get("outputs"), error=None)
+            record.finish("Ready", run["outputs"])
         result["changed"] = result["changed"] or bool(record and record.written)
         result["phase"] = "Ready"
         return result
 
-    def absent(self, record):
+    def absent(self, record, key):
         if record:
-            record.set_status(phase="Deleting")
-        run = self.run_appliance(self.run_cloud())
+            record.set_status(phase="Deleting", error=None)
+        run = self.run_appliance(self.run_cloud(), self.key_pair(key, make=False))
         if run["status"] != "successful":
             reason = self.failure_reason(run)
             if record:
                 record.set_status(error="%s Possible reason for the failure was: %s" % (FAILURE_MESSAGES["Deleting"], reason))
             raise ModuleError("The appliance %s failed to remove cluster %s: %s" % (self.params["playbook"], self.params["name"], reason),
-                              **self.failure_details(self.result(run, None, record), record))
+                              **self.failure_details(self.result(run, None, record, None), record))
         credential = self.credential("absent")
+        removed_key = bool(key and key.remove())
         if record:
             record.delete()
-        result = self.result(run, credential, record)
-        result.update(outputs={}, phase=None)
+        result = self.result(run, credential, record, None)
+        result.update(outputs={}, phase=None, changed=result["changed"] or removed_key)
         return result
 
-    def result(self, run, credential, record):
+    def result(self, run, credential, record, key):
         credential_changed = bool(credential and credential["changed"])
         return dict(
-            changed=bool(run["changed"] or credential_changed or (record and record.written)),
+            changed=bool(run["changed"] or credential_changed or (record and record.written) or (key and key.changed)),
             outputs=run["outputs"], status=run["status"],
             credential=dict(name=credential_name(self.params["name"]), changed=credential_changed,
                             id=((credential or {}).get("credential") or {}).get("id"),

@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import configparser
 import copy
 import json
 import os
@@ -25,6 +26,8 @@ import sys
 import tempfile
 import time
 import traceback
+
+from ansible_collections.azimuth.ops.plugins.module_utils import _cloud_credential as cc
 
 from ansible_collections.azimuth.ops.plugins.module_utils import _process_tree as process_tree
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
@@ -50,6 +53,13 @@ KEPT_ENV = ("PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ"
             "ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS", "ANSIBLE_ROLES_PATH",
             "ANSIBLE_HOME", "ANSIBLE_LOCAL_TEMP", "ANSIBLE_REMOTE_TEMP")
 KEPT_ENV_PREFIXES = ("LC_",)
+# What the operator sets for every run, so that SSH to new machines survives transient failures.
+SSH_RETRIES = "10"
+# The appliance's dependencies, as the operator looks for them (the first found is installed).
+REQUIREMENTS_FILES = ("requirements.yml", os.path.join("roles", "requirements.yml"))
+# Ansible's defaults, searched after the run's own directories when nothing else is configured.
+DEFAULT_SEARCH_PATHS = dict(collections_path="~/.ansible/collections:/usr/share/ansible/collections",
+                            roles_path="~/.ansible/roles:/usr/share/ansible/roles:/etc/ansible/roles")
 # Seconds a stopped run's process tree gets to end (to save state, release locks) before it is
 # killed: more than the opentofu module gives its engine.
 STOP_GRACE = 90
@@ -79,15 +89,117 @@ def fixed_extravars(params):
     return fixed
 
 
-def appliance_environment(base, envvars, run_dir, python_bin_dir):
-    """The appliance's environment: ``KEPT_ENV`` of the caller's, ``envvars``, the run's cloud."""
+def appliance_environment(base, envvars, run_dir, python_bin_dir, project_path=None):
+    """The appliance's environment: ``KEPT_ENV`` of the caller's, what the operator sets, ``envvars``, the run's cloud.
+
+    As the operator, ``ANSIBLE_CONFIG`` is the project's ``ansible.cfg`` (when it has one) and SSH is
+    retried 10 times; ``envvars`` (a ClusterType's ``envVars``) win over both.
+    """
     env = dict((name, value) for name, value in base.items() if name in KEPT_ENV or name.startswith(KEPT_ENV_PREFIXES))
     env["PATH"] = os.pathsep.join(filter(None, [python_bin_dir, env.get("PATH")]))
+    if project_path and os.path.isfile(os.path.join(project_path, "ansible.cfg")):
+        env["ANSIBLE_CONFIG"] = os.path.join(project_path, "ansible.cfg")
+    env["ANSIBLE_SSH_RETRIES"] = SSH_RETRIES
     env.update(dict((str(name), str(value)) for name, value in (envvars or {}).items()))
     env.update(OS_CLOUD=CLOUD_NAME, OS_CLIENT_CONFIG_FILE=os.path.join(run_dir, "clouds.yaml"))
     if os.path.exists(os.path.join(run_dir, "cacert")):
         env["OS_CACERT"] = os.path.join(run_dir, "cacert")
     return env
+
+
+# --- the appliance's requirements -------------------------------------------------------------
+
+def requirements_file(project_path):
+    """The appliance's requirements file (``requirements.yml``, else ``roles/requirements.yml``), or None."""
+    for relative in REQUIREMENTS_FILES:
+        if os.path.isfile(os.path.join(project_path, relative)):
+            return relative
+    return None
+
+
+def requirement_names(path):
+    """The names of the collections and roles a requirements file asks for (what a failure names)."""
+    try:
+        with open(path) as handle:
+            content = cc.load_yaml(handle.read())
+    except OSError:
+        return []
+    if isinstance(content, list):  # the old format: a list of roles
+        content = dict(roles=content)
+    if not isinstance(content, dict):
+        return []
+    names = []
+    for section in ("collections", "roles"):
+        for entry in content.get(section) or []:
+            if isinstance(entry, dict):
+                entry = entry.get("name") or entry.get("src") or entry.get("source")
+            if entry:
+                names.append("%s %s" % (section[:-1], entry))
+    return names
+
+
+def _configured_path(env, project_path, setting):
+    """Where the run's Ansible would look for collections or roles without the run's own directory."""
+    names = dict(collections_path=("ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS"), roles_path=("ANSIBLE_ROLES_PATH",))[setting]
+    for name in names:
+        if env.get(name):
+            return env[name]
+    config = env.get("ANSIBLE_CONFIG")
+    if config and os.path.isfile(config):
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(config)
+        except configparser.Error:
+            parser = None
+        for option in (setting, setting + "s"):
+            if parser is not None and parser.has_option("defaults", option):
+                return os.pathsep.join(os.path.join(project_path, os.path.expanduser(part.strip()))
+                                       for part in parser.get("defaults", option).split(os.pathsep) if part.strip())
+    return DEFAULT_SEARCH_PATHS[setting]
+
+
+def with_run_search_paths(env, run_dir, project_path):
+    """``env`` with the run's own collections and roles directories searched first (where requirements go)."""
+    env = dict(env)
+    for setting, variable, directory in (("collections_path", "ANSIBLE_COLLECTIONS_PATH", "collections"),
+                                         ("roles_path", "ANSIBLE_ROLES_PATH", "roles")):
+        env[variable] = os.pathsep.join([os.path.join(run_dir, "galaxy", directory), _configured_path(env, project_path, setting)])
+    env.pop("ANSIBLE_COLLECTIONS_PATHS", None)
+    return env
+
+
+def install_requirements(project_path, env, timeout, galaxy="ansible-galaxy"):
+    """Install the appliance's requirements with ``ansible-galaxy install -r`` in ``env`` (the run's search paths first).
+
+    What is already installed where the run looks is skipped, and a local source (``type: dir``)
+    needs no network.  Returns the requirements file installed (None when there is none); raises
+    ModuleError naming what was asked for when ansible-galaxy fails.
+    """
+    relative = requirements_file(project_path)
+    if relative is None:
+        return None
+    path = os.path.join(project_path, relative)
+    try:
+        done = subprocess.run([galaxy, "install", "-r", path], cwd=project_path, env=env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise ModuleError("Installing the appliance's requirements (%s: %s) took more than %d seconds"
+                          % (relative, ", ".join(requirement_names(path)), timeout))
+    except OSError as exc:
+        raise ModuleError("Could not run %s to install the appliance's requirements (%s): %s" % (galaxy, relative, exc))
+    if done.returncode != 0:
+        raise ModuleError("Could not install the appliance's requirements (%s: %s): %s"
+                          % (relative, ", ".join(requirement_names(path)) or "none readable", galaxy_error(done.stdout)))
+    return relative
+
+
+def galaxy_error(output):
+    """The lines of ansible-galaxy's output that say what went wrong (its errors and warnings)."""
+    lines = [line.strip() for line in output.splitlines() if line.startswith(("[ERROR]", "ERROR!", "[WARNING]"))]
+    if lines:
+        return " ".join(lines)
+    rest = output.strip().splitlines()
+    return rest[-1] if rest else "no output"
 
 
 # --- events ----------------------------------------------------------------------------------
@@ -169,18 +281,6 @@ class RunDirectory:
             self.write("cacert", cacert)
         if inventory:
             self.write("inventory/hosts", inventory)
-
-    def deploy_key(self):
-        """A throwaway ed25519 key pair for the run: (public key, private key file)."""
-        private = os.path.join(self.path, "ssh", "id_ed25519")
-        os.makedirs(os.path.dirname(private), mode=0o700)
-        try:
-            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "azimuth-ops-caas", "-f", private],
-                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True)
-        except (OSError, subprocess.CalledProcessError) as exc:
-            raise ModuleError("Could not make a deploy key with ssh-keygen (%s); give deploy_ssh_public_key and ssh_private_key_file" % exc)
-        with open(private + ".pub") as handle:
-            return handle.read().strip(), private
 
 
 def default_inventory():

@@ -23,7 +23,9 @@ description:
     its project, kept in the Secret C(<name>-caas-credential) in O(namespace) by the same code as
     M(azimuth.ops.app_credential). The appliance gets it as the cloud C(openstack) of a C(clouds.yaml), with
     C(OS_CLOUD=openstack) and C(OS_CLIENT_CONFIG_FILE).
-  - The appliance's environment is O(envvars), the run's own variables, and of the caller's environment only
+  - The appliance's environment is O(envvars), the run's own variables, what the operator sets (C(ANSIBLE_CONFIG) to the
+    project's C(ansible.cfg) when it has one, C(ANSIBLE_SSH_RETRIES=10); O(envvars) win over both), and of the caller's
+    environment only
     C(PATH), C(HOME), C(USER), C(LOGNAME), C(SHELL), C(LANG), C(LANGUAGE), C(LC_*), C(TZ), C(TMPDIR), C(TERM),
     C(SSL_CERT_FILE), C(SSL_CERT_DIR), C(REQUESTS_CA_BUNDLE), C(ANSIBLE_COLLECTIONS_PATH), C(ANSIBLE_COLLECTIONS_PATHS),
     C(ANSIBLE_ROLES_PATH), C(ANSIBLE_HOME), C(ANSIBLE_LOCAL_TEMP) and C(ANSIBLE_REMOTE_TEMP). Nothing else of the
@@ -31,6 +33,18 @@ description:
     what the appliance needs (C(TF_CLI_CONFIG_FILE), say) in O(envvars).
   - Each run happens in a private directory (mode 0700) holding the extra variables, the C(clouds.yaml), the
     inventory and ansible-runner's artifacts. The directory is deleted after the run, so no secret stays on disk.
+  - Before the run, as the operator does, the appliance's C(requirements.yml) (else C(roles/requirements.yml)) is
+    installed with C(ansible-galaxy install -r) into the run's private directory, which the run then searches first
+    (C(ANSIBLE_COLLECTIONS_PATH), C(ANSIBLE_ROLES_PATH); then the caller's, or the project's C(ansible.cfg), or
+    Ansible's defaults). What is already installed there is skipped and a local source (C(type=dir)) needs no network,
+    so a machine without Galaxy can run appliances whose requirements are local or preinstalled. When
+    C(ansible-galaxy) fails, the run fails, naming the requirements and giving Galaxy's error.
+  - The deploy key (C(cluster_deploy_ssh_public_key), C(cluster_ssh_private_key_file)) is the cluster's own, as the
+    operator keeps it. An ed25519 key pair is made once and kept in the Secret C(<name>-deploy-key) in O(namespace)
+    (keys C(id_ed25519.pub) and C(id_ed25519), label C(app.kubernetes.io/managed-by=azimuth-ops)); every later run
+    uses the same key and O(state=absent) deletes the Secret with the cluster. A Secret of that name that another tool
+    made is refused before anything runs, naming the tool, unless O(adopt) (for the CaaS operator's). The private key
+    is never shown; it is written for the run to a file in its private directory.
   - The inventory is that of the operator, C(localhost) in the group C(openstack), using the Python that runs this
     module, unless O(envvars) sets C(ANSIBLE_INVENTORY).
   - O(state=absent) runs the appliance with C(cluster_state=absent) and, when that succeeded, deletes the
@@ -40,8 +54,17 @@ description:
     hidden when the task was C(no_log).
   - With O(record), the run is recorded on the C(Cluster) object (C(caas.azimuth.stackhpc.com/v1alpha1)) called
     O(name) in O(namespace), as the CaaS operator records it. The module creates the object when it is missing and
-    keeps its spec in step. Its status gets the phase (C(Creating) or C(Configuring) while the run goes, then
-    C(Ready) or C(Failed)), C(clusterID), C(appliedExtraVars) (O(cluster_extravars)), C(outputs) and C(error).
+    keeps its spec in step; C(spec.clusterTypeVersion) (required by the operator's CRD) is the C(metadata.resourceVersion)
+    of the C(ClusterType) O(type), as the portal writes it. When there is no such C(ClusterType) the module warns and
+    writes a stand-in version (C(azimuth-ops-) and a digest of O(playbook), O(type_extravars) and O(envvars)).
+  - The status is written through the C(status) subresource, in the operator's order. When the run starts, the phase
+    (C(Creating) until a creation ended, else C(Configuring)), C(clusterID) (O(id)) and C(appliedExtraVars)
+    (O(cluster_extravars)), and C(error) is cleared; when the type's version is not the one the status holds,
+    C(clusterTypeVersion), C(clusterTypeSpec) (the C(ClusterType)'s spec) and, replacing an earlier version,
+    C(patchedTimestamp). When it ends, C(Ready), or C(Failed) with C(error); C(outputs) when the run had any (a failed
+    run's too; older outputs stay otherwise). O(state=absent) records C(Deleting), and keeps it with C(error) when the
+    removal fails. Every write sets C(updatedTimestamp). A Ready cluster whose variables and type did not change gets no
+    start record, so that a run that changes nothing writes nothing.
     Every secret the run knows (the credential's secret or the run's token, the passwords and tokens of the
     connection options, the values of extra variables under keys that name secrets) is replaced by C(********) there.
   - When O(timeout) passes, or the module gets SIGINT or SIGTERM, the run's whole process tree is stopped. The
@@ -64,6 +87,14 @@ attributes:
     description: Not supported. The appliance's own tasks report their changes.
     support: none
 options:
+  adopt:
+    description:
+      - Take over the deploy-key Secret C(<name>-deploy-key) that azimuth-caas-operator made for the cluster (label
+        C(azimuth-caas-cluster)), keeping its key, so that the cluster's machines stay reachable after a migration.
+        The Secret is relabelled as the collection's and the annotation C(azimuth-ops.azimuth-cloud.io/adopted-from)
+        records the takeover. Secrets of other tools are refused either way.
+    type: bool
+    default: false
   cluster_extravars:
     description: The cluster's extra variables (a C(Cluster)'s C(spec.extraVars)); win over O(type_extravars).
     type: dict
@@ -71,8 +102,8 @@ options:
   deploy_ssh_public_key:
     description:
       - The public key the appliance deploys to its machines (C(cluster_deploy_ssh_public_key)).
-      - With O(ssh_private_key_file). When neither is given, each run gets a throwaway ed25519 key pair
-        (made with C(ssh-keygen)) in its private directory.
+      - With O(ssh_private_key_file); both win over the cluster's own key (see above), whose Secret is then neither
+        made nor read.
     type: str
   envvars:
     description: Environment variables for the appliance (a C(ClusterType)'s C(envVars)).
@@ -105,7 +136,8 @@ options:
   project_path:
     description:
       - The checked-out appliance. Its playbook runs with this directory as the project (the current directory).
-      - The collections the appliance needs must be installed where the module's C(ansible-playbook) finds them.
+      - The collections and roles the appliance needs are those of its C(requirements.yml) (installed for each run,
+        see above), or installed where the module's C(ansible-playbook) finds them.
     type: path
     required: true
   record:
@@ -125,6 +157,7 @@ options:
   timeout:
     description:
       - Seconds the appliance may run before it is stopped (with its whole process tree, see above) and the run fails.
+      - Installing its requirements has a limit of its own of the same length.
     type: int
     default: 3600
   tmp_dir:
@@ -155,9 +188,9 @@ notes:
   - The extra variables, O(envvars) and their values are not shown in the invocation. Values under keys that name
     secrets (C(password), C(secret), C(token)) are masked in all output.
   - Needs, in Kubernetes, C(get), C(create), C(patch) and C(delete) on Secrets in O(namespace), and with O(record) on
-    C(clusters) and C(clusters/status) of C(caas.azimuth.stackhpc.com).
-  - C(changed) is true when the appliance changed something (its play recap), or the credential, its Secret or
-    the C(Cluster) object was written.
+    C(clusters) and C(clusters/status) of C(caas.azimuth.stackhpc.com), and C(get) on its C(clustertypes).
+  - C(changed) is true when the appliance changed something (its play recap), or the credential, its Secret, the
+    deploy key's Secret or the C(Cluster) object was written.
 seealso:
   - module: azimuth.ops.app_credential
   - module: azimuth.ops.opentofu
@@ -286,6 +319,7 @@ EXTRAVAR_LAYERS = ("global_extravars", "type_extravars", "cluster_extravars", "e
 
 class CaasClusterModule(HiddenOptions, openstack.OpenStackModule):
     argument_spec = dict(
+        adopt=dict(type="bool", default=False),
         cluster_extravars=dict(type="dict", default={}, no_log=True),
         deploy_ssh_public_key=dict(type="str"),
         envvars=dict(type="dict", default={}, no_log=True),
@@ -345,6 +379,8 @@ class CaasClusterModule(HiddenOptions, openstack.OpenStackModule):
     def run(self):
         self.job = CaasCluster(self.conn, self.api, self.params, self.check_mode, self.describe, self.known_secrets)
         result = self.job.run()
+        for warning in self.job.warnings:
+            self.module.warn(warning)
         result.update(self.invocation())
         return result
 

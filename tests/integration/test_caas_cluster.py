@@ -39,6 +39,9 @@ PROBE = [{
         {"name": "Fail revealing secrets", "ansible.builtin.fail": {
             "msg": "cannot log in with {{ probe_cloud.auth.application_credential_secret }}, {{ db_password }} or {{ probe_note }}"},
          "when": "probe_fail | default('') == 'reveal'"},
+        {"name": "Read the Cluster while the run goes", "when": "probe_watch | default(false) | bool", "changed_when": False,
+         "register": "probe_cluster", "ansible.builtin.command": {"argv": [
+             "kubectl", "get", "clusters.caas.azimuth.stackhpc.com", "-n", "{{ probe_namespace }}", "{{ cluster_name }}", "-o", "json"]}},
         {"name": "An earlier report", "ansible.builtin.debug": {"var": "outputs"}, "vars": {"outputs": {"early": True}}},
         {"name": "Report", "ansible.builtin.debug": {"var": "outputs"}, "vars": {"outputs": {
             "a": "{{ a }}", "b": "{{ b }}", "c": "{{ c }}", "d": "{{ d }}",
@@ -54,9 +57,15 @@ PROBE = [{
             "credential_id": "{{ probe_cloud.auth.application_credential_id | default('') }}",
             "check_mode": "{{ ansible_check_mode }}",
             "revealed": "{{ db_password | default('') }}",
+            "public_key": "{{ cluster_deploy_ssh_public_key }}",
+            "ssh_retries": "{{ lookup('ansible.builtin.env', 'ANSIBLE_SSH_RETRIES') }}",
+            "running_status": "{{ (probe_cluster.stdout | from_json).status if probe_cluster.stdout is defined else {} }}",
         }}},
+        {"name": "Fail after reporting", "ansible.builtin.fail": {"msg": "late failure"}, "when": "probe_fail | default('') == 'late'"},
     ],
 }]
+CLUSTER_TYPE_SPEC = {"uiMetaUrl": "https://example.org/ui-meta.yml", "gitUrl": "https://example.org/appliance.git",
+                     "gitVersion": "main", "playbook": "site.yml", "extraVars": {"cluster_image": "img-1"}}
 
 
 def purge_project(admin, project_id):
@@ -86,9 +95,13 @@ def tenant(sandbox_env, openstack_admin, unique_name, kube_core):
     admin.identity.assign_project_role_to_user(project, user, admin.identity.find_role("member"))
     namespace = "az-" + unique_name
     kube_core.create_namespace({"metadata": {"name": namespace}})
+    types = custom_objects(kube_core)
+    types.create_cluster_custom_object(GROUP, VERSION, "clustertypes", {
+        "apiVersion": "%s/%s" % (GROUP, VERSION), "kind": "ClusterType", "metadata": {"name": unique_name}, "spec": CLUSTER_TYPE_SPEC})
     cloud = {"auth": {"auth_url": AUTH_URL, "username": unique_name, "password": password, "project_name": unique_name,
                       "user_domain_name": "Default", "project_domain_name": "Default"}, "region_name": "RegionOne"}
     yield {"name": unique_name, "cloud": cloud, "password": password, "namespace": namespace, "user": user, "project": project}
+    types.delete_cluster_custom_object(GROUP, VERSION, "clustertypes", unique_name)
     kube_core.delete_namespace(namespace)
     purge_project(admin, project.id)
     for credential in admin.identity.application_credentials(user.id):
@@ -97,9 +110,15 @@ def tenant(sandbox_env, openstack_admin, unique_name, kube_core):
     admin.identity.delete_project(project)
 
 
+def custom_objects(kube_core):
+    from kubernetes import client  # pylint: disable=import-outside-toplevel
+    return client.CustomObjectsApi(kube_core.api_client)
+
+
 def caas_task(register, tenant, check_mode=False, **options):
+    """A caas_cluster task for the cluster c1 of the tenant, of the ClusterType the tenant fixture made."""
     arguments = dict(cloud=tenant["cloud"], namespace=tenant["namespace"], name="c1", id="0d7f9a8e-1c2b-4e3d-8f5a",
-                     type="sandbox-network", project_path=str(APPLIANCE), playbook="site.yml", record=True)
+                     type=tenant["name"], project_path=str(APPLIANCE), playbook="site.yml", record=True)
     arguments.update(options)
     return {"name": register, "azimuth.ops.caas_cluster": arguments, "register": register, "check_mode": check_mode}
 
@@ -218,8 +237,11 @@ def test_extravars_precedence_outputs_and_no_secret_at_vvv(run_playbook, sandbox
     assert checked["outputs"]["check_mode"] is True and checked["outputs"]["auth_type"] == "v3token", "no credential yet: a token"
     assert checked["credential"]["changed"] and checked["credential"]["id"] is None
     assert run.results["after_check"] == [], "check mode wrote no Secret and no Cluster"
-    assert result["outputs"] == dict(
-        a="global", b="type", c="cluster", d="override", cluster_name="c1", cluster_id="the-id", cluster_type="sandbox-network",
+    outputs = dict(result["outputs"])
+    assert outputs.pop("public_key").startswith("ssh-ed25519 ") and outputs.pop("ssh_retries") == "10"
+    assert outputs.pop("running_status") == {}
+    assert outputs == dict(
+        a="global", b="type", c="cluster", d="override", cluster_name="c1", cluster_id="the-id", cluster_type=tenant["name"],
         cluster_state="present", deploy_key="ssh-ed25519", private_key_exists=True, os_cloud="openstack", caller_password="",
         caller_secret="",
         probe_env="from envvars", auth_type="v3applicationcredential", credential_id=result["credential"]["id"],
@@ -237,6 +259,7 @@ def test_extravars_precedence_outputs_and_no_secret_at_vvv(run_playbook, sandbox
     assert status["phase"] == "Ready" and status["clusterID"] == "the-id"
     assert status["appliedExtraVars"] == dict(layers["cluster_extravars"], zenith_token="********")
     assert status["outputs"] == result["outputs"]
+    assert TOKEN not in json.dumps(status)
 
 
 def test_failing_appliance_names_the_task_and_hides_no_log_messages(run_playbook, sandbox_env, tenant, tmp_path):
@@ -255,7 +278,8 @@ def test_failing_appliance_names_the_task_and_hides_no_log_messages(run_playbook
     assert "abc-Hidden-42" not in run.output
     status = cluster_object(sandbox_env, tenant)["status"]
     assert status["phase"] == "Failed"
-    assert status["error"] == ("Failed to create platform. To retry please click patch. Possible reason for the failure was: "
+    # The first run created the cluster (and failed): the second is an update, as the operator names it.
+    assert status["error"] == ("Failed to update the platform. To retry please click patch. Possible reason for the failure was: "
                                "Task:'Fail with a secret' Error:\n<message hidden: the task is no_log>")
 
 
@@ -433,3 +457,147 @@ def test_a_cluster_name_ending_in_digits_works_with_the_default_backend(run_play
     types, holder = engine_state(kube_core, tenant, "web-2.state")
     assert types == [] and not holder, "the state was kept in tfstate-default-web-2.state, and emptied"
     assert tenant_networks(openstack_admin, tenant) == []
+
+
+def cluster_type_version(kube_core, tenant):
+    return custom_objects(kube_core).get_cluster_custom_object(GROUP, VERSION, "clustertypes", tenant["name"])["metadata"]["resourceVersion"]
+
+
+def test_the_cluster_is_recorded_as_the_caas_operator_records_it(run_playbook, sandbox_env, tenant, tmp_path, kube_core):
+    """Spec and status as upstream: the type's version, the phase and applied variables as the run starts (read by the
+    appliance itself while it runs), the type's spec cached, outputs kept on failure, Deleting while removing."""
+    watch = dict(probe_watch=True, probe_namespace=tenant["namespace"], size=1)
+    options = dict(project_path=str(probe_appliance(tmp_path)), envvars=dict(KUBECONFIG=sandbox_env["KUBECONFIG"]), cluster_extravars=watch)
+
+    def run(register, **changes):
+        outcome = run_playbook([localhost_play([caas_task(register, tenant, **dict(options, **changes)) | {"ignore_errors": True},
+                                                save_results(register)])], env=sandbox_env)
+        assert outcome.ok, outcome.output
+        return outcome.results, cluster_object(sandbox_env, tenant)
+
+    version = cluster_type_version(kube_core, tenant)
+    created, cluster = run("created")
+    running = created["outputs"]["running_status"]
+    assert running["phase"] == "Creating" and running["appliedExtraVars"] == watch and running["clusterID"] == "0d7f9a8e-1c2b-4e3d-8f5a"
+    assert running["clusterTypeVersion"] == version and running["clusterTypeSpec"] == CLUSTER_TYPE_SPEC
+    assert "patchedTimestamp" not in running and "outputs" not in running
+    assert cluster["spec"]["clusterTypeVersion"] == version and cluster["spec"]["clusterTypeName"] == tenant["name"]
+    assert cluster["status"]["phase"] == "Ready" and cluster["status"]["outputs"]["a"] == ""
+
+    custom_objects(kube_core).patch_cluster_custom_object(GROUP, VERSION, "clustertypes", tenant["name"], {"spec": {"gitVersion": "v2"}})
+    upgraded, cluster = run("upgraded")
+    running = upgraded["outputs"]["running_status"]
+    assert running["phase"] == "Configuring" and running["clusterTypeVersion"] == cluster_type_version(kube_core, tenant) != version
+    assert running["clusterTypeSpec"]["gitVersion"] == "v2" and running["patchedTimestamp"]
+    assert cluster["spec"]["clusterTypeVersion"] == running["clusterTypeVersion"] and cluster["status"]["phase"] == "Ready"
+
+    again, unchanged = run("again")
+    assert not again["changed"] and unchanged["metadata"]["resourceVersion"] == cluster["metadata"]["resourceVersion"]
+
+    failed, cluster = run("failed", cluster_extravars=dict(watch, probe_fail="late"))
+    assert failed["failed"] and failed["outputs"]["running_status"]["phase"] == "Configuring"
+    assert failed["outputs"]["running_status"]["appliedExtraVars"] == dict(watch, probe_fail="late"), "recorded when the run started"
+    assert cluster["status"]["phase"] == "Failed" and cluster["status"]["outputs"] == failed["outputs"], "outputs of a failed run"
+    assert cluster["status"]["error"].endswith("Task:'Fail after reporting' Error:\nlate failure")
+
+    removed, cluster = run("removed", state="absent")
+    assert removed["changed"] and removed["outputs"]["running_status"]["phase"] == "Deleting" and cluster is None
+
+
+def deploy_key_secret(kube_core, tenant, name="c1"):
+    from kubernetes.client.rest import ApiException  # pylint: disable=import-outside-toplevel
+    try:
+        return kube_core.read_namespaced_secret(name + "-deploy-key", tenant["namespace"])
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def test_the_deploy_key_is_the_clusters_own_and_never_shown(run_playbook, sandbox_env, tenant, tmp_path, kube_core):
+    options = dict(project_path=str(probe_appliance(tmp_path)))
+    tasks = [caas_task("first", tenant, **options), caas_task("second", tenant, **options),
+             caas_task("given", tenant, deploy_ssh_public_key="ssh-ed25519 AAAAgiven", ssh_private_key_file=str(tmp_path / "given"),
+                       **options),
+             save_results("{'first': first, 'second': second, 'given': given}")]
+    run = run_playbook([localhost_play(tasks)], "-vvv", "--diff", env=sandbox_env)
+    assert run.ok, run.output
+    first, second, given = (run.results[name] for name in ("first", "second", "given"))
+    secret = deploy_key_secret(kube_core, tenant)
+    public = base64.b64decode(secret.data["id_ed25519.pub"]).decode()
+    private = base64.b64decode(secret.data["id_ed25519"]).decode()
+    assert first["outputs"]["public_key"] == second["outputs"]["public_key"] == public.strip() and public.startswith("ssh-ed25519 ")
+    assert private.startswith("-----BEGIN OPENSSH PRIVATE KEY-----")
+    assert first["changed"] and not second["changed"], "the key is made once"
+    assert given["outputs"]["public_key"] == "ssh-ed25519 AAAAgiven", "a key given explicitly wins"
+    assert secret.metadata.labels["app.kubernetes.io/managed-by"] == "azimuth-ops"
+    for shown in [private, secret.data["id_ed25519"]] + private.splitlines()[1:-1]:
+        assert shown not in run.output
+
+    removal = run_playbook([localhost_play([caas_task("removed", tenant, state="absent", **options)])], env=sandbox_env)
+    assert removal.ok, removal.output
+    assert deploy_key_secret(kube_core, tenant) is None, "deleted with the cluster"
+
+
+def test_the_caas_operators_deploy_key_is_refused_before_any_run_unless_adopted(run_playbook, sandbox_env, tenant, tmp_path, kube_core):
+    public = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOperatorMadeKey operator"
+    kube_core.create_namespaced_secret(tenant["namespace"], {
+        "metadata": {"name": "c1-deploy-key", "labels": {"azimuth-caas-cluster": "c1"}},
+        "stringData": {"id_ed25519.pub": public, "id_ed25519": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaA\n"}})
+    options = dict(project_path=str(probe_appliance(tmp_path)))
+    tasks = [caas_task("refused", tenant, **options) | {"ignore_errors": True}, caas_task("adopted", tenant, adopt=True, **options),
+             save_results("{'refused': refused, 'adopted': adopted}")]
+    run = run_playbook([localhost_play(tasks)], env=sandbox_env)
+    assert run.ok, run.output
+    refused, adopted = run.results["refused"], run.results["adopted"]
+    assert refused["failed"] and "azimuth-caas-operator" in refused["msg"] and "adopt: true" in refused["msg"], refused["msg"]
+    assert "outputs" not in refused, "nothing ran"
+    assert adopted["outputs"]["public_key"] == public, "the operator's key is kept"
+    secret = deploy_key_secret(kube_core, tenant)
+    assert secret.metadata.labels["app.kubernetes.io/managed-by"] == "azimuth-ops"
+    assert secret.metadata.annotations["azimuth-ops.azimuth-cloud.io/adopted-from"] == "azimuth-caas-operator"
+
+
+REQUIRED_SITE = [{"name": "Uses its requirements", "hosts": "openstack", "gather_facts": False, "roles": ["azimuth_test.needed.report"],
+                  "tasks": [{"name": "Report", "ansible.builtin.debug": {"var": "outputs"}, "vars": {"outputs": {
+                      "report": "{{ needed_report }}",
+                      "timeout": "{{ lookup('ansible.builtin.config', 'DEFAULT_TIMEOUT') }}",
+                      "ansible_config": "{{ lookup('ansible.builtin.env', 'ANSIBLE_CONFIG') }}",
+                      "collections_path": "{{ lookup('ansible.builtin.env', 'ANSIBLE_COLLECTIONS_PATH') }}"}}}]}]
+
+
+def appliance_with_requirements(tmp_path, requirements):
+    """An appliance that needs a collection of its own (azimuth_test.needed, from a local directory) and has an ansible.cfg."""
+    path = tmp_path / "needs"
+    role = tmp_path / "src" / "needed" / "roles" / "report" / "tasks"
+    role.mkdir(parents=True)
+    (tmp_path / "src" / "needed" / "galaxy.yml").write_text(yaml.safe_dump(
+        dict(namespace="azimuth_test", name="needed", version="1.0.0", readme="README.md", authors=["azimuth.ops tests"])))
+    (tmp_path / "src" / "needed" / "README.md").write_text("A collection an appliance needs.\n")
+    (role / "main.yml").write_text(yaml.safe_dump([{"name": "Say where it came from",
+                                                    "ansible.builtin.set_fact": {"needed_report": "from the local collection"}}]))
+    path.mkdir()
+    (path / "site.yml").write_text(yaml.safe_dump(REQUIRED_SITE, sort_keys=False))
+    (path / "ansible.cfg").write_text("[defaults]\ntimeout = 17\n")
+    (path / "requirements.yml").write_text(yaml.safe_dump(requirements, sort_keys=False))
+    return path
+
+
+def test_the_appliances_requirements_are_installed_for_the_run(run_playbook, sandbox_env, tenant, tmp_path):
+    local = dict(collections=[dict(name=str(tmp_path / "src" / "needed"), type="dir"), dict(name="azimuth.ops")])
+    appliance = appliance_with_requirements(tmp_path, local)
+    run = run_playbook([localhost_play([caas_task("result", tenant, project_path=str(appliance), record=False), save_results("result")])],
+                       env=sandbox_env)
+    assert run.ok, run.output
+    outputs = run.results["outputs"]
+    assert outputs["report"] == "from the local collection" and outputs["timeout"] in (17, "17")
+    assert outputs["ansible_config"] == str(appliance / "ansible.cfg")
+    assert outputs["collections_path"].split(":")[1:] == [str(COLLECTIONS_PATH)], "the run's own directory first"
+    assert not (COLLECTIONS_PATH / "ansible_collections" / "azimuth_test").exists(), "installed for the run only"
+
+    (appliance / "requirements.yml").write_text(yaml.safe_dump(dict(collections=[dict(name="community.nothere", version=">=1.0.0")])))
+    run = run_playbook([localhost_play([caas_task("result", tenant, project_path=str(appliance), record=False) | {"ignore_errors": True},
+                                        save_results("result")])], env=sandbox_env)
+    assert run.ok, run.output
+    assert run.results["failed"] and "community.nothere" in run.results["msg"] and "requirements.yml" in run.results["msg"]
+    assert "Galaxy" in run.results["msg"], run.results["msg"]

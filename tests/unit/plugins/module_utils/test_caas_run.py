@@ -45,7 +45,58 @@ def test_environment_keeps_only_what_a_program_needs(tmp_path):
                 TF_CLI_CONFIG_FILE="/tofurc")
     env = caas_run.appliance_environment(base, dict(TF_CLI_CONFIG_FILE="/declared"), str(tmp_path), None)
     assert env == dict(PATH="/usr/bin", HOME="/root", LANG="C.UTF-8", LC_ALL="C", ANSIBLE_COLLECTIONS_PATH="/c", SSL_CERT_FILE="/ca",
-                       TF_CLI_CONFIG_FILE="/declared", OS_CLOUD="openstack", OS_CLIENT_CONFIG_FILE=str(tmp_path / "clouds.yaml"))
+                       TF_CLI_CONFIG_FILE="/declared", OS_CLOUD="openstack", OS_CLIENT_CONFIG_FILE=str(tmp_path / "clouds.yaml"),
+                       ANSIBLE_SSH_RETRIES="10")
+
+
+def test_environment_sets_what_the_operator_sets_and_envvars_win(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    env = caas_run.appliance_environment(dict(PATH="/usr/bin"), {}, str(tmp_path), None, str(project))
+    assert env["ANSIBLE_SSH_RETRIES"] == "10" and "ANSIBLE_CONFIG" not in env, "no ansible.cfg, no ANSIBLE_CONFIG"
+    (project / "ansible.cfg").write_text("[defaults]\n")
+    env = caas_run.appliance_environment(dict(PATH="/usr/bin"), {}, str(tmp_path), None, str(project))
+    assert env["ANSIBLE_CONFIG"] == str(project / "ansible.cfg")
+    env = caas_run.appliance_environment(dict(PATH="/usr/bin"), dict(ANSIBLE_SSH_RETRIES=3, ANSIBLE_CONFIG="/other.cfg"),
+                                         str(tmp_path), None, str(project))
+    assert env["ANSIBLE_SSH_RETRIES"] == "3" and env["ANSIBLE_CONFIG"] == "/other.cfg"
+
+
+def test_the_run_searches_its_own_directories_first(tmp_path):
+    env = caas_run.with_run_search_paths(dict(ANSIBLE_COLLECTIONS_PATHS="/old", ANSIBLE_ROLES_PATH="/roles"), "/run", str(tmp_path))
+    assert env == dict(ANSIBLE_COLLECTIONS_PATH="/run/galaxy/collections:/old", ANSIBLE_ROLES_PATH="/run/galaxy/roles:/roles")
+    env = caas_run.with_run_search_paths({}, "/run", str(tmp_path))
+    assert env["ANSIBLE_COLLECTIONS_PATH"] == "/run/galaxy/collections:~/.ansible/collections:/usr/share/ansible/collections"
+    (tmp_path / "ansible.cfg").write_text("[defaults]\ncollections_path = ./collections:/abs\nroles_path = roles\n")
+    env = caas_run.with_run_search_paths(dict(ANSIBLE_CONFIG=str(tmp_path / "ansible.cfg")), "/run", str(tmp_path))
+    assert env["ANSIBLE_COLLECTIONS_PATH"] == "/run/galaxy/collections:%s/./collections:/abs" % tmp_path
+    assert env["ANSIBLE_ROLES_PATH"] == "/run/galaxy/roles:%s/roles" % tmp_path
+
+
+def test_the_requirements_file_is_the_operators(tmp_path):
+    assert caas_run.requirements_file(str(tmp_path)) is None
+    (tmp_path / "roles").mkdir()
+    (tmp_path / "roles" / "requirements.yml").write_text("- src: geerlingguy.docker\n")
+    assert caas_run.requirements_file(str(tmp_path)) == "roles/requirements.yml"
+    assert caas_run.requirement_names(str(tmp_path / "roles" / "requirements.yml")) == ["role geerlingguy.docker"]
+    (tmp_path / "requirements.yml").write_text(
+        "collections:\n  - name: openstack.cloud\n    version: 1.8.0\n  - azimuth_cloud.terraform\n"
+        "  - name: /src/local\n    type: dir\nroles:\n  - name: ws\n    src: https://example.org/ws.git\n")
+    assert caas_run.requirements_file(str(tmp_path)) == "requirements.yml"
+    assert caas_run.requirement_names(str(tmp_path / "requirements.yml")) == [
+        "collection openstack.cloud", "collection azimuth_cloud.terraform", "collection /src/local", "role ws"]
+    (tmp_path / "requirements.yml").write_text("{not yaml")
+    assert caas_run.requirement_names(str(tmp_path / "requirements.yml")) == []
+
+
+def test_galaxy_error_keeps_what_went_wrong():
+    output = ("Starting galaxy collection install process\nProcess install dependency map\n"
+              "[WARNING]: Skipping Galaxy server https://galaxy.ansible.com. Got an unexpected error for community.x\n"
+              "[ERROR]: Unknown error when attempting to call Galaxy\n\n<<< caused by >>>\n")
+    assert caas_run.galaxy_error(output) == ("[WARNING]: Skipping Galaxy server https://galaxy.ansible.com. Got an unexpected "
+                                             "error for community.x [ERROR]: Unknown error when attempting to call Galaxy")
+    assert caas_run.galaxy_error("one\nlast line\n") == "last line"
+    assert caas_run.galaxy_error("") == "no output"
 
 
 def test_environment_drops_the_callers_cloud(tmp_path):
@@ -120,8 +171,9 @@ def test_run_directory_is_private_and_removed(tmp_path):
         run_dir.write_inputs({"a": 1}, "clouds: {}\n", "PEM", caas_run.default_inventory())
         for relative in ("env/extravars", "clouds.yaml", "cacert", "inventory/hosts"):
             assert stat.S_IMODE(os.stat(os.path.join(run_dir.path, relative)).st_mode) == 0o600
-        public, private = run_dir.deploy_key()
-        assert public.startswith("ssh-ed25519 ") and os.path.exists(private)
+        private = run_dir.write("ssh/id_ed25519", "KEY")
+        assert stat.S_IMODE(os.stat(private).st_mode) == 0o600
+        assert stat.S_IMODE(os.stat(os.path.dirname(private)).st_mode) == 0o700
     assert os.listdir(str(tmp_path)) == []
 
 

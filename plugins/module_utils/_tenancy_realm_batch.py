@@ -37,8 +37,8 @@ from ansible_collections.azimuth.ops.plugins.module_utils._realm_binding import 
 # Plans of one tenancy, after a 409, before its failure is reported (a concurrent run can meet one
 # per part of a new realm), and the seconds to wait before the n-th plan (n times this).
 ATTEMPTS, SETTLE_SECONDS = 6, 1
-# After a failed create (a timed-out request Keycloak goes on with, or another run's create of the
-# same realm), how often and how long to look for the realm before reporting the failure.
+# After a failed create or delete (a timed-out request Keycloak goes on with, or another run's create of
+# the same realm), how often and how long to look for the realm (or its absence) before reporting the failure.
 CREATE_POLLS, CREATE_POLL_SECONDS = 6, 5
 
 
@@ -260,7 +260,8 @@ class TenancyRealms:
         except kr.Conflict:
             raise _Settle()
         except ModuleError as exc:
-            if plan.creating and not executor.wrote and self._created_meanwhile(plan.realm):
+            deleting = plan.after is None
+            if (plan.creating or deleting) and not executor.wrote and self._done_meanwhile(plan.realm, exists=not deleting):
                 raise _Settle()
             if plan.creating:
                 raise
@@ -268,11 +269,12 @@ class TenancyRealms:
         finally:
             self.wrote = self.wrote or executor.wrote
 
-    def _created_meanwhile(self, realm):
-        """Whether ``realm`` exists after all, after its create failed."""
+    def _done_meanwhile(self, realm, exists):
+        """Whether ``realm`` exists (``exists``) or is gone after all, after its create or delete failed
+        (a request that timed out goes on in Keycloak)."""
         for _poll in range(CREATE_POLLS):
             try:
-                if self.calls.get(realm_path(realm), missing_ok=True) is not None:
+                if (self.calls.get(realm_path(realm), missing_ok=True) is not None) == exists:
                     return True
             except Exception as exc:  # pylint: disable=broad-exception-caught
                 if describe_error(exc) is None:

@@ -43,6 +43,14 @@ class TofuError(Exception):
     """A failure of the engine, described for a person."""
 
 
+class TofuTimeout(TofuError):
+    """The engine ran past its time and was stopped; ``stdout`` is what it said until then."""
+
+    def __init__(self, msg, stdout):
+        super(TofuTimeout, self).__init__(msg)
+        self.stdout = stdout
+
+
 def find_binary(binary_path=None, search_path=None):
     """The engine's executable: ``binary_path`` (a path or a name on PATH), else ``tofu``, else ``terraform``."""
     if binary_path:
@@ -90,9 +98,11 @@ class Engine:
         self.environment = environment
         self.commands = []
 
-    def run(self, *args):
+    def run(self, *args, **kwargs):
         """Run a subcommand; (returncode, stdout, stderr).  A SIGINT or SIGTERM is passed on to the
-        engine, which then stops, saves its state and releases its lock; the run fails after that."""
+        engine, which then stops, saves its state and releases its lock; the run fails after that.
+        With ``timeout`` (seconds), the engine is stopped the same way once it ran that long."""
+        timeout = kwargs.get("timeout")
         self.commands.append(args[0])
         process = subprocess.Popen([self.binary] + list(args), cwd=self.project_path, env=self.environment,
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -105,10 +115,12 @@ class Engine:
 
         previous = dict((signum, signal.signal(signum, stop)) for signum in (signal.SIGINT, signal.SIGTERM))
         try:
-            stdout, stderr = _communicate(process, stopped)
+            stdout, stderr = _communicate(process, stopped, timeout)
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
+        if stopped == ["timeout"]:
+            raise TofuTimeout("%s ran for %d seconds and was stopped" % (args[0], timeout), stdout)
         if stopped:
             raise TofuError("stopped by signal %d during %s; the engine was asked to save its state and release its lock: "
                             "%s" % (stopped[0], args[0], engine_words(stderr, stdout) or "it said nothing"))
@@ -125,13 +137,18 @@ class Engine:
         return json.loads(self.check("show", "-json", "-no-color", plan_file))
 
 
-def _communicate(process, stopped):
-    """Wait for the engine; once it was asked to stop, give it STOP_GRACE seconds, then kill it."""
+def _communicate(process, stopped, timeout=None):
+    """Wait for the engine (``timeout`` seconds at most, then ask it to stop as SIGINT does); once it
+    was asked to stop, give it STOP_GRACE seconds, then kill it."""
     while True:
         try:
-            return process.communicate(timeout=STOP_GRACE if stopped else None)
+            return process.communicate(timeout=STOP_GRACE if stopped else timeout)
         except subprocess.TimeoutExpired:
-            process.kill()
+            if stopped:
+                process.kill()
+            else:
+                stopped.append("timeout")
+                process.send_signal(signal.SIGINT)
         except InterruptedError:  # pragma: no cover - Python retries on EINTR itself
             continue
 
@@ -313,9 +330,81 @@ def planned_outputs(plan):
 
 
 def state_outputs(text):
-    """{name: {value, sensitive}} from ``output -json``."""
-    return dict((name, dict(value=output.get("value"), sensitive=bool(output.get("sensitive"))))
+    """{name: {value, sensitive, type}} from ``output -json``."""
+    return dict((name, dict(value=output.get("value"), sensitive=bool(output.get("sensitive")), type=output.get("type")))
                 for name, output in (json.loads(text or "{}") or {}).items())
+
+
+def value_type(value):
+    """The engine's type of a value, as ``output -json`` writes it (for outputs known only from a plan)."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return ["tuple", [value_type(item) for item in value]]
+    if isinstance(value, dict):
+        return ["object", dict((key, value_type(item)) for key, item in value.items())]
+    return "dynamic"
+
+
+# --- replacements and progress ---------------------------------------------------------------
+
+_PROGRESS = re.compile(r"^(?P<address>\S+?)(?: \(deposed object \w+\))?: "
+                       r"(?:Still )?(?P<verb>Creating|Destroying|Modifying|Reading|creating|destroying|modifying|reading)\.\.\."
+                       r"(?:.*?(?P<elapsed>[0-9hms]+) elapsed)?", re.M)
+_DONE = re.compile(r"^(?P<address>\S+?)(?: \(deposed object \w+\))?: (?:Creation|Destruction|Modifications|Read) complete", re.M)
+
+
+def in_progress(stdout):
+    """{address: (what it was doing, for how long)} of the operations the engine had started and not finished."""
+    running = {}
+    for match in sorted(list(_PROGRESS.finditer(stdout or "")) + list(_DONE.finditer(stdout or "")), key=lambda m: m.start()):
+        if match.re is _DONE:
+            running.pop(match.group("address"), None)
+        else:
+            running[match.group("address")] = (match.group("verb").lower(), match.group("elapsed") or "")
+    return running
+
+
+def _references(expressions):
+    """The addresses an expression tree of a plan's configuration refers to."""
+    found = []
+    if isinstance(expressions, dict):
+        for key, value in expressions.items():
+            found += value if key == "references" and isinstance(value, list) else _references(value)
+    elif isinstance(expressions, list):
+        for value in expressions:
+            found += _references(value)
+    return found
+
+
+def dependencies(plan):
+    """{address: set of the root module's resource addresses it refers to} from the plan's configuration."""
+    resources = ((plan.get("configuration") or {}).get("root_module") or {}).get("resources") or []
+    known = set(resource["address"] for resource in resources)
+    found = {}
+    for resource in resources:
+        refs = _references(resource.get("expressions")) + list(resource.get("depends_on") or [])
+        found[resource["address"]] = set(".".join(ref.split(".")[:2]) for ref in refs) & known - {resource["address"]}
+    return found
+
+
+def held_replacements(plan):
+    """{address: [dependents]} of resources the plan destroys before making them again while resources that
+    depend on them stay (updated or untouched): a cloud may refuse the destroy as long as they use the old one."""
+    actions = dict((item["type"] + "." + item["name"], (item.get("change") or {}).get("actions") or [])
+                   for item in plan.get("resource_changes") or [] if not item.get("module_address") and item.get("mode") == "managed")
+    held = {}
+    for address, needs in sorted(dependencies(plan).items()):
+        if address not in actions or "delete" in actions[address]:
+            continue  # it goes too, or is replaced as well
+        for target in needs:
+            if actions.get(target) == ["delete", "create"]:
+                held.setdefault(target, []).append(address)
+    return held
 
 
 def sensitive_variables(plan):

@@ -188,7 +188,32 @@ def declared_variables(project_path):
     return names
 
 
-def init_fingerprint(project_path, backend_config, backend_config_files, workspace, binary):
+_BACKEND = re.compile(r'(?:^|\n)[ \t]*backend[ \t]+"([^"\n]+)"')
+
+
+def backend_type(project_path):
+    """The backend the configuration declares (``local`` when it declares none)."""
+    for path in config_files(project_path):
+        text = _read(path)
+        if path.endswith(".json"):
+            try:
+                for block in _as_list((json.loads(text) or {}).get("terraform")):
+                    for name in (block.get("backend") or {}) if isinstance(block, dict) else ():
+                        return name
+            except (ValueError, AttributeError):
+                continue
+        for kind, _labels, body in blocks(text):
+            match = _BACKEND.search(body) if kind == "terraform" else None
+            if match:
+                return match.group(1)
+    return "local"
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value] if value else []
+
+
+def init_fingerprint(project_path, backend_config, backend_config_files, workspace, binary, plugin_paths=None):
     """A digest of everything that, changed, needs ``init`` again."""
     lock_path = os.path.join(project_path, LOCK_FILE)
     facts = dict(
@@ -199,4 +224,6 @@ def init_fingerprint(project_path, backend_config, backend_config_files, workspa
         workspace=workspace,
         binary=binary,
     )
+    if plugin_paths:
+        facts["plugin_paths"] = list(plugin_paths)
     return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode("utf-8")).hexdigest()

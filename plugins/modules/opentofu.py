@@ -44,6 +44,13 @@ attributes:
         C(delete), C(forget)). Sensitive values are C(********), values known only after apply C((known after apply)).
     support: full
 options:
+  apply_timeout:
+    description:
+      - Seconds an C(apply) may take. After that the engine is stopped as SIGINT stops it (it saves its state and
+        releases the state lock) and the run fails, naming the operations still running, for example a subnet that a
+        cloud refuses to delete while a port still holds an address on it. V(0) waits as long as the engine runs.
+    type: int
+    default: 0
   backend_config:
     description:
       - Backend settings added to the C(backend) block of the configuration, as C(-backend-config) does.
@@ -62,6 +69,78 @@ options:
       - The engine's executable, as a path or a name on C(PATH).
       - Defaults to C(tofu), then C(terraform), on C(PATH).
     type: path
+  check_destroy:
+    description:
+      - Fail, before anything is applied, when the plan destroys a resource, naming the resources. A replacement
+        counts (its old object is destroyed), unlike in M(community.general.terraform).
+      - Ignored with O(state=absent) (a destroy) and O(state=planned) (nothing is applied). In check mode the run fails as the
+        real run would.
+    type: bool
+    default: false
+  complex_vars:
+    description:
+      - Accepted for M(community.general.terraform) users, and has no effect. O(variables) are always passed typed
+        (as JSON), so lists, dicts, booleans and numbers reach the configuration as such, with or without this option.
+    type: bool
+    default: false
+  force_init:
+    description:
+      - Run C(init) on every run, even when nothing that C(init) prepares changed.
+      - Without it, C(init) runs when needed (M(community.general.terraform) runs no C(init) at all without it).
+    type: bool
+    default: false
+  no_color:
+    description:
+      - Accepted for M(community.general.terraform) users. The engine always runs with C(-no-color); V(false) is refused,
+        as the module returns no raw output of the engine.
+    type: bool
+    default: true
+  outputs_format:
+    description:
+      - V(values) returns RV(outputs) as C(name -> value).
+      - V(terraform) returns them as C(name -> {value, type, sensitive}), the shape of C(output -json) and of
+        M(community.general.terraform), so that C(result.outputs.x.value) keeps working. Sensitive values are
+        C(********) in both shapes unless O(reveal_sensitive_outputs). C(type) is the engine's, from the state; for
+        outputs known only from a plan (check mode, O(state=planned)) it is derived from the value (C(dynamic) when unknown).
+    type: str
+    default: values
+    choices: [terraform, values]
+  overwrite_init:
+    description:
+      - With O(force_init), V(false) runs C(init) only when needed, as without O(force_init) (in
+        M(community.general.terraform), only when the working directory was never initialised).
+    type: bool
+    default: true
+  plan_file:
+    description:
+      - With O(state=planned), where the plan is saved (mode C(0600)). The file is written only when the plan differs
+        from the one it holds, so a second run with nothing new reports no change.
+      - With O(state=present), a plan saved earlier with O(state=planned), applied exactly as saved. When a fresh plan
+        (with the saved plan's variable values, unless O(variables) or O(variables_files) are given) finds nothing to
+        do, the saved plan was applied already and nothing runs. A plan made stale by another change of the state fails
+        with a message asking for a new plan.
+      - Not with O(state=absent). A relative path is taken from O(project_path).
+      - The plan holds the values of variables, sensitive ones included; keep it private.
+    type: path
+  plugin_paths:
+    description: Directories that hold provider plugins, passed to C(init) as C(-plugin-dir) (providers are not downloaded then).
+    type: list
+    elements: path
+    default: []
+  provider_upgrade:
+    description:
+      - Run C(init -upgrade) on this run, so that providers and modules move to the newest versions the configuration
+        allows. The run reports a change when the dependency lock file changed.
+      - Not in check mode, which upgrades nothing and warns.
+    type: bool
+    default: false
+  purge_workspace:
+    description:
+      - With O(state=absent), delete the O(workspace) after its resources were destroyed. The C(default) workspace is never
+        deleted. A second run finds no workspace and changes nothing.
+      - Refused with any other O(state).
+    type: bool
+    default: false
   lock:
     description: Whether to take the state lock while planning and applying.
     type: bool
@@ -86,6 +165,7 @@ options:
       - Without it, C(init) fails when the backend configuration changed and says so.
     type: bool
     default: false
+    aliases: [init_reconfigure]
   reveal_sensitive_outputs:
     description:
       - Return the values of outputs marked sensitive. By default they are C(********).
@@ -96,9 +176,17 @@ options:
     description:
       - V(present) plans and applies the configuration.
       - V(absent) plans a destroy (C(plan -destroy)) and applies it.
+      - V(planned) plans and saves the plan in O(plan_file) without applying it. RV(changes) lists what the plan would do;
+        C(changed) says whether O(plan_file) got a new plan.
     type: str
     default: present
-    choices: [absent, present]
+    choices: [absent, planned, present]
+  state_file:
+    description:
+      - The state file of the local backend (C(-state)), instead of C(terraform.tfstate) in O(project_path). A relative path
+        is taken from O(project_path).
+      - Refused when the configuration declares another backend; give that backend's settings in O(backend_config).
+    type: path
   targets:
     description: Resource addresses to limit the plan to (C(-target)).
     type: list
@@ -113,8 +201,19 @@ options:
         declares C(sensitive) are masked in all output.
     type: dict
     default: {}
+  variables_files:
+    description:
+      - Variables files (C(.tfvars) or C(.tfvars.json)), passed with C(-var-file) in order. O(variables) win over them
+        (the other way round in M(community.general.terraform)). A relative path is taken from O(project_path).
+      - Values of variables the configuration declares C(sensitive) are masked in all output, from files too.
+    type: list
+    elements: path
+    default: []
+    aliases: [variables_file]
   workspace:
-    description: The workspace, created when missing.
+    description:
+      - The workspace, created when missing (with O(state=present) or O(state=planned)).
+      - With O(state=absent) a missing workspace is left missing, and the run changes nothing.
     type: str
     default: default
 requirements:
@@ -129,6 +228,7 @@ notes:
     The error then names the lock ID to release with C(force-unlock) once no run holds it.
 seealso:
   - module: community.general.terraform
+    description: The options of community.general.terraform and what they are here are in docs/migration-terraform.md.
   - name: CaaS appliances and OpenTofu
     description: The role azimuth.ops.cluster_infra for appliance authors, and an example appliance.
     link: https://github.com/azimuth-cloud/azimuth-ops-collection/blob/main/docs/caas.md
@@ -170,6 +270,38 @@ EXAMPLES = r"""
   azimuth.ops.opentofu:
     project_path: /srv/infra/demo
     state: absent
+
+- name: Save a plan for review (as community.general.terraform's state planned)
+  azimuth.ops.opentofu:
+    project_path: /srv/infra/demo
+    state: planned
+    plan_file: /srv/plans/demo.tfplan
+    variables_files: [prod.tfvars]
+  register: planned
+
+- name: Apply exactly the reviewed plan, refusing one that destroys anything
+  azimuth.ops.opentofu:
+    project_path: /srv/infra/demo
+    plan_file: /srv/plans/demo.tfplan
+    check_destroy: true
+    apply_timeout: 1200
+
+- name: Outputs in community.general.terraform's shape
+  azimuth.ops.opentofu:
+    project_path: /srv/infra/demo
+    outputs_format: terraform
+  register: infra_tf
+
+- name: Read them as before
+  ansible.builtin.debug:
+    msg: "network {{ infra_tf.outputs.network_id.value }}"
+
+- name: Destroy a workspace's resources and the workspace
+  azimuth.ops.opentofu:
+    project_path: /srv/infra/demo
+    workspace: staging
+    state: absent
+    purge_workspace: true
 """
 
 RETURN = r"""
@@ -212,9 +344,15 @@ outputs:
     - The root module's outputs as C(name -> value), after the run (in check mode, as planned; a value known
       only after apply is V(null)). Empty after O(state=absent).
     - Sensitive outputs are C(********) unless O(reveal_sensitive_outputs).
+    - With O(outputs_format=terraform), each is C({value, type, sensitive}).
   returned: always
   type: dict
   sample: {network_id: 0c2a3c9e-5f5b-4d2a-8c1e-7f6a5b4c3d2e, admin_password: "********"}
+plan_file:
+  description: The absolute path of O(plan_file).
+  returned: when O(plan_file) is set
+  type: str
+  sample: /srv/plans/demo.tfplan
 sensitive_outputs:
   description: The names of the outputs marked sensitive.
   returned: always
@@ -252,12 +390,26 @@ class OpenTofuModule(HiddenOptions, TofuModule):
         lock_timeout=dict(type="int", default=0),
         parallelism=dict(type="int"),
         project_path=dict(type="path", required=True),
-        reconfigure=dict(type="bool", default=False),
+        reconfigure=dict(type="bool", default=False, aliases=["init_reconfigure"]),
         reveal_sensitive_outputs=dict(type="bool", default=False),
-        state=dict(type="str", default="present", choices=["absent", "present"]),
+        state=dict(type="str", default="present", choices=["absent", "planned", "present"]),
         targets=dict(type="list", elements="str", default=[]),
         variables=dict(type="dict", default={}, no_log=True),
         workspace=dict(type="str", default="default"),
+        # The options users of community.general.terraform look for (docs/migration-terraform.md).
+        apply_timeout=dict(type="int", default=0),
+        check_destroy=dict(type="bool", default=False),
+        complex_vars=dict(type="bool", default=False),
+        force_init=dict(type="bool", default=False),
+        no_color=dict(type="bool", default=True),
+        outputs_format=dict(type="str", default="values", choices=["terraform", "values"]),
+        overwrite_init=dict(type="bool", default=True),
+        plan_file=dict(type="path"),
+        plugin_paths=dict(type="list", elements="path", default=[]),
+        provider_upgrade=dict(type="bool", default=False),
+        purge_workspace=dict(type="bool", default=False),
+        state_file=dict(type="path"),
+        variables_files=dict(type="list", elements="path", default=[], aliases=["variables_file"]),
     )
     hidden_options = ("backend_config", "variables")
 

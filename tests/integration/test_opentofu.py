@@ -361,3 +361,210 @@ def test_kubernetes_backend_two_runs_for_one_cluster_at_once(run_playbook, sandb
     finally:
         for network in openstack_demo.network.networks(name=unique_name):
             openstack_demo.network.delete_network(network)
+
+
+# --- the options of community.general.terraform ------------------------------------------------
+
+def run_steps(run_playbook, env, steps, *args, between=None):
+    """Run (register, check_mode, options) steps in one play; each step's result, and ``between(register)``'s facts."""
+    tasks = []
+    for register, check_mode, options in steps:
+        tasks.append(tofu_task(register, check_mode, **options) | {"ignore_errors": True})
+        tasks += between(register) if between else []
+    names = [register for register, _check, _options in steps]
+    extra = [register + "_seen" for register in names] if between else []
+    tasks.append(save_results("{%s}" % ", ".join("'%s': %s" % (n, n) for n in names + extra)))
+    run = run_playbook([localhost_play(tasks)], *args, env=env)
+    assert run.ok, run.output
+    return run
+
+
+def file_facts(path, register):
+    """A task recording whether ``path`` exists and its modification time, as the play goes."""
+    return [{"name": "stat " + register, "ansible.builtin.stat": {"path": str(path), "get_checksum": False}, "register": register + "_seen"}]
+
+
+def test_state_planned_saves_a_plan_and_present_applies_exactly_it(run_playbook, sandbox_env, project, tmp_path):
+    plan = tmp_path / "plans" / "demo.tfplan"
+    plan.parent.mkdir()
+    planned = dict(project_path=str(project), state="planned", plan_file=str(plan), variables=dict(name="reviewed", password=SECRET))
+    saved = dict(project_path=str(project), plan_file=str(plan))
+    steps = [("planned_check", True, planned), ("planned", False, planned), ("planned_again", False, planned),
+             ("apply_check", True, saved), ("applied", False, saved), ("applied_again", False, saved),
+             ("after_apply", False, planned)]
+    run = run_steps(run_playbook, sandbox_env, steps, "--diff", between=lambda register: file_facts(plan, register))
+    r = run.results
+    assert r["planned_check"]["changed"] and not r["planned_check_seen"]["stat"]["exists"], "check mode writes no plan"
+    assert [c["action"] for c in r["planned_check"]["changes"]] == ["create", "create"]
+    assert r["planned"]["changed"] and r["planned_seen"]["stat"]["exists"] and r["planned"]["plan_file"] == str(plan)
+    assert oct(r["planned_seen"]["stat"]["mode"] if isinstance(r["planned_seen"]["stat"]["mode"], int)
+               else int(r["planned_seen"]["stat"]["mode"], 8)) == "0o600"
+    assert not r["planned_again"]["changed"] and r["planned_again_seen"]["stat"]["mtime"] == r["planned_seen"]["stat"]["mtime"]
+    assert state_resources(project) == ["terraform_data.named", "terraform_data.secret"], "state=planned applies nothing"
+    # state_resources reads the end state; the steps before the apply are checked through their own results
+    assert r["apply_check"]["changed"] and "apply" not in r["apply_check"]["commands"]
+    assert r["applied"]["changed"] and r["applied"]["commands"][-2:] == ["apply", "output"]
+    assert r["applied"]["outputs"] == {"name": "reviewed", "password": "********"}
+    assert not r["applied_again"]["changed"] and "apply" not in r["applied_again"]["commands"], "a saved plan applies once"
+    assert r["after_apply"]["changed"] and r["after_apply"]["changes"] == [], "a new plan (of nothing) replaces the applied one"
+    assert SECRET not in run.output
+
+
+def test_a_stale_plan_file_fails_and_asks_for_a_new_plan(run_playbook, sandbox_env, project, tmp_path):
+    plan = tmp_path / "demo.tfplan"
+    steps = [("planned", False, dict(project_path=str(project), state="planned", plan_file=str(plan), variables=dict(name="one"))),
+             ("other", False, dict(project_path=str(project), variables=dict(name="two"))),
+             ("stale", False, dict(project_path=str(project), plan_file=str(plan)))]
+    r = run_steps(run_playbook, sandbox_env, steps).results
+    assert not r["other"].get("failed") and r["other"]["changed"]
+    assert r["stale"]["failed"] and r["stale"]["msg"] == (
+        "plan_file %s is stale: the state changed since the plan was made, and the configuration still has changes to make; "
+        "make a new plan with state=planned" % plan)
+
+
+KEEP = """
+variable "keep" {
+  type    = bool
+  default = true
+}
+
+variable "label" {
+  type    = string
+  default = "a"
+}
+
+resource "terraform_data" "kept" {
+  count = var.keep ? 1 : 0
+  input = "kept"
+}
+
+resource "terraform_data" "replaced" {
+  triggers_replace = [var.label]
+}
+"""
+
+
+def test_check_destroy_fails_before_apply_naming_what_would_go(run_playbook, sandbox_env, tmp_path):
+    project = tmp_path / "keep"
+    project.mkdir()
+    (project / "main.tf").write_text(KEEP)
+    base = dict(project_path=str(project), check_destroy=True)
+    steps = [("created", False, base), ("again", False, base),
+             ("delete_check", True, dict(base, variables=dict(keep=False))), ("delete", False, dict(base, variables=dict(keep=False))),
+             ("replace", False, dict(base, variables=dict(label="b"))),
+             ("absent", False, dict(base, state="absent"))]
+    r = run_steps(run_playbook, sandbox_env, steps).results
+    assert r["created"]["changed"] and not r["again"]["changed"] and not r["again"].get("failed")
+    message = "check_destroy: the plan destroys terraform_data.kept[0] (delete); nothing was applied"
+    assert r["delete_check"]["failed"] and r["delete_check"]["msg"] == message, "check mode predicts the refusal"
+    assert r["delete"]["failed"] and r["delete"]["msg"] == message
+    assert r["replace"]["failed"] and r["replace"]["msg"] == (
+        "check_destroy: the plan destroys terraform_data.replaced (replace); nothing was applied")
+    assert r["absent"]["changed"] and not r["absent"].get("failed"), "a destroy is what state=absent asks for"
+    assert [c["address"] for c in r["absent"]["changes"]] == ["terraform_data.kept[0]", "terraform_data.replaced"], \
+        "the refused plans applied nothing"
+    assert state_resources(project) == []
+
+
+def test_variables_files_are_typed_masked_and_lose_to_variables(run_playbook, sandbox_env, project, tmp_path):
+    (project / "prod.tfvars").write_text('name = "from-file"\npassword = "%s"\n' % SECRET)
+    from_file = dict(project_path=str(project), variables_file="prod.tfvars", complex_vars=True)
+    steps = [("check", True, from_file), ("created", False, from_file), ("again", False, from_file),
+             ("overridden", False, dict(from_file, variables=dict(name="from-variables")))]
+    run = run_steps(run_playbook, sandbox_env, steps, "--diff", "-v")
+    r = run.results
+    assert r["check"]["changed"] and r["created"]["changed"] and not r["again"]["changed"]
+    assert r["created"]["outputs"] == {"name": "from-file", "password": "********"}
+    assert r["overridden"]["outputs"]["name"] == "from-variables"
+    assert SECRET not in run.output, "a sensitive variable from a file was printed"
+    assert '"input": "********"' in run.output
+
+
+def test_outputs_in_the_shape_of_community_general_terraform(run_playbook, sandbox_env, project):
+    options = dict(project_path=str(project), variables=dict(name="shaped", password=SECRET), outputs_format="terraform")
+    run = run_steps(run_playbook, sandbox_env, [("check", True, options), ("created", False, options), ("again", False, options)])
+    r = run.results
+    # terraform_data's output is known only after apply: in check mode its value is null, its type unknown
+    assert r["check"]["outputs"] == {"name": {"value": None, "type": "dynamic", "sensitive": False},
+                                     "password": {"value": "********", "type": "dynamic", "sensitive": True}}
+    for step in ("created", "again"):
+        assert r[step]["outputs"] == {"name": {"value": "shaped", "type": "string", "sensitive": False},
+                                      "password": {"value": "********", "type": "string", "sensitive": True}}, step
+    assert not r["again"]["changed"] and r["again"]["commands"] == ["plan", "show", "output"]
+    assert SECRET not in run.output
+
+
+def test_purge_workspace_deletes_it_after_the_destroy(run_playbook, sandbox_env, project):
+    base = dict(project_path=str(project), variables=dict(name="blue"), workspace="blue")
+    gone = dict(base, state="absent", purge_workspace=True)
+    steps = [("created", False, base), ("purge_check", True, gone), ("purged", False, gone), ("purged_again", False, gone),
+             ("purged_again_check", True, gone), ("recreated", False, base), ("cleaned", False, gone)]
+    listing = [{"name": "workspaces", "ansible.builtin.command": {"argv": ["tofu", "workspace", "list"], "chdir": str(project)},
+                "register": "listed", "changed_when": False, "check_mode": False}]
+    tasks_between = lambda register: listing + [{"name": "keep", "ansible.builtin.set_fact": {  # noqa: E731
+        register + "_seen": "{{ listed.stdout_lines | map('trim') | map('regex_replace', '^[*] ', '') | list }}"}}]
+    r = run_steps(run_playbook, sandbox_env, steps, between=tasks_between).results
+    assert r["created"]["changed"] and "blue" in r["created_seen"]
+    assert r["purge_check"]["changed"] and "blue" in r["purge_check_seen"], "check mode deletes nothing"
+    assert r["purged"]["changed"] and "blue" not in r["purged_seen"]
+    assert r["purged"]["commands"][-2:] == ["workspace", "workspace"]
+    for step in ("purged_again", "purged_again_check"):
+        assert not r[step]["changed"] and not r[step].get("failed") and "blue" not in r[step + "_seen"], step
+    assert r["recreated"]["changed"] and "blue" in r["recreated_seen"], "a later run makes it again"
+    assert r["cleaned"]["changed"] and "blue" not in r["cleaned_seen"]
+
+
+def test_init_options_of_community_general_terraform(run_playbook, sandbox_env, project):
+    base = dict(project_path=str(project), variables=dict(name="init"))
+    steps = [("created", False, base), ("forced", False, dict(base, force_init=True, init_reconfigure=True)),
+             ("not_overwritten", False, dict(base, force_init=True, overwrite_init=False)),
+             ("upgrade_check", True, dict(base, provider_upgrade=True)), ("upgraded", False, dict(base, provider_upgrade=True))]
+    r = run_steps(run_playbook, sandbox_env, steps).results
+    assert r["created"]["commands"][0] == "init"
+    assert not r["forced"]["changed"] and r["forced"]["commands"] == ["init", "plan", "show"] and r["forced"]["initialised"]
+    assert not r["not_overwritten"]["changed"] and r["not_overwritten"]["commands"] == ["plan", "show"]
+    assert r["upgrade_check"]["commands"] == ["plan", "show"] and not r["upgrade_check"]["changed"]
+    assert r["upgrade_check"]["warnings"] == ["provider_upgrade: check mode upgrades no provider; the plan uses the providers installed"]
+    assert r["upgraded"]["commands"] == ["init", "plan", "show"] and not r["upgraded"]["changed"], "the lock file did not change"
+
+
+def test_state_file_keeps_the_local_state_where_asked(run_playbook, sandbox_env, project, tmp_path):
+    options = dict(project_path=str(project), variables=dict(name="elsewhere"), state_file=str(tmp_path / "states" / "demo.tfstate"))
+    steps = [("check", True, options), ("created", False, options), ("again", False, options), ("absent", False, dict(options, state="absent"))]
+    r = run_steps(run_playbook, sandbox_env, steps, between=lambda register: file_facts(tmp_path / "states" / "demo.tfstate", register)).results
+    assert r["check"]["changed"] and not r["check_seen"]["stat"]["exists"]
+    assert r["created"]["changed"] and r["created_seen"]["stat"]["exists"] and not (project / "terraform.tfstate").exists()
+    assert r["created"]["outputs"]["name"] == "elsewhere"
+    assert not r["again"]["changed"] and r["again"]["outputs"]["name"] == "elsewhere"
+    assert r["absent"]["changed"]
+    state = json.loads((tmp_path / "states" / "demo.tfstate").read_text())
+    assert state["resources"] == []
+
+
+def test_options_that_mean_nothing_here_are_refused_with_what_to_use(run_playbook, sandbox_env, project, tmp_path):
+    kube = tmp_path / "kube"
+    kube.mkdir()
+    (kube / "main.tf").write_text('terraform {\n  backend "kubernetes" {}\n}\nresource "terraform_data" "a" {}\n')
+    p = str(project)
+    messages = failures(
+        run_playbook, sandbox_env,
+        dict(project_path=p, state="planned"),
+        dict(project_path=p, state="absent", plan_file="x.tfplan"),
+        dict(project_path=p, plan_file="missing.tfplan"),
+        dict(project_path=p, purge_workspace=True, workspace="blue"),
+        dict(project_path=p, no_color=False),
+        dict(project_path=str(kube), state_file="x.tfstate"),
+        dict(project_path=p, variables_files=["nope.tfvars"]),
+    )
+    assert messages == [
+        "state=planned saves the plan to plan_file: set plan_file",
+        "plan_file is for state=planned (save a plan) and state=present (apply it); state=absent plans the destroy afresh: "
+        "remove plan_file",
+        "plan_file missing.tfplan does not exist; make it first with state=planned",
+        "purge_workspace deletes the workspace once state=absent destroyed what it held; with state=present remove purge_workspace",
+        "no_color=false is not supported: the module reads the engine's output without colour and returns no raw output; "
+        "remove no_color",
+        "state_file is for the local backend, and the configuration in %s uses the kubernetes backend: give its settings in "
+        "backend_config instead" % kube,
+        "variables_files: nope.tfvars does not exist",
+    ]

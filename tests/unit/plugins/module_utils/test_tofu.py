@@ -190,7 +190,7 @@ def test_outputs_and_sensitive_variables():
     assert tofu.planned_outputs(PLAN) == {"id": dict(value="x", sensitive=False), "pw": dict(value="s3cret", sensitive=True),
                                           "later": dict(value=None, sensitive=False)}
     assert tofu.state_outputs('{"ip": {"sensitive": false, "type": "string", "value": "10.0.0.3"}}') == {
-        "ip": dict(value="10.0.0.3", sensitive=False)}
+        "ip": dict(value="10.0.0.3", sensitive=False, type="string")}
     assert tofu.sensitive_variables(PLAN) == ["password"]
 
 
@@ -229,3 +229,50 @@ def test_a_failed_subcommand_keeps_the_engines_words(tmp_path):
     engine = tofu.Engine(str(script), str(tmp_path), tofu.clean_environment(dict(PATH="/bin:/usr/bin")))
     with pytest.raises(tofu.TofuError, match="^workspace failed: Workspace \"blue\" doesn't exist. You can create"):
         engine.check("workspace", "select", "blue")
+
+
+def test_value_types_as_the_engine_writes_them():
+    assert tofu.value_type("a") == "string" and tofu.value_type(True) == "bool" and tofu.value_type(2.5) == "number"
+    assert tofu.value_type([1, "x"]) == ["tuple", ["number", "string"]]
+    assert tofu.value_type({"ip": "10.0.0.1", "up": False}) == ["object", {"ip": "string", "up": "bool"}]
+    assert tofu.value_type(None) == "dynamic"
+
+
+# The apply of the sandbox-network appliance (subnet replaced, destroyed first) when it was stopped.
+STOPPED_APPLY = """openstack_networking_router_interface_v2.cluster: Destroying... [id=501c]
+openstack_networking_router_interface_v2.cluster: Still destroying... [id=501c, 00m10s elapsed]
+openstack_networking_router_interface_v2.cluster: Destruction complete after 14s
+openstack_networking_subnet_v2.cluster: Destroying... [id=21f8]
+openstack_networking_subnet_v2.cluster: Still destroying... [id=21f8, 00m10s elapsed]
+openstack_networking_subnet_v2.cluster (deposed object 39b95b22): Destroying... [id=77aa]
+openstack_networking_subnet_v2.cluster: Still destroying... [id=21f8, 01m40s elapsed]
+Interrupt received.
+"""
+
+
+def test_in_progress_names_the_operations_not_finished():
+    assert tofu.in_progress(STOPPED_APPLY) == {"openstack_networking_subnet_v2.cluster": ("destroying", "01m40s")}
+    assert tofu.in_progress("a.b: Creating...\na.b: Creation complete after 1s [id=x]\n") == {}
+    assert tofu.in_progress("") == {}
+
+
+def plan_with(actions, references):
+    """A plan JSON of root-module resources with their actions and what each refers to."""
+    return {
+        "resource_changes": [{"address": a, "type": a.split(".")[0], "name": a.split(".")[1], "mode": "managed",
+                              "change": {"actions": act}} for a, act in actions.items()],
+        "configuration": {"root_module": {"resources": [
+            {"address": a, "expressions": {"fixed_ip": [{"subnet_id": {"references": refs}}]}} for a, refs in references.items()]}},
+    }
+
+
+def test_held_replacements_are_destroy_first_replacements_that_a_kept_resource_depends_on():
+    subnet, port, iface = "openstack_networking_subnet_v2.cluster", "openstack_networking_port_v2.gateway", "openstack_x_v2.iface"
+    refs = {subnet: [], port: [subnet + ".id", subnet], iface: [subnet + ".id"]}
+    held = plan_with({subnet: ["delete", "create"], port: ["update"], iface: ["delete", "create"]}, refs)
+    assert tofu.held_replacements(held) == {subnet: [port]}, "the interface is replaced too, the port stays"
+    made_first = plan_with({subnet: ["create", "delete"], port: ["update"], iface: ["create", "delete"]}, refs)
+    assert tofu.held_replacements(made_first) == {}, "create_before_destroy: the new subnet exists before the old goes"
+    untouched = plan_with({subnet: ["delete", "create"], port: ["no-op"], iface: ["delete"]}, refs)
+    assert tofu.held_replacements(untouched) == {subnet: [port]}
+    assert tofu.held_replacements(plan_with({subnet: ["update"], port: ["update"]}, refs)) == {}

@@ -114,3 +114,20 @@ def test_fingerprint_follows_what_init_prepares(tmp_path):
     with_file = fingerprint(tmp_path, files=[str(backend_file)])
     backend_file.write_text('namespace = "b"\n')
     assert fingerprint(tmp_path, files=[str(backend_file)]) != with_file
+
+
+def test_backend_type_is_local_unless_a_terraform_block_declares_one(tmp_path):
+    (tmp_path / "main.tf").write_text('resource "terraform_data" "a" {}\n# backend "s3" in a comment\n')
+    assert config.backend_type(str(tmp_path)) == "local"
+    (tmp_path / "backend.tf").write_text('terraform {\n  required_version = ">= 1.4"\n  backend "kubernetes" {}\n}\n')
+    assert config.backend_type(str(tmp_path)) == "kubernetes"
+    (tmp_path / "backend.tf").unlink()
+    (tmp_path / "backend.tf.json").write_text('{"terraform": {"backend": {"s3": {}}}}')
+    assert config.backend_type(str(tmp_path)) == "s3"
+
+
+def test_plugin_paths_change_the_fingerprint(tmp_path):
+    (tmp_path / "main.tf").write_text('resource "terraform_data" "a" {}\n')
+    plain = config.init_fingerprint(str(tmp_path), {}, [], "default", "/usr/bin/tofu")
+    assert config.init_fingerprint(str(tmp_path), {}, [], "default", "/usr/bin/tofu", []) == plain
+    assert config.init_fingerprint(str(tmp_path), {}, [], "default", "/usr/bin/tofu", ["/opt/plugins"]) != plain

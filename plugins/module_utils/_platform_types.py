@@ -19,6 +19,7 @@ __metaclass__ = type
 
 import copy
 import json
+from datetime import datetime, timezone
 
 from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as k8s
 from ansible_collections.azimuth.ops.plugins.module_utils._acl import DENY_ALL, AclError, a_type, check_acl_regexes
@@ -33,6 +34,10 @@ from ansible_collections.azimuth.ops.plugins.module_utils._naming import (
 )
 
 LAST_APPLIED = "azimuth-ops.azimuth-cloud.io/last-applied"
+# Set once, when the module takes over an object it did not make (adopt): when, and what it was.
+ADOPTED = "azimuth-ops.azimuth-cloud.io/adopted"
+# What ``kubectl apply`` leaves on an object: azimuth-ops' roles apply platform types that way, unlabelled.
+KUBECTL_LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
 class Kind:
@@ -283,11 +288,53 @@ def view(obj):
     return {"labels": dict(metadata.get("labels") or {}), "annotations": annotations, "spec": copy.deepcopy(obj.get("spec") or {})}
 
 
-class Plan:
-    """The actions, per-item results and diff that ``plan`` decides."""
+def is_unlabelled(obj):
+    """No managed-by label at all: made by azimuth-ops (kubectl apply), by hand, or by an unknown tool."""
+    return not owner_of(obj)
 
-    def __init__(self):
+
+def maker_of(obj):
+    """Who most likely made an unlabelled object, for messages and the adoption record."""
+    annotations = (obj.get("metadata") or {}).get("annotations") or {}
+    return "azimuth-ops" if KUBECTL_LAST_APPLIED in annotations else "unknown"
+
+
+def adoption_record(obj, now):
+    """The ADOPTED annotation's value: when, what made the object, and the ACL and deprecation it had."""
+    annotations = (obj.get("metadata") or {}).get("annotations") or {}
+    before = dict((key, value) for key, value in annotations.items() if key.startswith("acl.azimuth.stackhpc.com/"))
+    record = {"at": now, "from": maker_of(obj), "acl": before, "resourceVersion": (obj.get("metadata") or {}).get("resourceVersion")}
+    if "deprecated" in (obj.get("spec") or {}):
+        record["deprecated"] = obj["spec"]["deprecated"]
+    return json.dumps(record, sort_keys=True, separators=(",", ":"))
+
+
+def utc_now():
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def with_adoption(patch, obj, record, labels):
+    """``patch`` that also takes ``obj`` over when it is unlabelled: ``labels`` and the ADOPTED record."""
+    if record is None or not is_unlabelled(obj):
+        return patch
+    patch = copy.deepcopy(patch or {})
+    metadata = patch.setdefault("metadata", {})
+    metadata.setdefault("labels", {}).update(labels)
+    metadata.setdefault("annotations", {})[ADOPTED] = record
+    return patch
+
+
+class Plan:
+    """The actions, per-item results and diff that ``plan`` decides.
+
+    ``adopt``: take over unlabelled objects (else a listed one is refused and an unlisted one reported);
+    ``now``: the time the adoption record gives.
+    """
+
+    def __init__(self, adopt=False, now=None, labels=None):
         self.actions, self.results, self.deprecated, self.retired, self.warnings = [], [], [], [], []
+        self.adopted, self.unmanaged, self.refused = [], [], []
+        self.adopt, self.now, self.labels = adopt, now or utc_now(), labels or {}
         self.before, self.after = {}, {}
         self.held = {}  # (kind, name) -> the object as the cluster holds it after the run
 
@@ -303,10 +350,21 @@ class Plan:
         count = self.count
         totals = dict(platform_types=len(self.results), created=count("created"), updated=count("updated"),
                       deleted=count("deleted"), unchanged=sum(1 for r in self.results if not r["changed"]),
-                      deprecated=len(self.deprecated), retired=len(self.retired))
+                      deprecated=len(self.deprecated), retired=len(self.retired), adopted=len(self.adopted),
+                      unmanaged=len(self.unmanaged))
         objects = [held(obj, listed) for obj, listed in self.held.values()]
         return dict(actions=self.actions, results=self.results, deprecated=self.deprecated, retired=self.retired,
-                    totals=totals, objects=objects, diff=dict(before=self.before, after=self.after), warnings=self.warnings)
+                    adopted=self.adopted, unmanaged=self.unmanaged, totals=totals, objects=objects,
+                    diff=dict(before=self.before, after=self.after), warnings=self.warnings)
+
+    def refuse_unlabelled(self):
+        """Raise ModuleError, before any write, naming each listed object that is unlabelled (without adopt)."""
+        if self.refused:
+            raise ModuleError(
+                "%s exist%s without the label %s (made by azimuth-ops, or by an unknown tool); the module takes over "
+                "objects it did not make only with adopt=true (role variable platform_types_adopt), which labels them "
+                "and records the takeover in the annotation %s; nothing was written"
+                % ("; ".join(self.refused), "s" if len(self.refused) == 1 else "", MANAGED_BY_LABEL, ADOPTED))
 
 
 def check_owner(item, existing):
@@ -332,11 +390,20 @@ def _plan_present(todo, item, existing):
         todo.held[key] = (body, True)
         return "created"
     check_owner(item, existing)
-    patch = object_patch(item, existing)
+    record = None
+    if is_unlabelled(existing):
+        if not todo.adopt:
+            todo.refused.append("%s (made by %s)" % (describe(item["kind"], item["name"]), maker_of(existing)))
+            todo.held[key] = (existing, True)
+            return "refused"
+        record = adoption_record(existing, todo.now)
+        todo.adopted.append("%s/%s" % key)
+    patch = with_adoption(object_patch(item, existing), existing, record, {})
     todo.held[key] = (apply_patch(existing, patch or {}), True)
     if not patch:
         return "unchanged"
-    todo.add("patch", item["kind"], item["name"], existing, todo.held[key][0], patch=patch, current=existing, item=item)
+    todo.add("patch", item["kind"], item["name"], existing, todo.held[key][0], patch=patch, current=existing, item=item,
+             record=record)
     return "updated"
 
 
@@ -356,32 +423,57 @@ def _plan_absent(todo, item, existing):
 
 
 def _plan_deprecations(todo, desired, candidates, annotations):
-    """Take the managed objects among ``candidates`` (kind -> objects in scope) that are not listed out of the catalog."""
+    """Take the objects among ``candidates`` (kind -> objects in scope: managed ones, and unlabelled ones) that are
+    not listed out of the catalog; an unlabelled one only with adopt (else it is reported, still selectable)."""
     listed = set((item["kind"], item["name"]) for item in desired)
     for kind in sorted(candidates):
         for obj in sorted(candidates[kind], key=lambda o: o["metadata"]["name"]):
             name = obj["metadata"]["name"]
-            if (kind, name) in listed or not is_managed(obj) or obj["metadata"].get("deletionTimestamp"):
+            if (kind, name) in listed or obj["metadata"].get("deletionTimestamp"):
                 continue
             obj = dict(obj, kind=kind)
-            patch = deprecation_patch(obj, annotations)
+            record = None
+            if is_unlabelled(obj):
+                if not todo.adopt:
+                    _report_unmanaged(todo, obj)
+                    continue
+                record = adoption_record(obj, todo.now)
+                todo.adopted.append("%s/%s" % (kind, name))
+            elif not is_managed(obj):
+                continue
+            patch = with_adoption(deprecation_patch(obj, annotations), obj, record, todo.labels)
             todo.held[(kind, name)] = (apply_patch(obj, patch or {}), False)
             if patch:
-                todo.add("deprecate", kind, name, obj, todo.held[(kind, name)][0], patch=patch, current=obj)
+                todo.add("deprecate", kind, name, obj, todo.held[(kind, name)][0], patch=patch, current=obj, record=record)
                 if kind == CLUSTER_TEMPLATE:
                     todo.deprecated.append(name)
                 else:
                     todo.retired.append("%s/%s" % (kind, name))
 
 
-def plan(desired, existing, state="present", deprecation_candidates=None, deprecated_annotations=None):
+def _report_unmanaged(todo, obj):
+    """An unlabelled object out of the catalog, left as it is: say so, it may still be offered."""
+    kind, name = obj["kind"], obj["metadata"]["name"]
+    if kind == CLUSTER_TEMPLATE and (obj.get("spec") or {}).get("deprecated") is True:
+        return  # already out of the catalog
+    todo.unmanaged.append("%s/%s" % (kind, name))
+    todo.warnings.append(
+        "%s is not in the catalog but was made by %s (no label %s): it is left as it is, still selectable by the "
+        "tenancies its ACL allows; run with adopt=true (role variable platform_types_adopt) to take it over and %s it"
+        % (describe(kind, name), maker_of(obj), MANAGED_BY_LABEL, "deprecate" if kind == CLUSTER_TEMPLATE else "retire"))
+
+
+def plan(desired, existing, state="present", deprecation_candidates=None, deprecated_annotations=None, adopt=False, now=None,
+         portal=DEFAULT_PORTAL):
     """What to do, as a dict: ``actions``, ``results`` (one per item, in order), ``deprecated`` (ClusterTemplates),
-    ``retired`` (AppTemplates and ClusterTypes given the ACL that denies all), ``totals``, ``objects``, ``diff``.
+    ``retired`` (AppTemplates and ClusterTypes given the ACL that denies all), ``adopted`` and ``unmanaged``
+    (``kind/name``), ``totals``, ``objects``, ``diff``.
 
     ``existing`` maps (kind, name) to the object read from the cluster; ``deprecation_candidates``
-    maps each kind that may be deprecated to its objects in scope (None: deprecate nothing).
+    maps each kind that may be deprecated to its objects in scope (None: deprecate nothing).  Without
+    ``adopt``, a listed object without the managed-by label is refused (ModuleError, before any write).
     """
-    todo = Plan()
+    todo = Plan(adopt, now, {MANAGED_BY_LABEL: MANAGED_BY, PORTAL_LABEL: portal})
     for item in desired:
         current = existing.get((item["kind"], item["name"]))
         if state == "present":
@@ -390,6 +482,7 @@ def plan(desired, existing, state="present", deprecation_candidates=None, deprec
             action = _plan_absent(todo, item, current)
         todo.results.append(dict(kind=item["kind"], name=item["name"], action=action,
                                  changed=action in ("created", "updated", "deleted")))
+    todo.refuse_unlabelled()
     if state == "present" and deprecation_candidates is not None:
         _plan_deprecations(todo, desired, deprecation_candidates, deprecated_annotations or {})
     return todo.as_dict()
@@ -422,10 +515,12 @@ class Scope:
         self.portal, self.selector = portal, selector or None
 
     def label_selector(self):
-        parts = ["%s=%s" % (MANAGED_BY_LABEL, MANAGED_BY)]
-        if self.portal is not None:
-            parts.append("%s=%s" % (PORTAL_LABEL, self.portal))
-        return ",".join(parts + ([self.selector] if self.selector else []))
+        """The list's selector: only the operator's, so that one list finds this portal's objects and unlabelled ones."""
+        return self.selector
+
+    def holds(self, obj):
+        """Whether deprecation may touch ``obj``: this portal's managed object, or an unlabelled one (adopt decides)."""
+        return in_scope(obj, self.portal) or (is_unlabelled(obj) and not obj["metadata"].get("deletionTimestamp"))
 
 
 class Reconciler:
@@ -436,9 +531,10 @@ class Reconciler:
     writes raise ``Conflict`` or ``AlreadyExists``, any other failure ModuleError naming the object.
     """
 
-    def __init__(self, kube, attempts=5):
+    def __init__(self, kube, attempts=5, adopt=False):
         self.kube = kube
         self.attempts = attempts
+        self.adopt = adopt
 
     def read(self, desired, scope):
         """(existing objects by (kind, name), kind -> the objects in ``scope`` that may be deprecated, or None)."""
@@ -455,7 +551,7 @@ class Reconciler:
                 listed = [obj for (of_kind, _name), obj in existing.items() if of_kind == kind]
             else:
                 listed = self.kube.list(kind, scope.label_selector())
-            candidates[kind] = [obj for obj in listed if in_scope(obj, scope.portal)]
+            candidates[kind] = [obj for obj in listed if scope.holds(obj)]
         return existing, candidates
 
     def run(self, items, state, scope, deprecated_annotations, check_mode, portal=DEFAULT_PORTAL):
@@ -464,7 +560,7 @@ class Reconciler:
         deprecated_annotations = _strings("deprecated_annotations", "annotations", deprecated_annotations)
         _check_regexes("deprecated_annotations", deprecated_annotations)
         existing, candidates = self.read(desired, scope if state == "present" else None)
-        result = plan(desired, existing, state, candidates, deprecated_annotations)
+        result = plan(desired, existing, state, candidates, deprecated_annotations, self.adopt, portal=portal)
         if not check_mode:
             self.apply(result["actions"])
         return result
@@ -488,19 +584,26 @@ class Reconciler:
             self.kube.create(item["kind"], action["body"])
         except AlreadyExists:
             current = self._reread(item["kind"], item["name"])
-            _plan_present(Plan(), item, current)  # the ownership checks, again
-            self._patch_until_done(item["kind"], item["name"], current, lambda obj: object_patch(item, obj))
+            again = Plan(self.adopt)
+            _plan_present(again, item, current)  # the ownership checks, again
+            again.refuse_unlabelled()
+            record = adoption_record(current, again.now) if is_unlabelled(current) else None
+            self._patch_until_done(item["kind"], item["name"], current,
+                                   lambda obj: with_adoption(object_patch(item, obj), obj, record, {}))
 
     def _patch(self, action):
-        item = action["item"]
-        self._patch_until_done(item["kind"], item["name"], action["current"], lambda obj: object_patch(item, obj))
+        item, record = action["item"], action.get("record")
+        self._patch_until_done(item["kind"], item["name"], action["current"],
+                               lambda obj: with_adoption(object_patch(item, obj), obj, record, {}))
 
     def _deprecate(self, action):
-        annotations = dict((action["patch"].get("metadata") or {}).get("annotations") or {})
-        annotations.pop(LAST_APPLIED, None)
-        kind = action["kind"]
+        metadata = action["patch"].get("metadata") or {}
+        annotations = dict(metadata.get("annotations") or {})
+        for key in (LAST_APPLIED, ADOPTED):
+            annotations.pop(key, None)
+        kind, record, labels = action["kind"], action.get("record"), metadata.get("labels") or {}
         self._patch_until_done(kind, action["name"], action["current"],
-                               lambda obj: deprecation_patch(dict(obj, kind=kind), annotations))
+                               lambda obj: with_adoption(deprecation_patch(dict(obj, kind=kind), annotations), obj, record, labels))
 
     def _delete(self, action):
         self.kube.delete(action["kind"], action["name"], action["uid"])

@@ -21,9 +21,13 @@ description:
     the module owns, which is what it applied last time (recorded, as C(kubectl apply) does, in the annotation
     C(azimuth-ops.azimuth-cloud.io/last-applied)). Labels, annotations and spec fields set by others are kept;
     a field the module set before and is no longer given is removed.
-  - An existing object without the managed-by label (for example one applied by azimuth-ops) is adopted. One
-    labelled as managed by another tool, or managed by the collection for another portal, is an error, reported
-    before anything is written.
+  - An existing object without the managed-by label (for example one azimuth-ops applied with C(kubectl apply))
+    is not the module's. Without O(adopt), a listed one is refused, before anything is written, naming it and
+    what made it (C(azimuth-ops) when it carries C(kubectl apply)'s annotation, else C(unknown)); an unlisted one
+    of the O(deprecate_kinds) (that O(deprecate_selector) matches) is left as it is and reported by a warning,
+    since the portal may still offer it. With O(adopt), each is taken over, see O(adopt).
+  - One labelled as managed by another tool (Helm, say), or managed by the collection for another portal, is an
+    error, reported before anything is written, with or without O(adopt).
   - Objects dropped from the list are never deleted (platforms may still use them). With O(deprecate_missing),
     each object of the O(deprecate_kinds) labelled C(app.kubernetes.io/managed-by=azimuth-ops) and with this
     O(portal) that is not listed is taken out of the catalog. A ClusterTemplate gets O(deprecated_annotations) (the
@@ -51,6 +55,21 @@ attributes:
     description: Returns the labels, annotations and spec of every object that changes, before and after.
     support: full
 options:
+  adopt:
+    description:
+      - Take over the objects without the C(app.kubernetes.io/managed-by) label (made by azimuth-ops, by hand or by an
+        unknown tool). A listed one gets the module's labels and is brought in line with its entry; one of the
+        O(deprecate_kinds) that is not listed (and that O(deprecate_selector) matches) gets the module's labels and is
+        taken out of the catalog as the module's own objects are (a ClusterTemplate deprecated with
+        O(deprecated_annotations), an AppTemplate or ClusterType given the ACL that denies every tenancy).
+      - Each takeover is recorded once in the annotation C(azimuth-ops.azimuth-cloud.io/adopted), a JSON object with
+        the time (C(at), UTC), what made the object (C(from), C(azimuth-ops) or C(unknown)), its
+        C(acl.azimuth.stackhpc.com/*) annotations and C(spec.deprecated) before, and the C(resourceVersion) taken over.
+      - On a cluster shared by several portals every unlabelled object in scope is taken over by this O(portal);
+        narrow it with O(deprecate_selector).
+      - Objects labelled as managed by another tool are refused even so.
+    type: bool
+    default: false
   deprecate_all_portals:
     description:
       - Deprecate managed objects that are not listed whatever their portal, those of other portals and those written
@@ -190,6 +209,11 @@ EXAMPLES = r"""
     platform_types: "{{ staging_platform_types }}"
     deprecate_kinds: [ClusterTemplate, AppTemplate, ClusterType]
 
+- name: Take over the templates azimuth-ops applied before (labelled, the takeover recorded); those dropped are deprecated
+  azimuth.ops.platform_types:
+    platform_types: "{{ portal_platform_types }}"
+    adopt: true
+
 - name: Remove an app template
   azimuth.ops.platform_types:
     platform_types:
@@ -216,6 +240,21 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+adopted:
+  description: The objects (C(kind/name)) taken over by O(adopt) (or, in check mode, that would be).
+  returned: always
+  type: list
+  elements: str
+  sample: [ClusterTemplate/kube-1-29-7]
+unmanaged:
+  description:
+    - The objects (C(kind/name)) without the managed-by label that are not listed and were left as they are (without
+      O(adopt)); each is also a warning, since the portal may still offer it. Deprecated ClusterTemplates are not
+      listed.
+  returned: always
+  type: list
+  elements: str
+  sample: [AppTemplate/kubeflow]
 deprecated:
   description: The ClusterTemplates deprecated (or whose ACL annotations were brought up to date) by O(deprecate_missing).
   returned: always
@@ -299,10 +338,10 @@ platform_types:
 totals:
   description:
     - How many platform types were listed, created, updated, deleted, left unchanged, how many ClusterTemplates deprecated,
-      and how many AppTemplates and ClusterTypes retired.
+      how many AppTemplates and ClusterTypes retired, how many objects adopted and how many unlabelled ones left alone.
   returned: always
   type: dict
-  sample: {platform_types: 3, created: 1, updated: 1, deleted: 0, unchanged: 1, deprecated: 0, retired: 0}
+  sample: {platform_types: 3, created: 1, updated: 1, deleted: 0, unchanged: 1, deprecated: 0, retired: 0, adopted: 0, unmanaged: 0}
 """
 
 from ansible_collections.azimuth.ops.plugins.module_utils._kubernetes import KubernetesModule
@@ -320,6 +359,7 @@ PLATFORM_TYPE_OPTIONS = dict(
 
 class PlatformTypesModule(KubernetesModule):
     argument_spec = dict(
+        adopt=dict(type="bool", default=False),
         deprecate_all_portals=dict(type="bool", default=False),
         deprecate_kinds=dict(type="list", elements="str", choices=sorted(KINDS), default=sorted(KINDS)),
         deprecate_missing=dict(type="bool", default=True),
@@ -336,13 +376,14 @@ class PlatformTypesModule(KubernetesModule):
         if params["deprecate_missing"]:
             scope = Scope(params["deprecate_kinds"], None if params["deprecate_all_portals"] else params["portal"],
                           params["deprecate_selector"])
-        outcome = Reconciler(CustomObjects(self.api)).run(
+        outcome = Reconciler(CustomObjects(self.api), adopt=params["adopt"]).run(
             params["platform_types"], params["state"], scope, params["deprecated_annotations"], self.check_mode,
             params["portal"])
         for warning in outcome["warnings"]:
             self.module.warn(warning)
         result = dict(changed=bool(outcome["actions"]), platform_types=outcome["results"], deprecated=outcome["deprecated"],
-                      retired=outcome["retired"], objects=outcome["objects"], totals=outcome["totals"])
+                      retired=outcome["retired"], adopted=outcome["adopted"], unmanaged=outcome["unmanaged"],
+                      objects=outcome["objects"], totals=outcome["totals"])
         if self.diff_mode:
             result["diff"] = outcome["diff"]
         return result

@@ -6,6 +6,9 @@ it, and deprecation is always scoped with ``deprecate_selector`` to that label, 
 deprecates another's templates.  The ``platform_objects`` fixture deletes them (by name) afterwards.
 """
 
+import json
+import re
+
 import pytest
 
 from sandbox.proxy import writes
@@ -97,9 +100,13 @@ def platform_types(run_playbook, env, scope, items, *args, **options):
     return run_playbook([localhost_play([task, save_results("result")])], *args, env=env)
 
 
+# upstream's CRD requires a description and the machine image
+KUBE_VALUES = {"kubernetesVersion": "1.33.10", "machineImageId": "img-133"}
+
+
 def template(name, label="Kubernetes 1.33", **annotations):
     return {"kind": "ClusterTemplate", "name": name, "annotations": annotations,
-            "spec": {"label": label, "values": {"kubernetesVersion": "1.33.10"}}}
+            "spec": {"label": label, "description": "A template", "values": KUBE_VALUES}}
 
 
 def test_objects_are_created_predicted_exactly_then_left_alone(run_playbook, kube_env, kube_requests, platform_objects, scope, unique_name):
@@ -121,17 +128,18 @@ def test_objects_are_created_predicted_exactly_then_left_alone(run_playbook, kub
     assert run.ok, run.output
     assert applied.results["platform_types"] == predicted.results["platform_types"]
     assert applied.results["totals"] == predicted.results["totals"] == {
-        "platform_types": 3, "created": 3, "updated": 0, "deleted": 0, "unchanged": 0, "deprecated": 0, "retired": 0}
+        "platform_types": 3, "created": 3, "updated": 0, "deleted": 0, "unchanged": 0, "deprecated": 0, "retired": 0,
+        "adopted": 0, "unmanaged": 0}
     assert applied.results["diff"] == predicted.results["diff"]
 
     # read back from the API server
     kube = platform_objects.get("ClusterTemplate", unique_name + "-kube")
     assert kube["metadata"]["labels"] == {MANAGED: "azimuth-ops", PORTAL: "azimuth", TEST_LABEL: unique_name}
     assert dict((k, v) for k, v in kube["metadata"]["annotations"].items() if k != LAST_APPLIED) == {ALLOW_LIST: "p1,p2", DENY_REGEX: ""}
-    assert kube["spec"] == {"label": "Kubernetes 1.33", "values": {"kubernetesVersion": "1.33.10"}, "deprecated": False}
+    assert kube["spec"] == {"label": "Kubernetes 1.33", "description": "A template", "values": KUBE_VALUES, "deprecated": False}
     app = platform_objects.get("AppTemplate", unique_name + "-app")
     assert app["spec"]["chart"] == CHART
-    assert app["spec"]["keepVersions"] == 5  # the CRD's default, which the module leaves alone
+    assert app["spec"] == {"chart": CHART}  # upstream's CRD defaults nothing, and the module adds nothing
     assert app["metadata"]["annotations"][DENY_REGEX] == "-test$"
     assert platform_objects.get("ClusterType", unique_name + "-type")["spec"]["jobTimeout"] == 600
 
@@ -179,7 +187,7 @@ def test_a_template_dropped_from_the_list_is_deprecated_with_the_current_acl(run
     assert run.ok, run.output
     # another portal's template (its own label) that this one must never deprecate
     other = unique_name + "-other"
-    platform_objects.create("ClusterTemplate", other, {"label": "other", "values": {}},
+    platform_objects.create("ClusterTemplate", other, {"label": "other", "description": "o", "values": KUBE_VALUES},
                             labels={MANAGED: "azimuth-ops", TEST_LABEL: unique_name + "-elsewhere"})
     current_acl = {**first_acl, ALLOW_LIST: "p1,p2", DENY_REGEX: "-test$", LIFETIME: "720"}
     items = [template(new, **current_acl)]
@@ -197,7 +205,7 @@ def test_a_template_dropped_from_the_list_is_deprecated_with_the_current_acl(run
     assert deprecated is not None  # never deleted
     assert deprecated["spec"]["deprecated"] is True
     assert dict((k, v) for k, v in deprecated["metadata"]["annotations"].items() if k in current_acl) == current_acl
-    assert platform_objects.get("ClusterTemplate", other)["spec"].get("deprecated") is False
+    assert "deprecated" not in platform_objects.get("ClusterTemplate", other)["spec"]  # left alone
     assert platform_objects.get("ClusterTemplate", new)["spec"]["deprecated"] is False
 
     with kube_requests.measure() as served:
@@ -229,7 +237,7 @@ def test_state_absent_deletes_only_managed_objects(run_playbook, kube_env, platf
 
 def test_a_spec_the_api_server_rejects_names_the_object_and_the_field(run_playbook, kube_env, platform_objects, scope, unique_name):
     name = unique_name + "-bad"
-    result = run = platform_types(run_playbook, kube_env, scope, [{"kind": "ClusterTemplate", "name": name, "spec": {"values": {}}}])
+    result = run = platform_types(run_playbook, kube_env, scope, [{"kind": "ClusterTemplate", "name": name, "spec": {"description": "d", "values": KUBE_VALUES}}])
     assert not run.ok
     assert "Could not create ClusterTemplate '%s': the API server rejected it: spec.label: Required value; nothing was written" % name in run.output
     result = run = platform_types(run_playbook, kube_env, scope, [{"kind": "ClusterType", "name": name, "spec": dict(APPLIANCE, jobTimout=5)}])
@@ -288,7 +296,7 @@ def role_play(variables, entry="main"):
 def role_variables(unique_name, **more):
     """A catalog of this test's own (the combined variables replace the built-ins), scoped to its label."""
     variables = {
-        "azimuth_capi_operator_cluster_templates": {unique_name + "-kube": {"spec": {"label": "K", "values": {}}}},
+        "azimuth_capi_operator_cluster_templates": {unique_name + "-kube": {"spec": {"label": "K", "description": "D", "values": KUBE_VALUES}}},
         "azimuth_capi_operator_app_templates": {unique_name + "-notebooks": {"spec": {"chart": CHART}}},
         "azimuth_caas_cluster_templates": {unique_name + "-desktop": {"spec": APPLIANCE}},
         "platform_types_labels": {TEST_LABEL: unique_name},
@@ -446,3 +454,180 @@ def test_the_role_gives_an_entry_with_its_own_acl_that_acl_whole(run_playbook, k
     assert run.ok, run.output
     assert acl_of(platform_objects, "AppTemplate", gpu) == {ALLOW_LIST: "physics-id", DENY_LIST: "", ALLOW_REGEX: "", DENY_REGEX: ""}
     assert acl_of(platform_objects, "AppTemplate", unique_name + "-notebooks")[ALLOW_REGEX] == "^(physics|biology)$"
+
+
+# --- issue 19: upstream's variables as azimuth-ops renders them; adopting what azimuth-ops made ----------------
+
+# The built-in types have fixed names that the sandbox's own portal uses: these tests render them from upstream's
+# variables with the lookup, then apply them under this test's names (the spec is what the portal would get).
+RENAMED = """{%- set out = [] -%}
+{%- for obj in catalog.platform_types if obj.name in wanted -%}
+{%- set ignored = out.append(obj | combine({'name': prefix ~ obj.name, 'labels': test_labels})) -%}
+{%- endfor -%}
+{{ out }}"""
+IMAGE_IDS = {"kube_1_32": "img-132", "kube_1_33": "img-133", "kube_1_34": "img-134", "openhpc": "img-hpc",
+             "workstation": "img-ws", "repo2docker": "img-r2d", "rstudio": "img-rs"}
+
+
+def upstream_play(unique_name, scope, variables, wanted):
+    """Work out the catalog from ``variables`` (upstream names), apply the ``wanted`` built-ins as ``<unique_name>-<name>``."""
+    tasks = [
+        {"ansible.builtin.set_fact": {"catalog": "{{ lookup('azimuth.ops.platform_catalog') }}"}},
+        {"azimuth.ops.platform_types": {"platform_types": RENAMED, "deprecate_selector": scope["selector"]}, "register": "result"},
+        save_results("{'catalog': catalog, 'result': result}"),
+    ]
+    play_vars = dict(variables, wanted=wanted, prefix=unique_name + "-", test_labels=scope["labels"])
+    return localhost_play(tasks, vars=play_vars)
+
+
+def test_upstream_variables_reach_the_objects_as_azimuth_ops_renders_them(run_playbook, kube_env, kube_requests, platform_objects, scope, unique_name):
+    variables = {
+        "community_images_image_ids": IMAGE_IDS,
+        "ingress_tls_enabled": False,
+        "azimuth_capi_operator_app_templates_jupyterhub_label": "Jupyter notebooks",
+        "azimuth_capi_operator_app_templates_jupyterhub_default_values": {"jupyterhub": {"singleuser": {"memory": {"guarantee": "4G"}}}},
+        "azimuth_capi_operator_app_templates_daskhub_annotations": {ALLOW_LIST: "p1"},
+        "azimuth_caas_workstation_extra_vars_overrides": {"cluster_volume_size": 50},
+        "azimuth_caas_stackhpc_workstation_extra_vars_overrides": {"cluster_flavor": "m1.large", "cluster_volume_size": 10},
+        "community_images_extra": {"kube_1_35": {"kubernetes_version": "v1.35.0"}},
+        "azimuth_capi_operator_cluster_template_annotations": {ALLOW_LIST: "p2", LIFETIME: "12"},
+        # set, but not read: reported by name
+        "azimuth_capi_operator_chart_version": "0.20.0",
+    }
+    variables["community_images_image_ids"] = dict(IMAGE_IDS, kube_1_35="img-135")
+    wanted = ["jupyterhub", "daskhub", "binderhub", "huggingface-llm", "workstation", "workstation-ssh", "kube-1-35-0"]
+    with kube_requests.measure() as served:
+        predicted = run_playbook([upstream_play(unique_name, scope, variables, wanted)], "--check", env=kube_env)
+    assert predicted.ok, predicted.output
+    assert writes(served) == {}
+    run = run_playbook([upstream_play(unique_name, scope, variables, wanted)], env=kube_env)
+    assert run.ok, run.output
+    assert run.results["result"]["platform_types"] == predicted.results["result"]["platform_types"]
+
+    def spec(kind, name):
+        return platform_objects.get(kind, unique_name + "-" + name)["spec"]
+    jupyterhub = spec("AppTemplate", "jupyterhub")
+    assert jupyterhub["label"] == "Jupyter notebooks"
+    assert jupyterhub["defaultValues"] == {"jupyterhub": {"singleuser": {"memory": {"guarantee": "4G"}}}}
+    assert spec("AppTemplate", "binderhub")["defaultValues"] == {"binderhub_oauth_use_https": False}
+    assert spec("AppTemplate", "huggingface-llm")["description"].endswith("large language model\n(requires a GPU node group on the target cluster).\n")
+    assert acl_of(platform_objects, "AppTemplate", unique_name + "-daskhub") == {ALLOW_LIST: "p1", DENY_LIST: "", ALLOW_REGEX: "", DENY_REGEX: ""}
+    workstation = {"cluster_image": "img-ws", "ansible_init_collections": [], "ansible_init_playbooks": [],
+                   "cluster_flavor": "m1.large", "cluster_volume_size": 50}
+    assert spec("ClusterType", "workstation")["extraVars"] == workstation
+    assert spec("ClusterType", "workstation-ssh")["extraVars"] == workstation
+    kube = platform_objects.get("ClusterTemplate", unique_name + "-kube-1-35-0")
+    assert kube["spec"]["values"]["machineImageId"] == "img-135" and kube["spec"]["label"] == "v1.35.0 [Replace optional NGINX Ingress with Traefik]"
+    assert kube["metadata"]["annotations"][ALLOW_LIST] == "p2" and kube["metadata"]["annotations"][LIFETIME] == "12"
+    # the variable the collection does not read is named, in a warning and in the lookup's result
+    assert run.results["catalog"]["unsupported"] == [{"variable": "azimuth_capi_operator_chart_version",
+                                                      "reason": "the collection does not install azimuth-capi-operator nor set its Helm values"}]
+    assert "does not read the azimuth-ops variable azimuth_capi_operator_chart_version" in run.output
+    # again: nothing to write
+    with kube_requests.measure() as served:
+        again = run_playbook([upstream_play(unique_name, scope, variables, wanted)], env=kube_env)
+    assert again.ok and again.results["result"]["changed"] is False and writes(served) == {}
+
+
+def test_a_missing_image_stops_the_role_before_any_write_naming_the_key_and_the_variable(run_playbook, kube_env, kube_requests, unique_name):
+    variables = {"community_images_image_ids": dict((k, v) for k, v in IMAGE_IDS.items() if k != "workstation"),
+                 "platform_types_portal": unique_name}
+    with kube_requests.measure() as served:
+        run = run_playbook([role_play(variables)], env=kube_env)
+    assert not run.ok
+    assert ("ClusterType 'workstation' needs the image community_images_image_ids[workstation] (or azimuth_caas_workstation_image)"
+            in run.output)
+    assert writes(served) == {}
+
+
+def made_by_azimuth_ops(platform_objects, kind, name, spec, acl=None):
+    """An object as azimuth-ops' roles leave it: applied with kubectl apply, no managed-by label, an open ACL."""
+    annotations = dict({"kubectl.kubernetes.io/last-applied-configuration": "{}", ALLOW_LIST: "", DENY_LIST: ""}, **(acl or {}))
+    platform_objects.create(kind, name, spec, annotations=annotations)
+
+
+ADOPTED = "azimuth-ops.azimuth-cloud.io/adopted"
+
+
+def test_without_adopt_a_listed_object_azimuth_ops_made_is_refused_before_any_write(
+        run_playbook, kube_env, kube_requests, platform_objects, scope, unique_name):
+    name = unique_name + "-kube"
+    made_by_azimuth_ops(platform_objects, "ClusterTemplate", name, {"label": "old", "description": "old", "values": KUBE_VALUES})
+    items = [template(unique_name + "-new"), template(name)]
+    for args in (["--check"], []):
+        with kube_requests.measure() as served:
+            run = platform_types(run_playbook, kube_env, scope, items, *args)
+        assert not run.ok
+        assert ("ClusterTemplate '%s' (made by azimuth-ops) exists without the label app.kubernetes.io/managed-by" % name) in run.output
+        assert "adopt=true (role variable platform_types_adopt)" in run.output and "nothing was written" in run.output
+        assert writes(served) == {}
+    assert platform_objects.get("ClusterTemplate", unique_name + "-new") is None
+    assert MANAGED not in platform_objects.get("ClusterTemplate", name)["metadata"]["labels"]
+
+
+def test_with_adopt_an_object_azimuth_ops_made_is_taken_over_and_recorded_once(
+        run_playbook, kube_env, kube_requests, platform_objects, scope, unique_name):
+    name = unique_name + "-app"
+    made_by_azimuth_ops(platform_objects, "AppTemplate", name, {"chart": CHART}, acl={ALLOW_REGEX: "^old$"})
+    items = [{"kind": "AppTemplate", "name": name, "annotations": {ALLOW_LIST: "p1"}, "spec": {"chart": CHART, "label": "Notebooks"}}]
+    with kube_requests.measure() as served:
+        predicted = platform_types(run_playbook, kube_env, scope, items, "--check", adopt=True)
+    assert predicted.ok, predicted.output
+    assert writes(served) == {} and predicted.results["adopted"] == ["AppTemplate/" + name]
+    done = platform_types(run_playbook, kube_env, scope, items, adopt=True)
+    assert done.ok, done.output
+    assert done.results["adopted"] == predicted.results["adopted"] and done.results["platform_types"] == predicted.results["platform_types"]
+    obj = platform_objects.get("AppTemplate", name)
+    assert obj["metadata"]["labels"][MANAGED] == "azimuth-ops" and obj["metadata"]["labels"][PORTAL] == "azimuth"
+    record = json.loads(obj["metadata"]["annotations"][ADOPTED])
+    assert record["from"] == "azimuth-ops" and record["acl"] == {ALLOW_LIST: "", DENY_LIST: "", ALLOW_REGEX: "^old$"}
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", record["at"])
+    assert obj["spec"]["label"] == "Notebooks" and obj["metadata"]["annotations"][ALLOW_LIST] == "p1"
+    with kube_requests.measure() as served:
+        again = platform_types(run_playbook, kube_env, scope, items, adopt=True)
+    assert again.ok and again.results["changed"] is False and writes(served) == {}
+    assert json.loads(platform_objects.get("AppTemplate", name)["metadata"]["annotations"][ADOPTED]) == record
+
+
+def test_an_unlisted_object_azimuth_ops_made_is_reported_then_deprecated_with_adopt(
+        run_playbook, kube_env, kube_requests, platform_objects, scope, unique_name):
+    old, app, kube = unique_name + "-kube-old", unique_name + "-kubeflow", unique_name + "-kube"
+    made_by_azimuth_ops(platform_objects, "ClusterTemplate", old, {"label": "old", "description": "old", "values": dict(KUBE_VALUES, kubernetesVersion="1.29.7")})
+    made_by_azimuth_ops(platform_objects, "AppTemplate", app, {"chart": CHART})
+    deprecated = {ALLOW_LIST: "p1", DENY_LIST: "", ALLOW_REGEX: "", DENY_REGEX: "", LIFETIME: "24"}
+    with kube_requests.measure() as served:
+        run = platform_types(run_playbook, kube_env, scope, [template(kube)], deprecated_annotations=deprecated)
+    assert run.ok, run.output
+    assert run.results["unmanaged"] == ["AppTemplate/" + app, "ClusterTemplate/" + old]
+    assert ("ClusterTemplate '%s' is not in the catalog but was made by azimuth-ops" % old) in run.output
+    assert "still selectable" in run.output and "platform_types_adopt" in run.output
+    assert [route for route in writes(served) if old in route or app in route] == []
+    assert platform_objects.get("ClusterTemplate", old)["spec"].get("deprecated") is not True
+
+    with kube_requests.measure() as served:
+        predicted = platform_types(run_playbook, kube_env, scope, [template(kube)], "--check", adopt=True, deprecated_annotations=deprecated)
+    assert predicted.ok and writes(served) == {}
+    done = platform_types(run_playbook, kube_env, scope, [template(kube)], adopt=True, deprecated_annotations=deprecated)
+    assert done.ok, done.output
+    for key in ("adopted", "deprecated", "retired"):
+        assert done.results[key] == predicted.results[key], key
+    assert done.results["deprecated"] == [old] and done.results["retired"] == ["AppTemplate/" + app]
+    template_ = platform_objects.get("ClusterTemplate", old)
+    assert template_["spec"]["deprecated"] is True and acl_of(platform_objects, "ClusterTemplate", old) == dict(
+        (k, v) for k, v in deprecated.items() if k != LIFETIME)
+    assert template_["metadata"]["labels"][MANAGED] == "azimuth-ops" and ADOPTED in template_["metadata"]["annotations"]
+    assert acl_of(platform_objects, "AppTemplate", app) == DENY_ALL
+    with kube_requests.measure() as served:
+        again = platform_types(run_playbook, kube_env, scope, [template(kube)], adopt=True, deprecated_annotations=deprecated)
+    assert again.ok and again.results["changed"] is False and writes(served) == {}
+
+
+def test_a_helm_managed_object_is_refused_even_with_adopt(run_playbook, kube_env, kube_requests, platform_objects, scope, unique_name):
+    name = unique_name + "-helm"
+    platform_objects.create("AppTemplate", name, {"chart": CHART}, labels={MANAGED: "Helm"})
+    with kube_requests.measure() as served:
+        run = platform_types(run_playbook, kube_env, scope, [{"kind": "AppTemplate", "name": name, "spec": {"chart": CHART}}], adopt=True)
+    assert not run.ok
+    assert "AppTemplate '%s' is managed by Helm (label %s); it is not the collection's to change" % (name, MANAGED) in run.output
+    assert writes(served) == {}
+    assert platform_objects.get("AppTemplate", name)["metadata"]["labels"][MANAGED] == "Helm"

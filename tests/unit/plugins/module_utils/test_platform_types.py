@@ -171,7 +171,8 @@ def test_plan_creates_updates_and_leaves_alone():
     result = p.plan([new, same, changed], existing)
     assert [(r["name"], r["action"], r["changed"]) for r in result["results"]] == [
         ("new", "created", True), ("same", "unchanged", False), ("changed", "updated", True)]
-    assert result["totals"] == {"platform_types": 3, "created": 1, "updated": 1, "deleted": 0, "unchanged": 1, "deprecated": 0, "retired": 0}
+    assert result["totals"] == {"platform_types": 3, "created": 1, "updated": 1, "deleted": 0, "unchanged": 1, "deprecated": 0, "retired": 0,
+                                "adopted": 0, "unmanaged": 0}
     assert result["diff"]["before"]["AppTemplate/new"] is None
     assert result["diff"]["after"]["AppTemplate/changed"]["annotations"] == ACL  # the record is not shown
 
@@ -250,7 +251,7 @@ def test_deprecation_with_a_selector_lists_only_its_scope():
     cluster = FakeCluster([mine, other])
     result = run(cluster, [item()], selector="portal=a", deprecated_annotations=ACL)
     assert result["deprecated"] == ["mine"]
-    assert ("list", "ClusterTemplate", "app.kubernetes.io/managed-by=azimuth-ops,%s=azimuth,portal=a" % PORTAL) in cluster.calls
+    assert ("list", "ClusterTemplate", "portal=a") in cluster.calls  # this portal's and unlabelled ones, told apart here
     assert cluster.objects[("ClusterTemplate", "mine")]["spec"]["deprecated"] is True
     assert cluster.objects[("ClusterTemplate", "other")]["spec"]["deprecated"] is False
 
@@ -373,3 +374,66 @@ def test_a_catastrophic_regex_annotation_is_refused_before_any_write():
     with pytest.raises(ModuleError, match=r"AppTemplate 'jupyterhub', annotation acl.azimuth.stackhpc.com/allow-regex: .*catastrophic"):
         run(cluster, [item(annotations={"acl.azimuth.stackhpc.com/allow-regex": "(a+)+$"})])
     assert cluster.calls == []
+
+
+# --- objects made by azimuth-ops (or anyone) without the managed-by label: adopt (issue 19) -------------------
+
+
+def upstream_made(kind="AppTemplate", name="jupyterhub", spec=None, acl=None, labels=None):
+    """An object as azimuth-ops' roles leave it: applied with kubectl, no managed-by label, an open ACL."""
+    annotations = dict({"kubectl.kubernetes.io/last-applied-configuration": "{}"}, **(acl or {"acl.azimuth.stackhpc.com/allow-list": ""}))
+    return {"kind": kind, "metadata": {"name": name, "labels": dict(labels or {}), "annotations": annotations},
+            "spec": {"chart": {"repo": "r", "name": "n"}} if spec is None else spec}
+
+
+def test_a_listed_unlabelled_object_is_refused_without_adopt_naming_the_tool_and_the_option():
+    cluster = FakeCluster([upstream_made(), upstream_made(name="by-hand", acl={})])
+    del cluster.objects[("AppTemplate", "by-hand")]["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
+    with pytest.raises(ModuleError) as error:
+        run(cluster, [item(), item(name="by-hand")])
+    assert str(error.value).startswith(
+        "AppTemplate 'jupyterhub' (made by azimuth-ops); AppTemplate 'by-hand' (made by unknown) exist without the label "
+        "app.kubernetes.io/managed-by")
+    assert "adopt=true (role variable platform_types_adopt)" in str(error.value) and str(error.value).endswith("nothing was written")
+    assert cluster.writes() == []
+
+
+def test_adopt_takes_an_unlabelled_object_over_recording_when_and_what_it_was_then_leaves_it_alone():
+    cluster = FakeCluster([upstream_made(acl={"acl.azimuth.stackhpc.com/allow-list": "old"})])
+    predicted = p.Reconciler(cluster, adopt=True).run([item(annotations=ACL)], "present", None, {}, True)
+    assert cluster.writes() == [] and predicted["adopted"] == ["AppTemplate/jupyterhub"]
+    result = p.Reconciler(cluster, adopt=True).run([item(annotations=ACL)], "present", None, {}, False)
+    assert result["adopted"] == predicted["adopted"] and result["results"] == predicted["results"]
+    obj = cluster.objects[("AppTemplate", "jupyterhub")]
+    assert obj["metadata"]["labels"] == MANAGED
+    record = json.loads(obj["metadata"]["annotations"][p.ADOPTED])
+    assert record["from"] == "azimuth-ops" and record["acl"] == {"acl.azimuth.stackhpc.com/allow-list": "old"}
+    assert record["at"].endswith("Z")
+    assert obj["metadata"]["annotations"]["acl.azimuth.stackhpc.com/allow-list"] == "t1"
+    cluster.calls = []
+    again = p.Reconciler(cluster, adopt=True).run([item(annotations=ACL)], "present", None, {}, False)
+    assert again["adopted"] == [] and cluster.writes() == []
+
+
+def test_an_unlisted_unlabelled_object_is_reported_without_adopt_and_deprecated_with_it():
+    cluster = FakeCluster([upstream_made("ClusterTemplate", "kube-old", {"label": "old", "values": {}}),
+                           upstream_made("ClusterType", "old-type", {"gitUrl": "g"})])
+    result = run(cluster, [item()], deprecated_annotations=ACL)
+    assert result["unmanaged"] == ["ClusterTemplate/kube-old", "ClusterType/old-type"] and cluster.writes()[1:] == []
+    assert "ClusterTemplate 'kube-old' is not in the catalog but was made by azimuth-ops" in result["warnings"][0]
+    assert "still selectable" in result["warnings"][0] and "platform_types_adopt" in result["warnings"][0]
+    adopted = p.Reconciler(cluster, adopt=True).run([item()], "present", p.Scope(list(p.KINDS)), ACL, False)
+    assert adopted["deprecated"] == ["kube-old"] and adopted["retired"] == ["ClusterType/old-type"]
+    template = cluster.objects[("ClusterTemplate", "kube-old")]
+    assert template["spec"]["deprecated"] is True and template["metadata"]["labels"] == MANAGED
+    assert json.loads(template["metadata"]["annotations"][p.ADOPTED])["from"] == "azimuth-ops"
+    assert cluster.objects[("ClusterType", "old-type")]["metadata"]["annotations"]["acl.azimuth.stackhpc.com/deny-regex"] == ".*"
+    cluster.calls = []
+    assert p.Reconciler(cluster, adopt=True).run([item()], "present", p.Scope(list(p.KINDS)), ACL, False)["actions"] == []
+
+
+def test_another_tools_object_is_refused_even_with_adopt():
+    cluster = FakeCluster([upstream_made(labels={"app.kubernetes.io/managed-by": "Helm"})])
+    with pytest.raises(ModuleError, match="AppTemplate 'jupyterhub' is managed by Helm"):
+        p.Reconciler(cluster, adopt=True).run([item()], "present", None, {}, False)
+    assert cluster.writes() == []

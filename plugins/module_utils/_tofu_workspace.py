@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import fcntl
+import fnmatch
 import json
 import os
 import shutil
@@ -43,6 +44,7 @@ class Workspace:
         self.warnings = []
         self.workspace_missing = False
         self.providers_upgraded = False
+        self.replacements = []
 
     # --- checks before anything runs ---------------------------------------------------------
 
@@ -73,9 +75,9 @@ class Workspace:
         state, plan_file = self.params["state"], self.params["plan_file"]
         if state == "planned" and not plan_file:
             raise ModuleError("state=planned saves the plan to plan_file: set plan_file")
-        if plan_file and state == "absent":
-            raise ModuleError("plan_file is for state=planned (save a plan) and state=present (apply it); state=absent plans "
-                              "the destroy afresh: remove plan_file")
+        if plan_file and state in ("absent", "read"):
+            raise ModuleError("plan_file is for state=planned (save a plan) and state=present (apply it); state=%s: remove plan_file"
+                              % ("absent plans the destroy afresh" if state == "absent" else "read reads the outputs only"))
         if plan_file and state == "present" and not os.path.isfile(self.path("plan_file")):
             raise ModuleError("plan_file %s does not exist; make it first with state=planned" % plan_file)
         if self.params["purge_workspace"] and state != "absent":
@@ -159,7 +161,7 @@ class Workspace:
         workspace = self.params["workspace"]
         if workspace == "default":
             return
-        if self.params["state"] == "absent" and workspace not in self.workspaces(engine):
+        if self.params["state"] in ("absent", "read") and workspace not in self.workspaces(engine):
             self.workspace_missing = True
             return
         engine.check("workspace", "select", "-no-color", "-or-create=%s" % str(not self.check_mode).lower(), workspace)
@@ -201,6 +203,7 @@ class Workspace:
         if self.params["parallelism"]:
             args.append("-parallelism=%d" % self.params["parallelism"])
         args += ["-target=" + target for target in self.params["targets"] or []]
+        args += ["-replace=" + address for address in self.replacements]
         if self.params["state"] == "absent":
             args.append("-destroy")
         engine = self.engine(self.params["workspace"])
@@ -297,6 +300,15 @@ class Workspace:
                           for name, output in found.items())
         return values, sensitive
 
+    def find_replacements(self):
+        """The resources in the state that the ``replace`` patterns match (``-replace`` needs whole addresses)."""
+        if not self.params["replace"] or self.params["state"] != "present":
+            return []
+        returncode, stdout, stderr = self.engine(self.params["workspace"]).run("state", "list", "-no-color", *self.state_args())
+        if returncode != 0 and "No state file was found" not in stderr + stdout:
+            raise ModuleError("state list failed in %s: %s" % (self.params["project_path"], tofu.engine_words(stderr, stdout)))
+        return [address for address in stdout.split() if any(fnmatch.fnmatchcase(address, pattern) for pattern in self.params["replace"])]
+
     def state_outputs(self):
         return tofu.state_outputs(self.engine(self.params["workspace"]).check("output", "-json", "-no-color", *self.state_args()))
 
@@ -356,7 +368,8 @@ class Workspace:
             initialised = self.ensure_init(private)
             state = self.params["state"]
             applied = False
-            if self.workspace_missing:
+            self.replacements = [] if self.workspace_missing else self.find_replacements()
+            if self.workspace_missing or state == "read":
                 changed, plan = False, {}
             elif state == "planned":
                 changed, plan = self.save_plan(private)
@@ -364,9 +377,9 @@ class Workspace:
                 changed, plan, applied = self.apply_saved(private)
             else:
                 changed, plan, applied = self.converge(private)
-            if state == "absent":
+            if state == "absent" or self.workspace_missing:
                 found = {}  # a destroy leaves no outputs
-            elif applied or (state == "present" and self.params["outputs_format"] == "terraform" and not self.check_mode):
+            elif applied or state == "read" or (state == "present" and self.params["outputs_format"] == "terraform" and not self.check_mode):
                 found = self.state_outputs()
             else:
                 found = tofu.planned_outputs(plan)

@@ -166,6 +166,15 @@ options:
     type: bool
     default: false
     aliases: [init_reconfigure]
+  replace:
+    description:
+      - Resources to make again even though nothing changed (C(plan -replace), what C(taint) did), as addresses or
+        shell-style patterns matched against the addresses in the state, for example C(openstack_compute_instance_v2.*)
+        (the root module's servers). A pattern that matches nothing replaces nothing.
+      - Only with O(state=present). Each run that gives it replaces them again.
+    type: list
+    elements: str
+    default: []
   reveal_sensitive_outputs:
     description:
       - Return the values of outputs marked sensitive. By default they are C(********).
@@ -178,9 +187,11 @@ options:
       - V(absent) plans a destroy (C(plan -destroy)) and applies it.
       - V(planned) plans and saves the plan in O(plan_file) without applying it. RV(changes) lists what the plan would do;
         C(changed) says whether O(plan_file) got a new plan.
+      - V(read) reads the outputs from the state (after C(init) when needed) and plans and applies nothing, as the
+        role C(azimuth_cloud.terraform.infra) does for C(terraform_readonly).
     type: str
     default: present
-    choices: [absent, planned, present]
+    choices: [absent, planned, present, read]
   state_file:
     description:
       - The state file of the local backend (C(-state)), instead of C(terraform.tfstate) in O(project_path). A relative path
@@ -392,7 +403,8 @@ class OpenTofuModule(HiddenOptions, TofuModule):
         project_path=dict(type="path", required=True),
         reconfigure=dict(type="bool", default=False, aliases=["init_reconfigure"]),
         reveal_sensitive_outputs=dict(type="bool", default=False),
-        state=dict(type="str", default="present", choices=["absent", "planned", "present"]),
+        state=dict(type="str", default="present", choices=["absent", "planned", "present", "read"]),
+        replace=dict(type="list", elements="str", default=[]),
         targets=dict(type="list", elements="str", default=[]),
         variables=dict(type="dict", default={}, no_log=True),
         workspace=dict(type="str", default="default"),

@@ -237,7 +237,8 @@ def test_state_absent_deletes_only_managed_objects(run_playbook, kube_env, platf
 
 def test_a_spec_the_api_server_rejects_names_the_object_and_the_field(run_playbook, kube_env, platform_objects, scope, unique_name):
     name = unique_name + "-bad"
-    result = run = platform_types(run_playbook, kube_env, scope, [{"kind": "ClusterTemplate", "name": name, "spec": {"description": "d", "values": KUBE_VALUES}}])
+    no_label = {"description": "d", "values": KUBE_VALUES}
+    result = run = platform_types(run_playbook, kube_env, scope, [{"kind": "ClusterTemplate", "name": name, "spec": no_label}])
     assert not run.ok
     assert "Could not create ClusterTemplate '%s': the API server rejected it: spec.label: Required value; nothing was written" % name in run.output
     result = run = platform_types(run_playbook, kube_env, scope, [{"kind": "ClusterType", "name": name, "spec": dict(APPLIANCE, jobTimout=5)}])
@@ -592,7 +593,8 @@ def test_with_adopt_an_object_azimuth_ops_made_is_taken_over_and_recorded_once(
 def test_an_unlisted_object_azimuth_ops_made_is_reported_then_deprecated_with_adopt(
         run_playbook, kube_env, kube_requests, platform_objects, scope, unique_name):
     old, app, kube = unique_name + "-kube-old", unique_name + "-kubeflow", unique_name + "-kube"
-    made_by_azimuth_ops(platform_objects, "ClusterTemplate", old, {"label": "old", "description": "old", "values": dict(KUBE_VALUES, kubernetesVersion="1.29.7")})
+    old_values = dict(KUBE_VALUES, kubernetesVersion="1.29.7")
+    made_by_azimuth_ops(platform_objects, "ClusterTemplate", old, {"label": "old", "description": "old", "values": old_values})
     made_by_azimuth_ops(platform_objects, "AppTemplate", app, {"chart": CHART})
     deprecated = {ALLOW_LIST: "p1", DENY_LIST: "", ALLOW_REGEX: "", DENY_REGEX: "", LIFETIME: "24"}
     with kube_requests.measure() as served:

@@ -299,6 +299,11 @@ def maker_of(obj):
     return "azimuth-ops" if KUBECTL_LAST_APPLIED in annotations else "unknown"
 
 
+def made_by(obj):
+    """``maker_of`` in words, for messages."""
+    return "an unknown tool" if maker_of(obj) == "unknown" else maker_of(obj)
+
+
 def adoption_record(obj, now):
     """The ADOPTED annotation's value: when, what made the object, and the ACL and deprecation it had."""
     annotations = (obj.get("metadata") or {}).get("annotations") or {}
@@ -393,7 +398,7 @@ def _plan_present(todo, item, existing):
     record = None
     if is_unlabelled(existing):
         if not todo.adopt:
-            todo.refused.append("%s (made by %s)" % (describe(item["kind"], item["name"]), maker_of(existing)))
+            todo.refused.append("%s (made by %s)" % (describe(item["kind"], item["name"]), made_by(existing)))
             todo.held[key] = (existing, True)
             return "refused"
         record = adoption_record(existing, todo.now)
@@ -460,7 +465,7 @@ def _report_unmanaged(todo, obj):
     todo.warnings.append(
         "%s is not in the catalog but was made by %s (no label %s): it is left as it is, still selectable by the "
         "tenancies its ACL allows; run with adopt=true (role variable platform_types_adopt) to take it over and %s it"
-        % (describe(kind, name), maker_of(obj), MANAGED_BY_LABEL, "deprecate" if kind == CLUSTER_TEMPLATE else "retire"))
+        % (describe(kind, name), made_by(obj), MANAGED_BY_LABEL, "deprecate" if kind == CLUSTER_TEMPLATE else "retire"))
 
 
 def plan(desired, existing, state="present", deprecation_candidates=None, deprecated_annotations=None, adopt=False, now=None,

@@ -392,7 +392,7 @@ def test_a_listed_unlabelled_object_is_refused_without_adopt_naming_the_tool_and
     with pytest.raises(ModuleError) as error:
         run(cluster, [item(), item(name="by-hand")])
     assert str(error.value).startswith(
-        "AppTemplate 'jupyterhub' (made by azimuth-ops); AppTemplate 'by-hand' (made by unknown) exist without the label "
+        "AppTemplate 'jupyterhub' (made by azimuth-ops); AppTemplate 'by-hand' (made by an unknown tool) exist without the label "
         "app.kubernetes.io/managed-by")
     assert "adopt=true (role variable platform_types_adopt)" in str(error.value) and str(error.value).endswith("nothing was written")
     assert cluster.writes() == []

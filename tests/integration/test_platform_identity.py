@@ -316,3 +316,34 @@ def test_a_discovery_secret_of_another_tool_is_found_before_any_write(
     assert keycloak.client(realm, "caas-x.web") is None and keycloak.group(realm, "/caas-x") is None
     after = kube_core.read_namespaced_secret(name, namespace)
     assert after.metadata.resource_version == before.metadata.resource_version
+
+
+def test_the_identity_operator_s_discovery_secret_is_refused_until_adopted(
+        run_playbook, setting, keycloak, kube_requests, kube_core, unique_name):
+    realm, namespace, p = setting["realm"], setting["namespace"], unique_name[-6:]
+    name = "oidc-discovery-%s-a" % p
+    operator_labels = {"app.kubernetes.io/managed-by": "azimuth-identity-operator",
+                       "identity.azimuth.stackhpc.com/platform-namespace": realm, "identity.azimuth.stackhpc.com/platform-name": "caas-x",
+                       "identity.azimuth.stackhpc.com/service-name": "web", "identity.azimuth.stackhpc.com/subdomain": "%s-a" % p}
+    kube_core.create_namespaced_secret(namespace, {"metadata": {"name": name, "labels": operator_labels},
+                                                   "data": {"client-secret": base64.b64encode(b"the-operator-s").decode()}})
+    listed = platforms(p, **{"caas-x": [("web", "a")]})
+    with kube_requests.measure() as served:
+        run, result = identity(run_playbook, setting, listed)
+    assert failed(run, result) == ("the Secret %s/%s is managed by azimuth-identity-operator (label app.kubernetes.io/managed-by="
+                                   "azimuth-identity-operator), not by azimuth-ops; it is not the collection's to change; set adopt: "
+                                   "true to take it over from azimuth-identity-operator" % (namespace, name))
+    assert writes(served) == {} and keycloak.group(realm, "/caas-x") is None
+    run, result = identity(run_playbook, setting, listed, "--check", adopt=True)
+    assert succeeded(run, result)["changed"]
+    assert kube_core.read_namespaced_secret(name, namespace).metadata.labels == operator_labels
+    succeeded(*identity(run_playbook, setting, listed, adopt=True))
+    adopted = kube_core.read_namespaced_secret(name, namespace)
+    assert adopted.metadata.annotations == {"azimuth-ops.azimuth-cloud.io/adopted-from": "azimuth-identity-operator"}
+    # the module's labels and the identity operator's, so either tool finds the other's
+    assert adopted.metadata.labels == dict(operator_labels, **{
+        "app.kubernetes.io/managed-by": "azimuth-ops", "identity.azimuth-cloud.io/realm": realm,
+        "identity.azimuth-cloud.io/platform": "caas-x", "identity.azimuth-cloud.io/service": "web",
+        "identity.azimuth-cloud.io/subdomain": "%s-a" % p})
+    assert secret_data(kube_core, namespace, name)["client-secret"] == keycloak.client(realm, "caas-x.web")["secret"]
+    assert not succeeded(*identity(run_playbook, setting, listed))["changed"]

@@ -167,7 +167,8 @@ def test_each_tenancy_has_its_own_secret_kept_across_runs_and_rotated_on_request
         with kube_requests.measure() as kube_served, keycloak_requests.measure() as keycloak_served:
             run, result = realms(run_playbook, env, tenancies, *args)
         assert not succeeded(run, result)["changed"]
-        assert kube_served == {"GET /api/v1/namespaces": 1, "GET /api/v1/secrets": 1}, kube_served
+        assert kube_served == {"GET /api/v1/namespaces": 1, "GET /api/v1/secrets": 1,
+                               "GET /apis/identity.azimuth.stackhpc.com/v1alpha1/realms": 1}, kube_served
         assert not [route for route in writes(keycloak_served) if "partial-export" not in route and "token" not in route]
     assert (stored_secret(kube_core, one), stored_secret(kube_core, two)) == (first, second)
     # rotate one tenancy: check mode first, then the Secret and its provider change together

@@ -207,9 +207,11 @@ class ClusterRecord:
     def ensure(self):
         """Create the Cluster, or bring its spec to the run's."""
         self.find_type()
-        if self.check_mode:
-            return
         spec = self.desired_spec()
+        if self.check_mode:  # predict, write nothing
+            self.written = self.written or self.current is None or any(
+                self.current.get("spec", {}).get(key) != value for key, value in spec.items())
+            return
         if self.current is None:
             self.current = self.objects.create(dict(
                 apiVersion="%s/%s" % (GROUP, VERSION), kind="Cluster",
@@ -246,7 +248,11 @@ class ClusterRecord:
             self.set_status(**changes)
 
     def finish(self, phase, outputs, error=None):
-        """Record the end of a run: its phase, its outputs when it had any (older ones stay otherwise), its error."""
+        """Record the end of a run: its phase, its outputs when it had any (older ones stay otherwise), its error.
+
+        Not predicted in check mode: the end of a checked run says little about that of a real one."""
+        if self.check_mode:
+            return
         changes = dict(phase=phase, error=error)
         if outputs:
             changes["outputs"] = outputs
@@ -254,10 +260,13 @@ class ClusterRecord:
 
     def set_status(self, **changes):
         """Merge ``changes``, secrets masked, into the status; written only when something differs (None removes a field)."""
-        if self.check_mode or self.current is None:
+        if self.current is None:
             return
         changes = self.mask(changes)
         if all(self.status().get(key) == value for key, value in changes.items()):
+            return
+        if self.check_mode:  # predict, write nothing
+            self.written = True
             return
         changes["updatedTimestamp"] = now()
         self.current = self.objects.patch_status(self.params["name"], changes)

@@ -118,3 +118,18 @@ def test_without_a_cluster_type_a_stand_in_version_and_a_warning():
                                caas.masker(set))
     other.ensure()
     assert other.type_version != cluster.type_version, "a change of the type is a new version"
+
+
+def test_check_mode_predicts_the_writes_and_makes_none():
+    objects = FakeObjects(status=dict(phase="Ready", clusterTypeVersion="40", appliedExtraVars=dict(db_password="********", size=2)))
+    cluster = caas.ClusterRecord(objects, PARAMS, True, caas.masker(lambda: {"db-pass"}))
+    cluster.ensure()
+    cluster.start(cluster.phase())
+    assert cluster.written and objects.patches == [] and objects.spec_patches == []
+    unchanged = FakeObjects(status=dict(phase="Ready", clusterTypeVersion="41", appliedExtraVars=dict(db_password="********", size=2)))
+    unchanged.cluster["spec"] = dict(clusterTypeName="sandbox", clusterTypeVersion="41", cloudCredentialsSecretName="c1-caas-credential",
+                                     extraVars=PARAMS["cluster_extravars"], extraVarOverrides={})
+    cluster = caas.ClusterRecord(unchanged, PARAMS, True, caas.masker(lambda: {"db-pass"}))
+    cluster.ensure()
+    cluster.start(cluster.phase())
+    assert not cluster.written

@@ -249,8 +249,8 @@ class TenancyRealms:
             reason = kube.describe_error(exc)
             if reason is None:
                 raise
-            raise ModuleError("Could not %s the Realm %s/%s: %s" % ("delete" if planned.get("delete") else "write", planned["namespace"],
-                                                                   planned["namespace"], reason))
+            verb, where = "delete" if planned.get("delete") else "write", planned["namespace"]
+            raise ModuleError("Could not %s the Realm %s/%s: %s" % (verb, where, where, reason))
         self.wrote = True
 
     def _write_realm(self, plan):

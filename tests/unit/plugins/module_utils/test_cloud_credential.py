@@ -5,6 +5,8 @@ import pytest
 from ansible_collections.azimuth.ops.plugins.module_utils import _cloud_credential as cc
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
 from ansible_collections.azimuth.ops.plugins.module_utils._naming import ADOPTED_ANNOTATION
+
+
 def test_an_identity_operator_secret_is_refused_naming_the_option_and_taken_over_with_it():
     current = {"metadata": {"namespace": "zenith-services", "name": "oidc-discovery-a", "resourceVersion": "3",
                             "labels": {"app.kubernetes.io/managed-by": "azimuth-identity-operator"}},

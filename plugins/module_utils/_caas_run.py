@@ -181,7 +181,7 @@ def install_requirements(project_path, env, timeout, galaxy="ansible-galaxy"):
     path = os.path.join(project_path, relative)
     try:
         done = subprocess.run([galaxy, "install", "-r", path], cwd=project_path, env=env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=timeout)
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise ModuleError("Installing the appliance's requirements (%s: %s) took more than %d seconds"
                           % (relative, ", ".join(requirement_names(path)), timeout))

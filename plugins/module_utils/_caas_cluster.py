@@ -410,11 +410,11 @@ class CaasCluster:
         if record:
             phase = record.phase()
             record.ensure()
+            if record.warning:
+                self.warnings.append(record.warning)
             record.start(phase)
         run = self.run_appliance(self.run_cloud(), key_pair)
         result = self.result(run, credential, record, key)
-        if record and record.warning:
-            self.warnings.append(record.warning)
         if run["status"] != "successful":
             reason = self.failure_reason(run)
             if record:

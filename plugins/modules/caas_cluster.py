@@ -378,9 +378,11 @@ class CaasClusterModule(HiddenOptions, openstack.OpenStackModule):
 
     def run(self):
         self.job = CaasCluster(self.conn, self.api, self.params, self.check_mode, self.describe, self.known_secrets)
-        result = self.job.run()
-        for warning in self.job.warnings:
-            self.module.warn(warning)
+        try:
+            result = self.job.run()
+        finally:  # a failed run warns too
+            for warning in self.job.warnings:
+                self.module.warn(warning)
         result.update(self.invocation())
         return result
 

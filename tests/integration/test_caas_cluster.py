@@ -602,3 +602,12 @@ def test_the_appliances_requirements_are_installed_for_the_run(run_playbook, san
     assert run.ok, run.output
     assert run.results["failed"] and "community.nothere" in run.results["msg"] and "requirements.yml" in run.results["msg"]
     assert "Galaxy" in run.results["msg"], run.results["msg"]
+
+
+def test_without_a_cluster_type_the_cluster_gets_a_stand_in_version_and_a_warning(run_playbook, sandbox_env, tenant, tmp_path):
+    run = run_playbook([localhost_play([caas_task("result", tenant, type="no-such-type", project_path=str(probe_appliance(tmp_path))),
+                                        save_results("result")])], env=sandbox_env)
+    assert run.ok, run.output
+    version = cluster_object(sandbox_env, tenant)["spec"]["clusterTypeVersion"]
+    assert version.startswith("azimuth-ops-")
+    assert any("there is no ClusterType no-such-type" in warning and version in warning for warning in run.results["warnings"])

@@ -7,7 +7,13 @@
 #   sandbox     python -m sandbox up (real Keystone + Neutron, kube-apiserver, Keycloak, tofu)
 #   smoke       pytest tests/sandbox: each sandbox service through its official client
 #   integration pytest tests/integration: real ansible-playbook runs, incl. the Galaxy tarball
-#   molecule    molecule test --all: the role scenarios (molecule/) against the sandbox
+#   molecule    molecule test --all: a scenario per role (molecule/) against the sandbox
+#   docs        scripts/docs.sh: antsibull-docs lint-collection-docs --plugin-docs, the docs site
+#               (.build/docs/html) with Sphinx, no warning allowed
+#   galaxy      scripts/galaxy_import.sh: galaxy-importer on the built tarball, no warning allowed
+#   ee          scripts/ee.sh: ansible-builder create (.build/ee), every requirement of the plugins in it
+#   userdocs    scripts/user_docs.sh: ansible-doc of every plugin and role without a warning; the
+#               README's examples run as written
 #   footprint   scripts/footprint.py: nothing appeared or changed in the user's default Ansible
 #               paths (~/.ansible, /etc/ansible, ...) since the first gate; always runs last
 # Pass gate names to run only those, e.g. `bash scripts/test.sh unit lint`.
@@ -38,9 +44,13 @@ gate_sandbox() { python -m sandbox up; }
 gate_smoke() { python -m pytest tests/sandbox -q -n "$workers"; }
 gate_integration() { python -m pytest tests/integration -q -n "$workers"; }
 gate_molecule() { (eval "$(python -m sandbox env)" && NO_COLOR=1 ANSIBLE_NOCOLOR=1 molecule test --all); }
+gate_docs() { bash scripts/docs.sh; }
+gate_galaxy() { bash scripts/galaxy_import.sh; }
+gate_ee() { bash scripts/ee.sh; }
+gate_userdocs() { bash scripts/user_docs.sh; }
 gate_footprint() { python scripts/footprint.py compare .build/footprint.json; }
 
-[ $# -gt 0 ] || set -- unit changelog lint sanity sandbox smoke integration molecule
+[ $# -gt 0 ] || set -- unit changelog lint sanity sandbox smoke integration molecule docs galaxy ee userdocs
 gates=()
 for gate in "$@"; do
     [ "$gate" = footprint ] || gates+=("$gate")

@@ -22,7 +22,7 @@ DOCS = ROOT / "docs"
 OUT = DOCS / "docsite" / "rst"
 LABEL = "ansible_collections.azimuth.ops.docsite."
 # The order of the site's Guides section; pages not named here follow in name order.
-ORDER = ["provision", "tenancies", "tenancy-network", "platform-types", "platform-access", "keycloak", "caas",
+ORDER = ["provision", "tenancies", "tenancy-network", "platform-types", "platform-access", "keycloak", "caas", "event-driven",
          "execution-environment", "architecture", "development"]
 UNDERLINES = "=-~^\""
 LEXERS = {"yaml": "yaml+jinja", "yml": "yaml+jinja", "sh": "shell", "bash": "shell", "console": "console",

@@ -25,7 +25,9 @@ __metaclass__ = type
 import json
 import secrets
 
+from ansible_collections.azimuth.ops.plugins.module_utils import _answered_object as ao
 from ansible_collections.azimuth.ops.plugins.module_utils import _keycloak_realm as kr
+from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
 from ansible_collections.azimuth.ops.plugins.module_utils import _oidc_secret as oidc
 from ansible_collections.azimuth.ops.plugins.module_utils import _tenancy_realm as tr
 from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import KeycloakApiError, realm_path
@@ -257,11 +259,11 @@ def _managed_platforms(export, clients):
     return names
 
 
-def secret_names(params, desired):
-    """The names of the discovery Secrets the platforms need."""
+def secret_names(params, desired, deleting=frozenset()):
+    """The names of the discovery Secrets the platforms need (none of the platforms in ``deleting``)."""
     if params["state"] == "absent":
         return []
-    return [SECRET_PREFIX + service["subdomain"] for platform in desired for service in platform["services"]]
+    return [SECRET_PREFIX + service["subdomain"] for platform in desired if platform["name"] not in deleting for service in platform["services"]]
 
 
 def check_secret_realm(secret, realm):
@@ -274,18 +276,19 @@ def check_secret_realm(secret, realm):
                                                       REALM_LABEL, realm))
 
 
-def plan_platforms(params, desired, export, clients, found_secrets, issuer_url):
+def plan_platforms(params, desired, export, clients, found_secrets, issuer_url, deleting=frozenset()):
     """(RealmPlan, planned Secret writes, diff, wanted Secrets) for the platforms; ``export`` None when the realm is missing.
 
     ``found_secrets``: the realm's discovery Secrets and any other Secret of a wanted name (the
-    ownership rule refuses those of other tools here, before anything is written).
+    ownership rule refuses those of other tools here, before anything is written); ``deleting``: the
+    platforms removed whatever ``state`` says (their Platform objects are being deleted).
     """
     realm, state = params["realm"], params["state"]
     plan, views, wanted_secrets = kr.RealmPlan(realm, export or {}), _Views(), []
     tenancy_realm = bool(((export or {}).get("attributes") or {}).get(kr.TENANCY_ID_ATTRIBUTE))
     listed = set(p["name"] for p in desired)
     for platform in desired if export is not None else []:
-        if state == "absent":
+        if state == "absent" or platform["name"] in deleting:
             _remove_platform(plan, views, platform["name"], export, clients)
             continue
         client_secrets = _plan_platform(plan, views, platform, export, clients, params.get("adopt"))
@@ -313,12 +316,14 @@ def plan_platforms(params, desired, export, clients, found_secrets, issuer_url):
 class PlatformIdentity:
     """Reads the realm, its clients and the discovery Secrets once each, plans, and (unless checking) writes.
 
-    ``calls`` is a ``_keycloak.KeycloakCalls``; ``secret_calls`` an ``_oidc_secret.SecretCalls``.
+    ``calls`` is a ``_keycloak.KeycloakCalls``; ``secret_calls`` an ``_oidc_secret.SecretCalls``;
+    ``platform_calls`` the ``_kubernetes.CustomCalls`` of the Platform kind (for ``platform_objects_namespace``).
     """
 
-    def __init__(self, calls, secret_calls, server_url):
+    def __init__(self, calls, secret_calls, server_url, platform_calls=None):
         self.calls = calls
         self.secret_calls = secret_calls
+        self.platform_calls = platform_calls
         self.server_url = server_url
         self.sensitive = []
 
@@ -336,13 +341,13 @@ class PlatformIdentity:
             raise kr.foreign_realm(realm)
         return export, self.calls.get(realm_path(realm, "clients")) or []
 
-    def read_secrets(self, params, desired):
+    def read_secrets(self, params, desired, deleting=frozenset()):
         """The realm's discovery Secrets (one list), and each other Secret of a name the platforms need (one read each)."""
         namespace, realm = params["discovery"]["namespace"], params["realm"]
         selector = "%s=%s,%s=%s" % (MANAGED_BY_LABEL, MANAGED_BY, REALM_LABEL, realm)
         found = self.secret_calls.list_namespaced_secrets(namespace, selector)
         listed = set(secret["metadata"]["name"] for secret in found)
-        for name in secret_names(params, desired):
+        for name in secret_names(params, desired, deleting):
             secret = None if name in listed else self.secret_calls.read_secret(namespace, name)
             if secret is not None:
                 check_secret_realm(secret, realm)
@@ -352,22 +357,75 @@ class PlatformIdentity:
     def run(self, params, check_mode):
         desired = desired_platforms(params["platforms"], params["redirect_uri_scheme"])
         realm = params["realm"]
-        export, clients = self.read_realm(realm, params["state"])
-        found = self.read_secrets(params, desired)
+        objects = self.platform_objects(params)
+        deleting = self.deleting(objects, params, desired)
+        cleaning_up = params["state"] == "absent" or (desired and deleting == set(p["name"] for p in desired))
+        export, clients = self.read_realm(realm, "absent" if cleaning_up else "present")
+        found = self.read_secrets(params, desired, deleting)
         issuer_url = "%s/realms/%s" % ((params.get("public_url") or self.server_url).rstrip("/"), realm)
-        plan, secret_writes, diff, wanted = plan_platforms(params, desired, export, clients, found, issuer_url)
+        plan, secret_writes, diff, wanted = plan_platforms(params, desired, export, clients, found, issuer_url, deleting)
         self.sensitive = oidc.sensitive_strings(wanted) + [c["secret"] for c in clients if c.get("secret")]
+        object_writes = self.plan_objects(objects, params, desired, deleting, diff)
         if not check_mode:
             executor = kr.Executor(self.calls)
             executor.run(plan)
             oidc.write_secrets(self.secret_calls, secret_writes, wrote=executor.wrote)
+            self.write_objects(objects, object_writes, wrote=executor.wrote or bool(secret_writes))
         return dict(
-            changed=plan.changed or bool(secret_writes),
+            changed=plan.changed or bool(secret_writes) or bool(object_writes),
             realm=realm,
             issuer_url=issuer_url,
             platforms=[_platform_result(p, realm, params) for p in desired],
             diff=diff,
         )
+
+
+    def platform_objects(self, params):
+        """The Platform objects the run answers (``_answered_object.AnsweredObjects``), or None."""
+        if not params.get("platform_objects_namespace"):
+            return None
+        return ao.AnsweredObjects(self.platform_calls, "Platform", "platform_objects_namespace", params.get("finalizer"))
+
+    @staticmethod
+    def deleting(objects, params, desired):
+        """With ``finalizer``, the listed platforms whose objects are being deleted: the portal's word, they go."""
+        if objects is None or not params.get("finalizer"):
+            return set()
+        namespace = params["platform_objects_namespace"]
+        return set(p["name"] for p in desired if ((objects.current(namespace, p["name"]) or {}).get("metadata") or {}).get("deletionTimestamp"))
+
+    @staticmethod
+    def plan_objects(objects, params, desired, deleting, diff):
+        """The writes that answer the listed platforms' objects, with their diff ([] without ``objects``).  Planned
+        before anything is written: a missing or foreign object stops the run."""
+        if objects is None:
+            return []
+        namespace, writes = params["platform_objects_namespace"], []
+        for platform in desired:
+            if params["state"] == "absent" or platform["name"] in deleting:
+                planned = objects.plan_release(namespace, platform["name"])
+            else:
+                status = ao.platform_status(platform["name"], [s["name"] for s in platform["services"]])
+                planned = objects.plan(namespace, platform["name"], status, params.get("adopt"))
+            if planned and planned["changed"]:
+                writes.append(planned)
+        diff["before"]["platform_objects"], diff["after"]["platform_objects"] = {}, {}
+        for planned in writes:
+            key = "%s/%s" % (namespace, planned["name"])
+            diff["before"]["platform_objects"][key], diff["after"]["platform_objects"][key] = objects.view(planned)
+        return writes
+
+    @staticmethod
+    def write_objects(objects, writes, wrote):
+        for planned in writes:
+            try:
+                objects.write(planned)
+            except Exception as exc:  # pylint: disable=broad-exception-caught
+                reason = kube.describe_error(exc)
+                if reason is None:
+                    raise
+                raise ModuleError("Could not answer the Platform %s/%s: %s" % (planned["namespace"], planned["name"], reason), changed=wrote)
+            wrote = True
 
 
 def _platform_result(platform, realm, params):

@@ -11,10 +11,11 @@ first run by its attribute, if no other tenancy holds it.  Each tenancy is plann
 its own: one that fails (a bad name, a foreign realm, a realm bound to another tenancy, no
 namespace, a server's refusal) is reported in ``errors`` while the others converge; a write that
 meets a 409 (another run made the object meanwhile) reads again and plans again, settling on what
-the other run made.  With ``realm_objects``, each tenancy's ``Realm`` object (``_realm_object``) is read in one more
-list and answered with the realm's status, as the identity operator does; a realm the operator made
-is the operator's unless ``adopt``.  A tenancy's writes go in this order: binding, Secret, realm,
-Realm object (and, deleting: Realm object, realm, Secret, binding).
+the other run made.  With ``realm_objects``, each tenancy's ``Realm`` object (``_answered_object``)
+is read in one more list and answered with the realm's status, as the identity operator does; a
+realm the operator made is the operator's unless ``adopt``; with ``finalizer``, an object being
+deleted means its realm goes, whatever ``state`` says.  A tenancy's writes go in this order:
+binding, Secret, realm, Realm object (and, deleting: realm, Secret, binding, Realm object).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -26,7 +27,7 @@ import uuid
 
 from ansible_collections.azimuth.ops.plugins.module_utils import _keycloak_realm as kr
 from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
-from ansible_collections.azimuth.ops.plugins.module_utils import _realm_object as ro
+from ansible_collections.azimuth.ops.plugins.module_utils import _answered_object as ao
 from ansible_collections.azimuth.ops.plugins.module_utils import _tenancy_realm as tr
 from ansible_collections.azimuth.ops.plugins.module_utils._idp_secret import IdpSecrets
 from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import describe_error, realm_path
@@ -90,13 +91,13 @@ class TenancyRealms:
                 self.secrets = IdpSecrets(kube_calls)
                 self.diff["before"]["secrets"], self.diff["after"]["secrets"] = {}, {}
             if params["realm_objects"]:
-                self.objects = ro.RealmObjects(self.realm_calls())
+                self.objects = ao.AnsweredObjects(self.realm_calls(), "Realm", "realm_objects: false", params.get("finalizer"))
                 self.diff["before"]["realm_objects"], self.diff["after"]["realm_objects"] = {}, {}
         self.bindings.read()
         if self.secrets:
             self.secrets.read()
         if self.objects:
-            self.objects.read()
+            self.objects.read_all()
         realms = self.calls.get("admin/realms") or []
         # A realm the account may not view in full (one being created, say) is listed with its name only.
         self.by_id = dict((realm["id"], realm) for realm in realms if realm.get("id"))
@@ -150,10 +151,11 @@ class TenancyRealms:
             raise ModuleError("%s: realm %s is the realm of the tenancy of namespace %s (bound there); it is left alone"
                               % (describe_tenancy(item), item["realm"], owner))
         if not kr.is_managed(existing):
-            if namespace and namespace["metadata"]["name"] == item["realm"] and self.objects and self.objects.operator_made(item["realm"]):
+            realm = item["realm"]
+            if namespace and namespace["metadata"]["name"] == realm and self.objects and self.objects.operator_made(realm, realm):
                 # The operator names a tenancy's realm after its namespace; the Realm object's check says
                 # whether ``adopt`` allows the takeover.
-                ro.check_realm_object(self.objects.current(item["realm"]), adopt)
+                ao.check_answerable("Realm", self.objects.current(realm, realm), adopt)
                 return existing, existing["id"]
             raise kr.foreign_realm(item["realm"], item["id"])
         other = tr.tenancy_of(existing)
@@ -188,7 +190,7 @@ class TenancyRealms:
         plan = tr.plan_tenancy_realm(item, name, export, profile, params["ssl_required"], client_secret, realm_id)
         obj = None
         if self.objects:
-            obj = self.objects.plan(where, item["id"], ro.realm_status(self.public_url, name), params["adopt"])
+            obj = self.objects.plan(where, where, ao.realm_status(self.public_url, name), params["adopt"], create=dict(tenancyId=item["id"]))
             result["realm_object"] = "%s/%s" % (where, where)
         return binding, secret, plan, obj
 
@@ -211,7 +213,7 @@ class TenancyRealms:
         where = namespace["metadata"]["name"] if namespace else None
         secret = self.secrets.plan_delete(where) if self.secrets and where else None
         binding = (namespace, Bindings.unbind_patch(namespace))
-        obj = self.objects.plan_delete(where) if self.objects and where else None
+        obj = self.objects.plan_release(where, where) if self.objects and where else None
         return binding, secret, plan, obj
 
     # --- writing ----------------------------------------------------------------------------------
@@ -249,8 +251,8 @@ class TenancyRealms:
             reason = kube.describe_error(exc)
             if reason is None:
                 raise
-            verb, where = "delete" if planned.get("delete") else "write", planned["namespace"]
-            raise ModuleError("Could not %s the Realm %s/%s: %s" % (verb, where, where, reason))
+            raise ModuleError("Could not %s the Realm %s/%s: %s" % ("release" if "delete" in planned else "write", planned["namespace"],
+                                                                   planned["name"], reason))
         self.wrote = True
 
     def _write_realm(self, plan):
@@ -283,12 +285,22 @@ class TenancyRealms:
         return False
 
     def apply(self, binding, secret, plan, obj, deleting):
-        """One tenancy's writes, in order (see the module docstring)."""
-        writes = [(self._write_binding, binding if binding[1] else None), (self._write_secret, secret), (self._write_realm, plan),
-                  (self._write_object, obj)]
-        for write, what in reversed(writes) if deleting else writes:
+        """One tenancy's writes, in order (see the module docstring); the Realm object's last either way, so that
+        it is let go only once its realm is."""
+        writes = [(self._write_binding, binding if binding[1] else None), (self._write_secret, secret), (self._write_realm, plan)]
+        for write, what in (list(reversed(writes)) if deleting else writes) + [(self._write_object, obj)]:
             if what is not None:
                 write(what)
+
+    def deleting(self, params, item):
+        """Whether the tenancy's realm goes: ``state=absent``, or (with ``finalizer``) its Realm object is being deleted."""
+        if params["state"] == "absent":
+            return True
+        if not (self.objects and params.get("finalizer")):
+            return False
+        namespace = self.bindings.namespace(item, required=False)
+        where = namespace["metadata"]["name"] if namespace else None
+        return bool(((self.objects.current(where, where) or {}).get("metadata") or {}).get("deletionTimestamp"))
 
     # --- one tenancy, the batch ---------------------------------------------------------------------
 
@@ -297,7 +309,8 @@ class TenancyRealms:
         failure = failed_plan = None
         for attempt in range(ATTEMPTS):
             result = _result(item)
-            if params["state"] == "absent":
+            deleting = self.deleting(params, item)
+            if deleting:
                 binding, secret, plan, obj = self.plan_absent(item, result)
             else:
                 binding, secret, plan, obj = self.plan_present(params, item, result)
@@ -308,7 +321,7 @@ class TenancyRealms:
                 raise ModuleError(str(failure), **dict(failure.details, changed=self.wrote))
             try:
                 if not check_mode:
-                    self.apply(binding, secret, plan, obj, params["state"] == "absent")
+                    self.apply(binding, secret, plan, obj, deleting)
             except _Settle as settle:
                 failure, failed_plan = settle.failure, _steps(plan)
                 if attempt + 1 == ATTEMPTS:
@@ -329,7 +342,7 @@ class TenancyRealms:
             key = secret["writer"].key
             self.diff["before"]["secrets"][key], self.diff["after"]["secrets"][key] = self.secrets.view(secret)
         if obj:
-            key = "%s/%s" % (obj["namespace"], obj["namespace"])
+            key = "%s/%s" % (obj["namespace"], obj["name"])
             self.diff["before"]["realm_objects"][key], self.diff["after"]["realm_objects"][key] = self.objects.view(obj)
         result["changed"] = bool(plan or secret or binding or obj)
 

@@ -145,6 +145,23 @@ options:
             description: The service's Zenith subdomain; a DNS label, unique among the services.
             type: str
             required: true
+  finalizer:
+    description:
+      - With O(platform_objects_namespace), hold each C(Platform) object with the finalizer
+        C(azimuth-ops.azimuth-cloud.io/identity) until its groups, clients and Secrets are removed, which then takes the
+        finalizer off: with O(state=absent), or when the object is being deleted (the portal's word, whatever O(state)
+        says). For event-driven runs that answer the deletion of a C(Platform) (the rulebook C(azimuth.ops.identity)).
+    type: bool
+    default: false
+  platform_objects_namespace:
+    description:
+      - Answer the portal's C(Platform) objects (C(identity.azimuth.stackhpc.com/v1alpha1)) of this namespace (the
+        tenancy's), one named after each listed platform, as the identity operator does. With O(state=present) each gets
+        its status (C(phase=Ready), C(rootGroup=/<platform>), C(zenithServiceSubgroups) with C(/<platform>/<service>) per
+        service); with O(state=absent) the module's own object is deleted and its finalizer taken off.
+      - A listed platform without its object, or one another tool manages or the identity operator handles (unless
+        O(adopt)), stops the module before anything is written. Unset, no C(Platform) object is read or written.
+    type: str
   prune:
     description:
       - Also remove the platforms (their clients, group and Secrets) that the module made in this realm and
@@ -310,6 +327,7 @@ realm:
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
+from ansible_collections.azimuth.ops.plugins.module_utils._answered_object import PLATFORM_KIND
 from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import KeycloakModule, translate_error
 from ansible_collections.azimuth.ops.plugins.module_utils._oidc_secret import SecretCalls
 from ansible_collections.azimuth.ops.plugins.module_utils._platform_identity import PlatformIdentity
@@ -332,6 +350,8 @@ class PlatformIdentityModule(KeycloakModule):
                 subdomain=dict(type="str", required=True),
             )),
         )),
+        finalizer=dict(type="bool", default=False),
+        platform_objects_namespace=dict(type="str"),
         prune=dict(type="bool", default=False),
         public_url=dict(type="str"),
         realm=dict(type="str", required=True),
@@ -356,7 +376,7 @@ class PlatformIdentityModule(KeycloakModule):
             api = kube.api_client(self.params["discovery"]["kubernetes"])
         except kube.KubernetesError as exc:
             self.fail("Could not configure the Kubernetes client: %s" % exc)
-        self.job = PlatformIdentity(self.keycloak, SecretCalls(api), self.server_url)
+        self.job = PlatformIdentity(self.keycloak, SecretCalls(api), self.server_url, kube.CustomCalls(api, *PLATFORM_KIND))
         result = self.job.run(self.params, self.check_mode)
         diff = result.pop("diff")
         if self.diff_mode:

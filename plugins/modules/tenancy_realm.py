@@ -62,7 +62,8 @@ description:
     makes it (labelled C(app.kubernetes.io/managed-by=azimuth-ops)) when the portal has not, sets its
     C(spec.tenancyId), and once the realm is ready writes its status as the operator does, C(phase=Ready),
     C(oidcIssuerUrl) (C(<public_url>/realms/<realm>)), C(adminUrl) (C(<public_url>/admin/<realm>/console))
-    and C(platformUsersGroup=/platform-users). O(state=absent) deletes the object when the module made it.
+    and C(platformUsersGroup=/platform-users). O(state=absent) deletes the object when the module made it, and
+    takes the module's finalizer (O(finalizer)) off.
   - A C(Realm) object handled by the identity operator (its finalizer C(identity.azimuth.stackhpc.com/finalizer)
     or its annotations) is the operator's, and so is the Keycloak realm the operator made for it (named after
     the namespace). Both are refused, before anything is written, unless O(adopt).
@@ -132,6 +133,15 @@ options:
             C(https://portal.example.org/authproxy/{tenancy_id}).
         type: str
         required: true
+  finalizer:
+    description:
+      - With O(realm_objects), hold each C(Realm) object with the finalizer C(azimuth-ops.azimuth-cloud.io/identity)
+        until its realm is deleted, which then takes the finalizer off: with O(state=absent), or when the object is being
+        deleted (the portal's word, whatever O(state) says). For event-driven runs that answer the deletion of a C(Realm)
+        (the rulebook C(azimuth.ops.identity)); leave it off in batch runs, where nothing would answer it and the
+        namespace could not be deleted.
+    type: bool
+    default: false
   public_url:
     description:
       - Keycloak as users' browsers reach it, for the C(redirect-uri) of the tenancies' Secrets
@@ -409,7 +419,7 @@ from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as 
 from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import KeycloakModule, translate_error
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
 from ansible_collections.azimuth.ops.plugins.module_utils._naming import DEFAULT_PORTAL
-from ansible_collections.azimuth.ops.plugins.module_utils._realm_object import KIND as REALM_KIND
+from ansible_collections.azimuth.ops.plugins.module_utils._answered_object import REALM_KIND
 from ansible_collections.azimuth.ops.plugins.module_utils._tenancy_realm import SHARED_SCOPE, TENANCY_SCOPE
 from ansible_collections.azimuth.ops.plugins.module_utils._tenancy_realm_batch import TenancyRealms
 
@@ -424,6 +434,7 @@ class TenancyRealmModule(KeycloakModule):
             display_name=dict(type="str", default="Azimuth"),
             issuer=dict(type="str", required=True),
         )),
+        finalizer=dict(type="bool", default=False),
         kubernetes=kube.CONNECTION_OPTION,
         portal=dict(type="str", default=DEFAULT_PORTAL),
         prune=dict(type="bool", default=False),

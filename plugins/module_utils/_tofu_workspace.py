@@ -252,8 +252,8 @@ class Workspace:
     def note_held_replacements(self, plan):
         for address, dependents in sorted(tofu.held_replacements(plan).items()):
             self.warn("the plan replaces %s by destroying it first while %s, which depends on it, stays: a cloud may "
-                                 "refuse to destroy it while it is in use, and the apply then waits for the provider's timeout. "
-                                 "Give %s lifecycle create_before_destroy" % (address, ", ".join(dependents), address))
+                      "refuse to destroy it while it is in use, and the apply then waits for the provider's timeout. "
+                      "Give %s lifecycle create_before_destroy" % (address, ", ".join(dependents), address))
 
     def refuse_destroys(self, changes):
         """check_destroy: fail, before anything is applied, when the plan destroys (or replaces) a resource."""

@@ -501,8 +501,11 @@ def test_purge_workspace_deletes_it_after_the_destroy(run_playbook, sandbox_env,
              ("purged_again_check", True, gone), ("recreated", False, base), ("cleaned", False, gone)]
     listing = [{"name": "workspaces", "ansible.builtin.command": {"argv": ["tofu", "workspace", "list"], "chdir": str(project)},
                 "register": "listed", "changed_when": False, "check_mode": False}]
-    tasks_between = lambda register: listing + [{"name": "keep", "ansible.builtin.set_fact": {  # noqa: E731
-        register + "_seen": "{{ listed.stdout_lines | map('trim') | map('regex_replace', '^[*] ', '') | list }}"}}]
+
+    def tasks_between(register):
+        return listing + [{"name": "keep", "ansible.builtin.set_fact": {
+            register + "_seen": "{{ listed.stdout_lines | map('trim') | map('regex_replace', '^[*] ', '') | list }}"}}]
+
     r = run_steps(run_playbook, sandbox_env, steps, between=tasks_between).results
     assert r["created"]["changed"] and "blue" in r["created_seen"]
     assert r["purge_check"]["changed"] and "blue" in r["purge_check_seen"], "check mode deletes nothing"

@@ -3,7 +3,7 @@
 A scenario's verify.py defines ``verify(settings, check)``, which reads the servers back and
 calls ``check.expect(condition, problem)``, and ``clean(settings)``, which removes what the
 scenario made and returns a description of each object removed; ``run(verify, clean)`` is its
-main. ``settings`` is the scenario's vars.yml, the one its converge.yml reads too.
+main. ``settings`` is the scenario's vars/scenario.yml, the one its converge.yml reads too.
 """
 
 import os
@@ -119,7 +119,7 @@ def delete_realms(admin, names):
 
 def scenario_settings():
     directory = Path(os.environ.get("MOLECULE_SCENARIO_DIRECTORY") or Path(sys.argv[0]).resolve().parent)
-    with open(directory / "vars.yml", encoding="utf-8") as stream:
+    with open(directory / "vars" / "scenario.yml", encoding="utf-8") as stream:
         return yaml.safe_load(stream)
 
 

@@ -149,7 +149,7 @@ options:
     description:
       - With O(platform_objects_namespace), hold each C(Platform) object with the finalizer
         C(azimuth-ops.azimuth-cloud.io/identity) until its groups, clients and Secrets are removed, which then takes the
-        finalizer off: with O(state=absent), or when the object is being deleted (the portal's word, whatever O(state)
+        finalizer off. They are removed with O(state=absent), or when the object is being deleted (the portal's word, whatever O(state)
         says). For event-driven runs that answer the deletion of a C(Platform) (the rulebook C(azimuth.ops.identity)).
     type: bool
     default: false

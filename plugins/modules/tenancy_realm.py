@@ -136,7 +136,7 @@ options:
   finalizer:
     description:
       - With O(realm_objects), hold each C(Realm) object with the finalizer C(azimuth-ops.azimuth-cloud.io/identity)
-        until its realm is deleted, which then takes the finalizer off: with O(state=absent), or when the object is being
+        until its realm is deleted, which then takes the finalizer off. The realm is deleted with O(state=absent), or when the object is being
         deleted (the portal's word, whatever O(state) says). For event-driven runs that answer the deletion of a C(Realm)
         (the rulebook C(azimuth.ops.identity)); leave it off in batch runs, where nothing would answer it and the
         namespace could not be deleted.

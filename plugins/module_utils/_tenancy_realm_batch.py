@@ -218,42 +218,31 @@ class TenancyRealms:
 
     # --- writing ----------------------------------------------------------------------------------
 
+    def _kube_write(self, write, what):
+        """Call ``write()``, one Kubernetes write of ``what`` (for the message): a 409 settles, a refusal is reported."""
+        try:
+            write()
+        except kube.Conflict:
+            raise _Settle()
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            reason = kube.describe_error(exc)
+            if reason is None:
+                raise
+            raise ModuleError("Could not %s: %s" % (what, reason))
+        self.wrote = True
+
     def _write_binding(self, binding):
         namespace, patch = binding
-        try:
-            self.bindings.write(namespace, patch)
-        except kube.Conflict:
-            raise _Settle()
-        except Exception as exc:  # pylint: disable=broad-exception-caught
-            reason = kube.describe_error(exc)
-            if reason is None:
-                raise
-            raise ModuleError("Could not record the realm binding on namespace %s: %s" % (namespace["metadata"]["name"], reason))
-        self.wrote = True
+        self._kube_write(lambda: self.bindings.write(namespace, patch),
+                         "record the realm binding on namespace %s" % namespace["metadata"]["name"])
 
     def _write_secret(self, secret):
-        try:
-            self.secrets.write(secret)
-        except Exception as exc:  # pylint: disable=broad-exception-caught
-            reason = kube.describe_error(exc)
-            if reason is None:
-                raise
-            verb = "delete" if secret.get("delete") else "write"
-            raise ModuleError("Could not %s the Secret %s: %s" % (verb, secret["writer"].key, reason))
-        self.wrote = True
+        verb = "delete" if secret.get("delete") else "write"
+        self._kube_write(lambda: self.secrets.write(secret), "%s the Secret %s" % (verb, secret["writer"].key))
 
     def _write_object(self, planned):
-        try:
-            self.objects.write(planned)
-        except kube.Conflict:
-            raise _Settle()
-        except Exception as exc:  # pylint: disable=broad-exception-caught
-            reason = kube.describe_error(exc)
-            if reason is None:
-                raise
-            raise ModuleError("Could not %s the Realm %s/%s: %s" % ("release" if "delete" in planned else "write", planned["namespace"],
-                                                                   planned["name"], reason))
-        self.wrote = True
+        verb = "release" if "delete" in planned else "write"
+        self._kube_write(lambda: self.objects.write(planned), "%s the Realm %s/%s" % (verb, planned["namespace"], planned["name"]))
 
     def _write_realm(self, plan):
         executor = tr.Executor(self.calls)

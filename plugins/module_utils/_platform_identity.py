@@ -379,7 +379,6 @@ class PlatformIdentity:
             diff=diff,
         )
 
-
     def platform_objects(self, params):
         """The Platform objects the run answers (``_answered_object.AnsweredObjects``), or None."""
         if not params.get("platform_objects_namespace"):

@@ -17,6 +17,9 @@ from .test_platform_types import platform_objects  # noqa: F401  # pylint: disab
 EXAMPLE = REPO / "examples" / "sandbox.yml"
 PROVISION = {"ansible.builtin.import_playbook": "azimuth.ops.provision"}
 
+# What upstream's ClusterTemplate CRD requires of a template's values.
+KUBE_VALUES = {"kubernetesVersion": "1.33.10", "machineImageId": "img-133"}
+
 
 def provision(run_playbook, env, *args, variables=None):
     """Run the provisioning playbook; ``run.results`` is its summary (rows and lines)."""
@@ -37,7 +40,7 @@ def configuration(tmp_path, unique_name, **more):
             {"id": unique_name + "-c1", "name": unique_name + "-chemistry", "oidc_group": "/chem"},
             {"id": unique_name + "-t1", "name": unique_name + "-training-test"},
         ],
-        "azimuth_capi_operator_cluster_templates": {unique_name + "-kube": {"spec": {"label": "K", "values": {}}}},
+        "azimuth_capi_operator_cluster_templates": {unique_name + "-kube": {"spec": {"label": "K", "description": "D", "values": KUBE_VALUES}}},
         "azimuth_capi_operator_app_templates": {unique_name + "-notebooks": {"spec": {"chart": {"repo": "https://c.example.org", "name": "n"}}}},
         "azimuth_caas_cluster_templates": {unique_name + "-desktop": {"spec": {
             "gitUrl": "https://g.example.org/a.git", "gitVersion": "1", "playbook": "a.yml", "uiMetaUrl": "https://g.example.org/ui.yml"}}},
@@ -95,8 +98,8 @@ def test_provision_predicts_then_does_then_leaves_alone(run_playbook, kube_env, 
 
 
 def test_a_template_dropped_from_the_configuration_is_deprecated(run_playbook, kube_env, platform_objects, tmp_path, unique_name):  # noqa: F811
-    extra = {unique_name + "-kube-old": {"spec": {"label": "old", "values": {}}}}
-    templates = {unique_name + "-kube": {"spec": {"label": "K", "values": {}}}}
+    extra = {unique_name + "-kube-old": {"spec": {"label": "old", "description": "D", "values": KUBE_VALUES}}}
+    templates = {unique_name + "-kube": {"spec": {"label": "K", "description": "D", "values": KUBE_VALUES}}}
     run = provision(run_playbook, kube_env, variables=configuration(
         tmp_path, unique_name, azimuth_capi_operator_cluster_templates=dict(templates, **extra)))
     assert run.ok, run.output

@@ -19,8 +19,9 @@ ansible-galaxy collection build --force --output-path "$out" > /dev/null
 tarball=$(ls "$out"/azimuth-ops-*.tar.gz)
 export GALAXY_IMPORTER_CONFIG="$PWD/scripts/galaxy-importer.cfg"
 export GALAXY_IMPORTER_ANSIBLE_LOCAL_TMP="$PWD/$out/tmp" GALAXY_IMPORTER_TMP_ROOT_DIR="$PWD/$out/tmp"
-# galaxy-importer runs ansible-doc and ansible-lint from its venv's PATH.
-PATH="$PWD/$venv/bin:$PATH" "$venv/bin/python" -m galaxy_importer.main "$tarball" 2>&1 | tee "$out/import.log"
+# galaxy-importer runs ansible-doc and ansible-lint from its venv's PATH, and writes importer_result.json
+# where it runs (so it runs in $out, not in the checkout).
+(cd "$out" && PATH="$OLDPWD/$venv/bin:$PATH" "$OLDPWD/$venv/bin/python" -m galaxy_importer.main "$(basename "$tarball")") 2>&1 | tee "$out/import.log"
 if grep -E '^(WARNING|ERROR)|WARNING:|ERROR:' "$out/import.log"; then
     echo "galaxy-importer reported the lines above" >&2
     exit 1

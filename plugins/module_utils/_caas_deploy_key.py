@@ -19,12 +19,11 @@ __metaclass__ = type
 import base64
 
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
-from ansible_collections.azimuth.ops.plugins.module_utils._naming import MANAGED_BY, MANAGED_BY_LABEL
+from ansible_collections.azimuth.ops.plugins.module_utils._naming import ADOPTED_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL
 
 PUBLIC_KEY, PRIVATE_KEY = "id_ed25519.pub", "id_ed25519"
 # The label the CaaS operator puts on the objects it makes for a cluster (it sets no managed-by label).
 OPERATOR, OPERATOR_LABEL = "azimuth-caas-operator", "azimuth-caas-cluster"
-ADOPTED_ANNOTATION = "azimuth-ops.azimuth-cloud.io/adopted-from"
 
 
 def secret_name(cluster):

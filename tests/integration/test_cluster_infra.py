@@ -188,7 +188,7 @@ def caas_task(register, tenant, work_dir, check_mode=False, state="present", **e
     backend = dict(secret_suffix="c1", namespace=tenant["namespace"],
                    labels={"caas.azimuth.stackhpc.com/cluster-id": "c1-id", "caas.azimuth.stackhpc.com/cluster-name": "c1"})
     options = dict(cloud=tenant["cloud"], namespace=tenant["namespace"], name="c1", id="c1-id", type="upstream-style",
-                   project_path=str(EXAMPLES / "upstream-style"), playbook="site.yml", record=True,
+                   project_path=str(EXAMPLES / "upstream-style"), playbook="site.yml", record=True, state=state,
                    global_extravars=dict(terraform_backend_type="kubernetes", terraform_backend_config=backend,
                                          terraform_project_path=str(work_dir)),
                    cluster_extravars=extravars,

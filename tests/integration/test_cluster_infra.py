@@ -15,29 +15,13 @@ import pytest
 import yaml
 
 from .conftest import REPO, localhost_play, save_results
+from .test_caas_cluster import purge_project
 
 EXAMPLES = REPO / "examples" / "appliances"
 AUTH_URL = "http://127.0.0.1:5000/v3"
 
 
 # --- fixtures ----------------------------------------------------------------------------------
-
-def purge_project(admin, project_id):
-    """Delete what a test left in its project (router interfaces, routers, ports, networks, security groups)."""
-    net = admin.network
-    for router in net.routers(project_id=project_id):
-        for port in net.ports(device_id=router.id):
-            for fixed_ip in port.fixed_ips:
-                net.remove_interface_from_router(router, subnet_id=fixed_ip["subnet_id"])
-        net.delete_router(router)
-    for port in net.ports(project_id=project_id):
-        net.delete_port(port)
-    for network in net.networks(project_id=project_id):
-        net.delete_network(network)
-    for group in net.security_groups(project_id=project_id):
-        if group.name != "default":
-            net.delete_security_group(group)
-
 
 @pytest.fixture
 def tenant(sandbox_env, openstack_admin, unique_name, kube_core, tmp_path):

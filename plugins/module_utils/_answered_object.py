@@ -95,7 +95,7 @@ class AnsweredObjects:
 
     def __init__(self, calls, kind, option, finalizer=False):
         self.calls, self.kind, self.option, self.finalizer = calls, kind, option, finalizer
-        self._found = {}
+        self._found, self._listed = {}, False
 
     def read_all(self):
         """Read every object of the kind in one list (otherwise each is read when first asked for)."""
@@ -105,15 +105,12 @@ class AnsweredObjects:
             raise ModuleError("Cannot answer the %s objects: %s. Install the identity operator's CRDs (the portal needs "
                               "them), or set %s" % (self.kind, exc, self.option))
         self._found = dict(((o["metadata"]["namespace"], o["metadata"]["name"]), o) for o in found)
-        self._found[None] = True
+        self._listed = True
 
     def current(self, namespace, name):
         key = (namespace, name)
-        if key not in self._found and None not in self._found:
-            try:
-                self._found[key] = self.calls.read(namespace, name)
-            except kube.NotInstalled as exc:  # pragma: no cover - a read of a kind not served is a 404, None
-                raise ModuleError(str(exc))
+        if key not in self._found and not self._listed:
+            self._found[key] = self.calls.read(namespace, name)
         return self._found.get(key)
 
     def operator_made(self, namespace, name):

@@ -11,6 +11,7 @@ from ansible_collections.azimuth.ops.plugins.module_utils._naming import ADOPTED
 from ansible_collections.azimuth.ops.plugins.module_utils._tenancy_realm_batch import TenancyRealms
 
 from ansible_collections.azimuth.ops.tests.unit.plugins.module_utils.kube_fakes import Kube, namespace
+from ansible_collections.azimuth.ops.tests.unit.plugins.module_utils.test_tenancy_realm_batch import Calls
 
 READY = ao.realm_status("https://kc.example.org/", "az-physics")
 PARAMS = {"azimuth_idp": {"issuer": "https://portal.example.org/{tenancy_id}", "client_id": "kc", "client_secret": "s",
@@ -155,15 +156,6 @@ def test_a_cluster_without_the_kind_is_named_with_the_option():
     job = ao.AnsweredObjects(Objects(missing_crd=True), "Realm", "realm_objects: false")
     with pytest.raises(ModuleError, match="Install the identity operator's CRDs .*realm_objects: false"):
         job.read_all()
-
-
-class Calls:
-    def __init__(self, realms):
-        self.realms = realms
-
-    def get(self, path, **params):
-        assert path == "admin/realms"
-        return self.realms
 
 
 def batch(found, realms):

@@ -15,8 +15,14 @@ run is that code, for that project.  What changes is where its reads come from.
   are owned by the project (the one-project code passes ``project_id``).
 - With a user's connection (a role in each project), each project's run gets a connection scoped
   to it, and Neutron does the narrowing.
+- With ``clouds``, each tenancy's own connection (its own token, scoped to its project): the
+  clouds are opened (authorised) in a bounded pool, then each tenancy's run is the one-project
+  code over its connection.  A cloud that cannot be used, or whose project another entry already
+  gives, fails alone, before any write.
 
-The projects' runs go in a few threads, so that the settling waits of those that create overlap.
+Each entry may carry options of its own over the task's (``entry_options``).  The runs go in a
+few threads (``WORKERS``, a bound that Keystone and Neutron take well), so that the settling
+waits of those that create overlap.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -27,11 +33,15 @@ import concurrent.futures
 import threading
 import time
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
 from ansible_collections.azimuth.ops.plugins.module_utils._network import (
     BACKEND_ERRORS,
+    OPTIONS_SPEC,
     SETTLE_SECONDS,
     SUBNET_MARKER,
     NetworkError,
+    Options,
     Project,
     TenancyNetworks,
     network_marker,
@@ -294,37 +304,199 @@ def resolve_projects(requested, known, whose):
 
 
 # ---------------------------------------------------------------------------------------------
+# The entries of ``projects`` and ``clouds``: each with the task's options, or its own over them
+
+
+def _entry_spec():
+    """OPTIONS_SPEC without its defaults: an entry's own options are only those it gives."""
+    return dict((name, dict((key, value) for key, value in spec.items() if key != "default")) for name, spec in OPTIONS_SPEC.items())
+
+
+def entry_options(base, given, where):
+    """The ``Options`` of one entry: ``base`` (the task's option values) with the entry's own ``given`` over them.
+
+    ``given`` is checked as the module's argument spec checks the task's options (types, unknown names).
+    """
+    if given is None:
+        given = {}
+    if not isinstance(given, dict):
+        raise NetworkError("%s.options must be a dict of azimuth.ops.tenancy_network options, not a %s" % (where, type(given).__name__))
+    unknown = sorted(set(given) - set(OPTIONS_SPEC))
+    if unknown:
+        raise NetworkError("%s.options: unknown option %s; the options are %s"
+                           % (where, ", ".join(unknown), ", ".join(sorted(OPTIONS_SPEC))))
+    checked = ArgumentSpecValidator(_entry_spec()).validate(dict(given))
+    if checked.error_messages:
+        raise NetworkError("%s.options: %s" % (where, "; ".join(checked.error_messages)))
+    values = dict(base)
+    values.update((name, value) for name, value in checked.validated_parameters.items() if value is not None)
+    try:
+        return Options(**values)
+    except NetworkError as exc:
+        raise NetworkError("%s.options: %s" % (where, exc))
+
+
+def project_entries(entries, base):
+    """``projects`` as ``[(ID or name, Options)]``: each entry a project ID or name, or a dict {project, options}."""
+    found = []
+    for index, entry in enumerate(entries or []):
+        where = "projects[%d]" % index
+        if isinstance(entry, dict):
+            unknown = sorted(set(entry) - set(["project", "options"]))
+            if unknown or not isinstance(entry.get("project"), str) or not entry["project"].strip():
+                raise NetworkError("%s must be a project ID or name, or a dict with project (an ID or name) and options%s"
+                                   % (where, " (unknown keys: %s)" % ", ".join(unknown) if unknown else ""))
+            found.append((entry["project"], entry_options(base, entry.get("options"), where)))
+        elif isinstance(entry, str) and entry.strip():
+            found.append((entry, entry_options(base, None, where)))
+        else:
+            raise NetworkError("%s must be a project ID or name, or a dict with project and options" % where)
+    return found
+
+
+def cloud_label(index, cloud):
+    """How messages name a cloud of ``clouds``: never by anything but its name or its project (no secret)."""
+    if isinstance(cloud, str):
+        return "clouds[%d] (cloud %s)" % (index, cloud)
+    auth = cloud.get("auth") if isinstance(cloud, dict) and isinstance(cloud.get("auth"), dict) else {}
+    project = auth.get("project_name") or auth.get("project_id")
+    return "clouds[%d]%s" % (index, " (project %s)" % project if isinstance(project, str) else "")
+
+
+def cloud_entries(entries, base):
+    """``clouds`` as ``[(label, cloud, Options)]``: each entry a cloud name, a dict of connection settings, or a dict
+    {cloud, options}.  Messages name keys, never values (a cloud holds secrets)."""
+    found = []
+    for index, entry in enumerate(entries or []):
+        where = "clouds[%d]" % index
+        if isinstance(entry, dict) and "cloud" in entry:
+            unknown = sorted(set(entry) - set(["cloud", "options"]))
+            if unknown or not isinstance(entry["cloud"], (str, dict)) or not entry["cloud"]:
+                raise NetworkError("%s: a dict with cloud must have cloud (a cloud name or a dict of connection settings) "
+                                   "and optionally options%s" % (where, " (unknown keys: %s)" % ", ".join(unknown) if unknown else ""))
+            cloud, given = entry["cloud"], entry.get("options")
+        elif (isinstance(entry, str) and entry.strip()) or (isinstance(entry, dict) and entry):
+            cloud, given = entry, None
+        else:
+            raise NetworkError("%s must be a cloud name, a dict of connection settings, or a dict with cloud and options" % where)
+        found.append((cloud_label(index, cloud), cloud, entry_options(base, given, where)))
+    return found
+
+
+def options_key(options):
+    """Entries whose options are equal share one snapshot."""
+    return tuple(sorted((name, repr(value)) for name, value in vars(options).items()))
+
+
+# ---------------------------------------------------------------------------------------------
 # The run
 
 
+class _Job:
+    """One tenancy's run: its project, how to get its connection, its options."""
+
+    def __init__(self, project, connect, options):
+        self.project = project
+        self.connect = connect
+        self.options = options
+
+
 class BatchNetworks:
-    """The networks of the projects ``requested`` (IDs or names), each as the one-project form finds or creates them."""
+    """The networks of many tenancies, each as the one-project form finds or creates them.
+
+    ``requested``: projects (IDs or names, or ``(ID or name, Options)`` pairs) worked on through ``conn``.
+    ``clouds``: ``(label, open, Options)`` triples, ``open()`` returning an authorised connection scoped to
+    the tenancy's project (each tenancy its own token); they are opened, then worked on, in a bounded pool.
+    """
 
     def __init__(self, conn, options, requested, check_mode=False, workers=WORKERS, sleep=time.sleep,
-                 settle_seconds=SETTLE_SECONDS):
+                 settle_seconds=SETTLE_SECONDS, clouds=()):
         self.conn = conn
         self.options = options
-        self.requested = list(requested)
+        self.requested = [entry if isinstance(entry, tuple) else (entry, options) for entry in requested or ()]
+        self.clouds = list(clouds or ())
         self.check_mode = check_mode
         self.workers = workers
         self.sleep = sleep
         self.settle_seconds = settle_seconds
         self.warnings = []
+        self._opened = []
 
     def run(self, diff=False):
+        jobs, snapshots = self._project_jobs() if self.requested else ([], [])
+        try:
+            more, failed = self._cloud_jobs(set(job.project.id for job in jobs))
+            outcomes = self._run_all(jobs + more, diff)
+        finally:
+            for conn in self._opened:
+                _close(conn)
+        failure = next((snapshot.failure for snapshot in snapshots if snapshot.failure is not None), None)
+        return self._result(outcomes, failed, failure, diff)
+
+    def _project_jobs(self):
+        """A job per project of ``requested``; as admin, the projects with equal options share one snapshot."""
         access = self.conn.session.auth.get_access(self.conn.session)
         admin = "admin" in (access.role_names or [])
+        refs = [ref for ref, _options in self.requested]
         if admin:
-            projects = resolve_projects(self.requested, self._read_projects(self.conn.identity.projects), "the cloud's projects")
-            snapshot = Snapshot(self.conn.network, self.options, projects)
-            outcomes = self._run_all(projects, lambda project: _Scoped(ProjectView(snapshot, project.id)), diff)
-            failure = snapshot.failure
+            projects = resolve_projects(refs, self._read_projects(self.conn.identity.projects), "the cloud's projects")
         else:
             known = self._read_projects(lambda: self.conn.identity.user_projects(access.user_id))
-            projects = resolve_projects(self.requested, known, "the projects user %s has a role in" % access.username)
-            outcomes = self._run_all(projects, lambda project: self._scoped_to(project, access), diff)
-            failure = None
-        return self._result(outcomes, failure, diff)
+            projects = resolve_projects(refs, known, "the projects user %s has a role in" % access.username)
+        options_of = {}  # a project given twice keeps its first entry's options
+        for ref, options in self.requested:
+            project = next((p for p in projects if p.id == ref), None) or next(p for p in projects if p.name == ref)
+            options_of.setdefault(project.id, options)
+        jobs, snapshots = [], {}
+        for project in projects:
+            options = options_of[project.id]
+            if admin:
+                key = options_key(options)
+                if key not in snapshots:
+                    snapshots[key] = Snapshot(self.conn.network, options, [p for p in projects if options_key(options_of[p.id]) == key])
+                connect = (lambda view: lambda: _Scoped(view))(ProjectView(snapshots[key], project.id))
+            else:
+                connect = (lambda project: lambda: self._scoped_to(project, access))(project)
+            jobs.append(_Job(project, connect, options))
+        return jobs, list(snapshots.values())
+
+    def _cloud_jobs(self, taken):
+        """Open each cloud (a bounded pool); a cloud that cannot be used, or whose project is already given, fails alone."""
+        def open_one(entry):
+            label, connect, options = entry
+            try:
+                conn = connect()
+            except BACKEND_ERRORS as exc:
+                return label, None, NetworkError("Could not connect to OpenStack with %s: %s" % (label, describe_sdk_error(exc))), options
+            except NetworkError as exc:
+                return label, None, exc, options
+            return label, conn, None, options
+
+        jobs, failures = [], {}
+        for label, conn, error, options in self._pool(open_one, self.clouds):
+            key = label.split(" (")[0]  # clouds[<index>]
+            if conn is not None:
+                self._opened.append(conn)
+            if error is not None:
+                failures[key] = str(error)
+                continue
+            access = conn.session.auth.get_access(conn.session)
+            if not access.project_id:
+                failures[key] = "%s is not scoped to a project; set project_name or project_id in its auth." % label
+            elif access.project_id in taken:
+                failures[key] = ("%s is scoped to project %s (%s), which another entry already gives; give each project once."
+                                 % (label, access.project_name, access.project_id))
+            else:
+                taken.add(access.project_id)
+                jobs.append(_Job(Project(access.project_id, access.project_name), lambda conn=conn: conn, options))
+        return jobs, failures
+
+    def _pool(self, work, items):
+        items = list(items)
+        if not items:
+            return []
+        with concurrent.futures.ThreadPoolExecutor(max_workers=min(self.workers, len(items))) as pool:
+            return list(pool.map(work, items))
 
     def _read_projects(self, listing):
         try:
@@ -340,11 +512,12 @@ class BatchNetworks:
         except BACKEND_ERRORS as exc:
             raise NetworkError("Could not act on %s: %s" % (project, describe_sdk_error(exc))) from exc
 
-    def _run_all(self, projects, connect, diff):
-        """Each project's run: (project, result or None, error or None, warnings), in order."""
-        def one(project):
+    def _run_all(self, jobs, diff):
+        """Each tenancy's run: (project, result or None, error or None, warnings), in order."""
+        def one(job):
+            project = job.project
             try:
-                networks = TenancyNetworks(connect(project), self.options, check_mode=self.check_mode, project=project,
+                networks = TenancyNetworks(job.connect(), job.options, check_mode=self.check_mode, project=project,
                                            sleep=self.sleep, settle_seconds=self.settle_seconds)
             except NetworkError as exc:
                 return project, None, exc, []
@@ -358,13 +531,10 @@ class BatchNetworks:
                     error.details.update(changed=True, created=networks.created)
                 return project, None, error, networks.warnings
 
-        if not projects:
-            return []
-        with concurrent.futures.ThreadPoolExecutor(max_workers=min(self.workers, len(projects))) as pool:
-            return list(pool.map(one, projects))
+        return self._pool(one, jobs)
 
-    def _result(self, outcomes, failure, diff):
-        tenancies, errors = {}, {}
+    def _result(self, outcomes, failures, failure, diff):
+        tenancies, errors = {}, dict(failures)
         changed = False
         for project, result, error, warnings in outcomes:
             self.warnings.extend(warnings)
@@ -379,9 +549,19 @@ class BatchNetworks:
         if errors:
             raise NetworkError(
                 "Could not settle the networks of %d of %d projects: %s"
-                % (len(errors), len(outcomes), " ".join(errors.values())), changed=changed, tenancies=tenancies, errors=errors)
+                % (len(errors), len(outcomes) + len(failures), " ".join(errors.values())), changed=changed, tenancies=tenancies,
+                errors=errors)
         batch = dict(changed=changed, tenancies=tenancies)
         if diff:
             batch["diff"] = dict((side, dict((project.id, result["diff"][side]) for project, result, _e, _w in outcomes))
                                  for side in ("before", "after"))
         return batch
+
+
+def _close(conn):
+    close = getattr(conn, "close", None)
+    if close is not None:
+        try:
+            close()
+        except Exception:  # pylint: disable=broad-exception-caught
+            pass  # closing is tidying up; the run's result stands

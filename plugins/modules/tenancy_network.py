@@ -18,6 +18,9 @@ description:
     exactly what a run scoped to it would give. With an admin's credentials each kind of object (networks, subnets,
     routers, router ports, network RBAC policies) is read once for all the projects, and objects are created owned by
     the project; with a user's credentials (a role in each project) each project is worked on with a token scoped to it."
+  - "With O(clouds), does the same for many tenancies that each have a connection of their own (scoped to the tenancy's
+    project), in one call: each cloud gets its own token, and the tenancies are worked on a few at a time.
+    O(projects) and O(clouds) may be given together."
   - "External network: the one network carrying O(external_net_tag); else, with O(external_net_template),
     the one network of that name; else the one network with C(router:external) set. A network found by tag or
     template that does not have C(router:external) set is refused before anything is created."
@@ -107,17 +110,34 @@ options:
       - Each C({tenant_name}) is replaced by the project's name.
       - A template never creates a network; when no network has the name the task fails.
     type: str
+  clouds:
+    description:
+      - The batch form for tenancies with connections of their own. Each entry is a C(clouds.yaml) cloud name, a dict of
+        connection settings (as O(cloud) takes them), or a dict with the keys C(cloud) (a name or such a dict) and
+        C(options) (options of this module for that tenancy only, over the task's; an unknown one fails the task).
+      - Each cloud must be scoped to its tenancy's project; each is authenticated with its own token. The tenancies are
+        worked on a few at a time (eight), so that Keystone and Neutron are never flooded.
+      - O(region_name), O(interface), O(validate_certs), O(ca_cert), O(client_cert), O(client_key) and O(api_timeout)
+        apply to each cloud too; O(cloud), O(auth) and O(auth_type) are the connection of O(projects) only, and without
+        O(projects) no connection but the clouds' is made.
+      - A cloud that cannot be used (refused credentials, no project scope, a project another entry already gives)
+        fails alone, before anything is written for it; the others are worked on. The result is RV(tenancies), keyed by
+        project ID.
+      - The secrets of the clouds never appear in the output; messages name a cloud by its name or its project only.
+    type: list
+    elements: raw
   projects:
     description:
-      - The batch form. The projects (IDs or names) whose networks to find or create, each with the options of this task;
+      - The batch form. The projects whose networks to find or create, each a project ID or name, or a dict with the keys
+        C(project) (an ID or name) and C(options) (options of this module for that project only, over the task's);
         the result is RV(tenancies), keyed by project ID.
       - The credentials may be an admin's (any project of the cloud), or a user's with a role in each project
         (a name must then be unique among that user's projects).
       - Every project is worked on even when another fails; the task then fails with each failed project's message,
         and RV(tenancies) holds the others.
-      - Without it, the module works on the project the credentials are scoped to.
+      - Without it (and without O(clouds)), the module works on the project the credentials are scoped to.
     type: list
-    elements: str
+    elements: raw
   router_name:
     description:
       - The name of the router created for a new internal network.
@@ -135,7 +155,9 @@ requirements:
 notes:
   - Without O(projects), the credentials must be scoped to the tenancy's project; a project member is enough.
   - With O(projects) and an admin's credentials, a run that changes nothing makes a fixed handful of requests however
-    many projects are listed (one list of projects, and one list of each kind of object).
+    many projects are listed (one list of projects, and one list of each kind of object; projects with options of their
+    own share those lists with the projects of the same options).
+  - With O(clouds), each tenancy costs a token and its own handful of reads, eight tenancies at a time.
   - A run that fails after it has written reports C(changed=true) and, in C(created), the objects it created.
   - A run that changes nothing makes a fixed handful of read requests (networks are filtered by the server
     by tag, name, project and C(router:external)), however many networks the cloud has.
@@ -172,6 +194,16 @@ EXAMPLES = r"""
     external_net_template: public
   register: tenancy_networks
 
+- name: Find or create the networks of tenancies that each have their own cloud, in one call
+  azimuth.ops.tenancy_network:
+    clouds:
+      - portal-physics
+      - cloud: portal-chemistry
+        options:
+          internal_net_cidr: 10.20.0.0/24
+    external_net_template: public
+  register: tenancy_networks
+
 - name: Show each tenancy's internal network
   ansible.builtin.debug:
     msg: "{{ item.value.project.name }}: {{ item.value.internal_network.name }}"
@@ -203,7 +235,7 @@ project:
   description:
     - The tenancy's project (the one the credentials are scoped to), which may differ from the owner of a
       shared internal network.
-  returned: success, without O(projects)
+  returned: success, without O(projects) or O(clouds)
   type: dict
   contains:
     id:
@@ -217,7 +249,7 @@ internal_network:
   description:
     - The internal network. In check mode a network to be created has C(id) null.
     - Keys C(id), C(name), C(description), C(project_id), C(tags), C(shared), C(router_external), C(created_at).
-  returned: success, without O(projects)
+  returned: success, without O(projects) or O(clouds)
   type: dict
   sample:
     id: 1c9e8f0a-3b7d-4f2e-9a6c-5d4b3a2f1e0d
@@ -232,7 +264,7 @@ external_network:
   description:
     - The external network, with the keys of RV(internal_network); null when none could be determined
       and O(external_net_required) is false.
-  returned: success, without O(projects)
+  returned: success, without O(projects) or O(clouds)
   type: dict
   sample:
     id: 83a1a3b4-1d3a-486d-99f9-39ae1fcb2fec
@@ -245,7 +277,7 @@ external_network:
     created_at: "2026-11-01T08:00:00Z"
 storage_network:
   description: The storage network, with the keys of RV(internal_network), or null when no network carries O(storage_net_tag).
-  returned: success, without O(projects)
+  returned: success, without O(projects) or O(clouds)
   type: dict
   sample: null
 subnet:
@@ -253,7 +285,7 @@ subnet:
     - The subnet of the internal network when this module manages that network (it created it); else null.
     - Keys C(id), C(name), C(description), C(project_id), C(network_id), C(ip_version), C(cidr),
       C(gateway_ip), C(dns_nameservers), C(created_at).
-  returned: success, without O(projects)
+  returned: success, without O(projects) or O(clouds)
   type: dict
   sample:
     id: 5e0f7c1a-2b3d-4e5f-8a9b-0c1d2e3f4a5b
@@ -271,7 +303,7 @@ router:
     - The router of the internal network when this module manages that network; null when it does not,
       or when there is no external network.
     - Keys C(id), C(name), C(project_id), C(external_network_id), C(interfaces) (a list of C({subnet_id})), C(created_at).
-  returned: success, without O(projects)
+  returned: success, without O(projects) or O(clouds)
   type: dict
   sample:
     id: 9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d
@@ -283,7 +315,7 @@ router:
     created_at: "2026-11-22T10:02:45Z"
 created:
   description: The objects this run created (C(id) null in check mode), in the order of creation.
-  returned: success, without O(projects)
+  returned: success, without O(projects) or O(clouds)
   type: list
   elements: dict
   sample:
@@ -297,7 +329,7 @@ tenancies:
       changed that project's networks), exactly as a run without O(projects) scoped to the project returns them.
     - When some projects fail, the task fails and this holds the others; C(errors) then maps each failed project's ID
       to its message.
-  returned: with O(projects)
+  returned: with O(projects) or O(clouds)
   type: dict
   sample:
     7ecb5bf4a0a84f80a5cd4e1ccbf4d0f0:
@@ -311,20 +343,45 @@ tenancies:
       created: []
 """
 
+from ansible_collections.azimuth.ops.plugins.module_utils._module import BaseModule, leaf_values
 from ansible_collections.azimuth.ops.plugins.module_utils._network import OPTIONS_SPEC, Options, TenancyNetworks
-from ansible_collections.azimuth.ops.plugins.module_utils._network_batch import BatchNetworks
-from ansible_collections.azimuth.ops.plugins.module_utils._openstack import OpenStackModule
+from ansible_collections.azimuth.ops.plugins.module_utils._network_batch import BatchNetworks, cloud_entries, project_entries
+from ansible_collections.azimuth.ops.plugins.module_utils._openstack import CONNECTION_KEYS, OpenStackModule, connect
 
 
 class TenancyNetworkModule(OpenStackModule):
-    argument_spec = dict(OPTIONS_SPEC, projects=dict(type="list", elements="str"))
+    argument_spec = dict(OPTIONS_SPEC, projects=dict(type="list", elements="raw"), clouds=dict(type="list", elements="raw", no_log=True))
+    secret_carriers = OpenStackModule.secret_carriers + (("clouds",),)
+
+    def __init__(self):
+        super(TenancyNetworkModule, self).__init__()
+        # As for auth (the base): only the secrets inside the clouds stay masked, not their names and projects.
+        clouds = self.params.get("clouds")
+        if clouds:
+            self.module.no_log_values -= leaf_values(clouds) - self.secrets_in(self.params)
+
+    def execute(self):
+        if self.params["clouds"] is not None and self.params["projects"] is None:
+            # Only the tenancies' own clouds: no connection of the task's own to open.
+            BaseModule.execute(self)
+        else:
+            super(TenancyNetworkModule, self).execute()
+
+    def _opener(self, cloud):
+        """Opens ``cloud`` with the task's connection settings (not its auth) over it."""
+        params = dict((option, self.params.get(option)) for option in CONNECTION_KEYS if option != "auth_type")
+        params["cloud"] = cloud
+        return lambda: connect(params)
 
     def run(self):
         options = Options.from_params(self.params)
-        if self.params["projects"] is None:
+        if self.params["projects"] is None and self.params["clouds"] is None:
             networks = TenancyNetworks(self.conn, options, check_mode=self.check_mode)
         else:
-            networks = BatchNetworks(self.conn, options, self.params["projects"], check_mode=self.check_mode)
+            base = dict((field, self.params.get(field)) for field in OPTIONS_SPEC)
+            projects = project_entries(self.params["projects"], base)
+            clouds = [(label, self._opener(cloud), entry) for label, cloud, entry in cloud_entries(self.params["clouds"], base)]
+            networks = BatchNetworks(self.conn, options, projects, check_mode=self.check_mode, clouds=clouds)
         result = networks.run(diff=self.diff_mode)
         for warning in networks.warnings:
             self.module.warn(warning)

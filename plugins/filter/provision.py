@@ -13,10 +13,10 @@ from ansible.utils.display import Display
 from ansible_collections.azimuth.ops.plugins.module_utils._provision import ProvisionError, steps, summary
 
 
-def provision_steps(tenancies, authentication_type="openstack", network=None):
+def provision_steps(tenancies, authentication_type="openstack", network=None, operator_cloud=None):
     """Each step's input for the provisioning run, from the operator's list of tenancies."""
     try:
-        return steps(tenancies, authentication_type, network)
+        return steps(tenancies, authentication_type, network, operator_cloud)
     except ProvisionError as exc:
         raise AnsibleFilterError("azimuth.ops.provision_steps: %s" % exc)
 

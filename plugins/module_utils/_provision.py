@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The provisioning run: the operator's one list of tenancies -> each step's input, and the summary table.
 
-``steps`` decides what the run does per tenancy (networks when it has a ``cloud``; a namespace
+``steps`` decides what the run does per tenancy (networks when it has a ``cloud``, or an ID and the
+operator's connection is set; a namespace
 when its ID and name are known or can be found; an application credential in OIDC mode, where
 the portal has no user token to act with); ``summary`` turns what the steps returned into one
 row per tenancy.
@@ -68,16 +69,32 @@ def _namespace(tenancy, authentication_type):
     return entry
 
 
-def steps(tenancies, authentication_type="openstack", network=None):
+def _networks(tenancy, operator_cloud):
+    """The tenancy_network role's entry for a tenancy, or None: by project ID through the operator's connection when
+    there is one and the tenancy has an ID; else through the tenancy's own cloud; else no networks."""
+    options = dict(tenancy.get("network") or {})
+    if operator_cloud is not None and tenancy.get("id"):
+        return {"project": tenancy["id"], "options": options}
+    if tenancy.get("cloud"):
+        return {"cloud": tenancy["cloud"], "options": options}
+    return None
+
+
+def steps(tenancies, authentication_type="openstack", network=None, operator_cloud=None):
     """Each step's input for the run, from ``azimuth_tenancies``.
 
-    Returns ``tenancy_network_tenancies`` and ``tenancy_network_options`` (azimuth.ops.tenancy_network),
-    ``tenancies_list`` and ``tenancies_app_credentials`` (azimuth.ops.tenancies).
+    Returns ``tenancy_network_tenancies``, ``tenancy_network_options`` and ``tenancy_network_cloud``
+    (azimuth.ops.tenancy_network), ``tenancies_list`` and ``tenancies_app_credentials`` (azimuth.ops.tenancies).
+    With ``operator_cloud`` (``azimuth_openstack_operator_cloud``, a connection that may act on the tenancies'
+    projects) every tenancy with an ID gets its networks by project ID through it, cloud or not.
     """
     if authentication_type not in AUTHENTICATION_TYPES:
         raise ProvisionError("azimuth_authentication_type must be one of %s, got %r" % (", ".join(AUTHENTICATION_TYPES), authentication_type))
+    if operator_cloud is not None and not isinstance(operator_cloud, (str, dict)):
+        raise ProvisionError("azimuth_openstack_operator_cloud must be a clouds.yaml cloud name or a dict of connection settings, not a %s"
+                             % type(operator_cloud).__name__)
     result = {"tenancy_network_tenancies": [], "tenancy_network_options": network_options(network or {}),
-              "tenancies_list": [], "tenancies_app_credentials": []}
+              "tenancy_network_cloud": operator_cloud or None, "tenancies_list": [], "tenancies_app_credentials": []}
     for index, tenancy in enumerate(tenancies or []):
         cloud = tenancy.get("cloud")
         known = bool(tenancy.get("id")) and bool(tenancy.get("name"))
@@ -85,8 +102,9 @@ def steps(tenancies, authentication_type="openstack", network=None):
             raise ProvisionError("%s: give both id and name, or neither (with a cloud, which names its project)" % _describe(index, tenancy))
         if tenancy.get("app_credential") and not cloud:
             raise ProvisionError("%s: app_credential needs a cloud (scoped to the tenancy's project)" % _describe(index, tenancy))
-        if cloud:
-            result["tenancy_network_tenancies"].append({"cloud": cloud, "options": dict(tenancy.get("network") or {})})
+        networks = _networks(tenancy, result["tenancy_network_cloud"])
+        if networks:
+            result["tenancy_network_tenancies"].append(networks)
         credential = _app_credential(tenancy, authentication_type) if cloud else None
         if credential:
             result["tenancies_app_credentials"].append(credential)

@@ -24,7 +24,9 @@ from ansible_collections.azimuth.ops.plugins.module_utils._network import (
 from ansible_collections.azimuth.ops.plugins.module_utils._network_batch import (
     BatchNetworks,
     chunks,
+    cloud_entries,
     matches,
+    project_entries,
     resolve_projects,
     sees_network,
     sees_port,
@@ -136,6 +138,7 @@ def test_unknown_and_ambiguous_projects_are_one_error():
 class Access:
     def __init__(self, project_id, roles, user_id="u1", username="bob"):
         self.project_id, self.role_names, self.user_id, self.username = project_id, roles, user_id, username
+        self.project_name = dict((p["id"], p["name"]) for p in PROJECTS).get(project_id)
 
 
 class FakeCloud:
@@ -473,3 +476,108 @@ def test_a_listing_failure_is_one_message():
         BatchNetworks(conn, Options(), IDS).run()
     assert str(info.value) == "Could not list the network RBAC policies of the projects: SDKException: Neutron is down"
     assert cloud.writes == []
+
+
+# --- issue 18: clouds of their own, options of each entry -------------------------------------
+
+
+def opener(cloud, project_id, roles=("member",)):
+    return lambda: FakeConnection(cloud, PROJECTS, Access(project_id, list(roles)))
+
+
+def by_clouds(cloud, options, check_mode=False, entries=None):
+    """The batch form over each project's own connection (``clouds``); per project as ``batch`` gives it."""
+    entries = entries or [("clouds[%d]" % i, opener(cloud, pid), options) for i, pid in enumerate(IDS)]
+    networks = BatchNetworks(None, options, [], check_mode=check_mode, sleep=lambda s: None, clouds=entries)
+    try:
+        result = networks.run(diff=True)
+    except NetworkError as exc:
+        return dict(exc.details.get("tenancies", {}), **exc.details.get("errors", {})), exc
+    return dict((pid, dict(r, diff=dict(before=result["diff"]["before"][pid], after=result["diff"]["after"][pid])))
+                for pid, r in result["tenancies"].items()), result
+
+
+@pytest.mark.parametrize("options", [dict(), dict(external_net_template="public"),
+                                     dict(allow_shared_internal_net=True, create_internal_net=False, external_net_template="public")],
+                         ids=["defaults", "template", "shared-internal"])
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "real"])
+def test_the_clouds_form_gives_each_tenancy_what_the_one_project_form_gives(options, check_mode):
+    expected = one_project_results(sharing_cloud(), Options(**options), check_mode=check_mode)
+    got, result = by_clouds(sharing_cloud(), Options(**options), check_mode=check_mode)
+    if isinstance(result, NetworkError):
+        expected = dict((pid, r if isinstance(r, str) else dict((k, v) for k, v in r.items() if k != "diff"))
+                        for pid, r in expected.items())
+    assert got == expected
+
+
+def test_a_cloud_that_cannot_be_used_fails_alone_before_anything_is_written_for_it():
+    from openstack import exceptions as sdk_exceptions  # pylint: disable=import-outside-toplevel
+
+    def refused():
+        raise sdk_exceptions.SDKException("The request you have made requires authentication.")
+
+    cloud = sharing_cloud()
+    options = Options(external_net_template="public")
+    entries = [("clouds[0] (cloud physics)", opener(cloud, "p1"), options), ("clouds[1] (project p4)", refused, options),
+               ("clouds[2] (cloud again)", opener(cloud, "p1"), options), ("clouds[3]", opener(cloud, None), options)]
+    got, error = by_clouds(cloud, options, entries=entries)
+    assert error.details["errors"] == {
+        "clouds[1]": "Could not connect to OpenStack with clouds[1] (project p4): SDKException: The request you have made "
+                     "requires authentication.",
+        "clouds[2]": "clouds[2] (cloud again) is scoped to project project-1 (p1), which another entry already gives; give each "
+                     "project once.",
+        "clouds[3]": "clouds[3] is not scoped to a project; set project_name or project_id in its auth."}
+    assert error.details["changed"] is True and sorted(error.details["tenancies"]) == ["p1"]
+    assert str(error).startswith("Could not settle the networks of 3 of 4 projects: ")
+    assert set(pid for kind, pid in cloud.writes if kind.startswith("create_")) == {"p1"}
+
+
+def test_projects_and_clouds_in_one_call_each_with_its_own_options():
+    cloud = sharing_cloud()
+    base = dict(external_net_template="public")
+    projects = project_entries(["p1", {"project": "project-4", "options": {"internal_net_cidr": "10.4.0.0/24"}}], base)
+    clouds = [(label, opener(cloud, "p5"), options) for label, _c, options in
+              cloud_entries([{"cloud": "p5-cloud", "options": {"internal_net_cidr": "10.5.0.0/24", "create_internal_net": "yes"}}], base)]
+    conn = FakeConnection(cloud, PROJECTS, Access("admin-project", ["admin"]))
+    result = BatchNetworks(conn, Options(**base), projects, sleep=lambda s: None, clouds=clouds).run()
+    assert sorted(result["tenancies"]) == ["p1", "p4", "p5"]
+    subnets = dict((pid, (r["subnet"] or {}).get("cidr")) for pid, r in result["tenancies"].items())
+    assert subnets == {"p1": "192.168.3.0/24", "p4": "10.4.0.0/24", "p5": None}  # p5 has its own network (for-p4)
+    # p4 with options of its own is read apart from p1 (one snapshot per set of options), and gives what it gives alone
+    alone = TenancyNetworks(FakeConnection(sharing_cloud(), PROJECTS, Access("p4", ["member"])),
+                            Options(internal_net_cidr="10.4.0.0/24", **base), project=Project("p4", "project-4"),
+                            sleep=lambda s: None).run()
+    assert dict((k, v) for k, v in result["tenancies"]["p4"].items() if k not in ("internal_network", "subnet", "router", "created")) == \
+        dict((k, v) for k, v in alone.items() if k not in ("internal_network", "subnet", "router", "created"))
+
+
+@pytest.mark.parametrize("entries, kind, message", [
+    ([{"project": "p1", "optoins": {}}], "projects", "projects[0] must be a project ID or name, or a dict with project (an ID or name) "
+                                                     "and options (unknown keys: optoins)"),
+    ([""], "projects", "projects[0] must be a project ID or name, or a dict with project and options"),
+    ([{"project": "p1", "options": {"internal_net_cidrs": "x"}}], "projects", "projects[0].options: unknown option internal_net_cidrs; "
+                                                                              "the options are allow_shared_internal_net,"),
+    ([{"project": "p1", "options": {"create_internal_net": "perhaps"}}], "projects",
+     "projects[0].options: argument 'create_internal_net' is of type str and we were unable to convert to bool"),
+    ([{"project": "p1", "options": {"internal_net_cidr": "10.0.0.1/24"}}], "projects",
+     "projects[0].options: internal_net_cidr '10.0.0.1/24' is not a network address"),
+    ([{"project": "p1", "options": []}], "projects", "projects[0].options must be a dict of azimuth.ops.tenancy_network options, not a list"),
+    (["ok", {"cloud": {"auth": {"password": "s3cret"}}, "extra": 1}], "clouds",
+     "clouds[1]: a dict with cloud must have cloud (a cloud name or a dict of connection settings) and optionally options (unknown keys: extra)"),
+    ([{}], "clouds", "clouds[0] must be a cloud name, a dict of connection settings, or a dict with cloud and options"),
+    ([42], "clouds", "clouds[0] must be a cloud name, a dict of connection settings, or a dict with cloud and options"),
+])
+def test_bad_entries_are_named_before_any_request(entries, kind, message):
+    parse = project_entries if kind == "projects" else cloud_entries
+    with pytest.raises(NetworkError) as info:
+        parse(entries, {})
+    assert str(info.value).startswith(message) and "s3cret" not in str(info.value)
+
+
+def test_entries_take_the_tasks_options_with_their_own_over_them():
+    base = dict(internal_net_cidr="10.1.0.0/24", external_net_template="public")
+    (ref, options), = project_entries([{"project": "p1", "options": {"internal_net_dns_nameservers": [], "router_name": "r"}}], base)
+    assert (ref, options.internal_net_cidr, options.external_net_template, options.router_name) == ("p1", "10.1.0.0/24", "public", "r")
+    labels = [label for label, _cloud, _options in cloud_entries(
+        ["physics", {"auth": {"project_name": "chem", "password": "s3cret"}}, {"cloud": {"auth": {"project_id": "p9"}}}], base)]
+    assert labels == ["clouds[0] (cloud physics)", "clouds[1] (project chem)", "clouds[2] (project p9)"]

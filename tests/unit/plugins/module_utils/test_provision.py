@@ -25,6 +25,23 @@ def test_openstack_mode_namespaces_and_networks_but_no_credentials():
     assert steps["tenancies_app_credentials"] == []
 
 
+def test_with_the_operators_connection_every_tenancy_with_an_id_goes_by_project():
+    tenancies = [dict(PHYSICS, cloud="physics", network={"internal_net_cidr": "10.1.0.0/24"}),
+                 {"id": "c1", "name": "chemistry"},
+                 {"cloud": {"auth": {"project_name": "biology", "password": "p"}}, "app_credential": {"enabled": True}}]
+    steps = pv.steps(tenancies, "openstack", NETWORK, operator_cloud="portal-admin")
+    assert steps["tenancy_network_cloud"] == "portal-admin"
+    assert steps["tenancy_network_tenancies"] == [
+        {"project": "p1", "options": {"internal_net_cidr": "10.1.0.0/24"}}, {"project": "c1", "options": {}},
+        {"cloud": tenancies[2]["cloud"], "options": {}}]  # no id: through its own cloud
+    # without it, only the tenancies with a cloud, each through its own
+    steps = pv.steps(tenancies, "openstack", NETWORK)
+    assert steps["tenancy_network_cloud"] is None
+    assert [list(entry) for entry in steps["tenancy_network_tenancies"]] == [["cloud", "options"]] * 2
+    with pytest.raises(pv.ProvisionError, match="azimuth_openstack_operator_cloud must be a clouds.yaml cloud name or a dict"):
+        pv.steps(tenancies, "openstack", NETWORK, operator_cloud=["portal-admin"])
+
+
 def test_oidc_mode_adds_the_oidc_group_and_an_application_credential():
     credential = {"auth_url": "u", "application_credential_id": "i", "application_credential_secret": "s"}
     steps = pv.steps([dict(PHYSICS, cloud="physics"),

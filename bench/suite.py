@@ -45,7 +45,7 @@ from sandbox.proxy import writes  # noqa: E402
 
 STOCK_VENV = BENCH / ".venv-stock"
 PHASES = ("first", "no-op", "check")
-EXTERNAL = (("keycloak", "keycloak_realms.py"), ("opentofu", "opentofu.py"))
+EXTERNAL = (("keycloak", "keycloak_realms.py"), ("opentofu", "opentofu.py"), ("networks-step", "provision_networks.py"))
 # POSTs that only read: Keystone's and Keycloak's token requests, Keycloak's partial export.
 READING_POSTS = ("/auth/tokens", "/protocol/openid-connect/token", "/partial-export")
 START, END = "<!-- suite:start -->", "<!-- suite:end -->"
@@ -234,7 +234,8 @@ def external_cases(env):
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         if hasattr(module, "suite_case"):
-            cases.append(module.suite_case(env))
+            found = module.suite_case(env)  # a case, or a list of them
+            cases.extend(found if isinstance(found, list) else [found])
         else:
             scripts.append((name, path))
     return cases, scripts

@@ -23,7 +23,7 @@ from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import (
     describe_error,
     realm_path,
 )
-from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils._module import Conflict, ModuleError  # Conflict: a write met a 409
 from ansible_collections.azimuth.ops.plugins.module_utils._naming import MANAGED_BY
 
 MASK = "********"
@@ -68,10 +68,6 @@ def overlay(current, desired):
         else:
             result[key] = copy.deepcopy(value)
     return result
-
-
-class Conflict(ModuleError):
-    """A write met a 409: another run (or a person) made the object meanwhile.  Read again and plan again."""
 
 
 def is_managed(realm):

@@ -16,7 +16,8 @@ import traceback
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
-from ansible_collections.azimuth.ops.plugins.module_utils._module import BaseModule
+from ansible_collections.azimuth.ops.plugins.module_utils._module import BaseModule, ModuleError, option_value, secret_values
+from ansible_collections.azimuth.ops.plugins.module_utils._module import Conflict as _ConflictFamily
 
 try:
     import urllib3
@@ -53,7 +54,7 @@ class KubernetesError(Exception):
     """A Kubernetes failure, described for a person."""
 
 
-class Conflict(KubernetesError):
+class Conflict(_ConflictFamily):
     """409 Conflict: the object changed since it was read.  Re-read it and try again."""
 
 
@@ -210,7 +211,7 @@ def conflict_of(exc):
     if not isinstance(exc, ApiException) or exc.status != 409:
         return None
     kind = AlreadyExists if status_of(exc)[1] == "AlreadyExists" else Conflict
-    return kind(describe_api_error(exc))
+    return kind("Kubernetes request failed: %s" % describe_api_error(exc))
 
 
 def retry_on_conflict(attempt, attempts=CONFLICT_ATTEMPTS):
@@ -365,3 +366,76 @@ class KubernetesModule(BaseModule):
 
     def translate(self, exc):
         return translate_error(exc)
+
+
+def _deprecated_connection(value, path):
+    """The connection options given at the deprecated ``path`` (a free-form dict), checked as the option would be."""
+    names = {}
+    for name, spec in KUBERNETES_ARGUMENT_SPEC.items():
+        for alias in [name] + list(spec.get("aliases", [])):
+            names[alias] = name
+    unknown = sorted(set(value) - set(names))
+    if unknown:
+        raise ModuleError("Unsupported key(s) in %s: %s; supported: %s" % (path, ", ".join(unknown), ", ".join(sorted(KUBERNETES_ARGUMENT_SPEC))))
+    params = {}
+    for key, item in value.items():
+        name = names[key]
+        if name == "validate_certs" and item is not None and not isinstance(item, bool):
+            item = str(item).lower() in ("1", "true", "yes", "on")
+        params[name] = item
+    return params
+
+
+class KubernetesConnection:
+    """Kubernetes as a module's second service: the option ``kubernetes`` (doc fragment
+    ``azimuth.ops.kubernetes.connection``; the keys and environment defaults of the Kubernetes modules),
+    its client built when the run first needs it.  Put it first in the bases:
+    ``class MyModule(KubernetesConnection, KeycloakModule)``.
+
+    ``deprecated_connection`` names where the connection used to be given (a path of option names, a
+    free-form dict there); given there, it is used with a deprecation warning.
+    """
+
+    service_argument_spec = dict(kubernetes=CONNECTION_OPTION)
+    secret_carriers = (("kubernetes", "kubeconfig"),)
+    deprecated_connection = None
+    _kubernetes_api = None
+
+    @classmethod
+    def secrets_in(cls, params):
+        found = super(KubernetesConnection, cls).secrets_in(params)
+        if cls.deprecated_connection:
+            old = option_value(params, cls.deprecated_connection) or {}
+            found |= secret_values(old.get("kubeconfig")) | set([str(old["api_key"])] if old.get("api_key") else [])
+        return found
+
+    def kubernetes_params(self):
+        """The connection options: the ``kubernetes`` option, or what the deprecated place gives."""
+        old = option_value(self.params, self.deprecated_connection) if self.deprecated_connection else None
+        if not old:
+            return self.params["kubernetes"]
+        path = ".".join(self.deprecated_connection)
+        explicit = dict((key, value) for key, value in self.params["kubernetes"].items() if value is not None)
+        given = _deprecated_connection(old, path)
+        if any(explicit.get(key) not in (None, value) for key, value in given.items()):
+            raise ModuleError("The Kubernetes connection is given twice, in kubernetes and in %s: use kubernetes only" % path)
+        self.module.deprecate("%s is deprecated: give the Kubernetes connection in the option kubernetes" % path,
+                              version="2.0.0", collection_name="azimuth.ops")
+        return dict(self.params["kubernetes"], **given)
+
+    def kubernetes_api(self):
+        """The Kubernetes ApiClient (built on first use); ModuleError when it cannot be configured."""
+        if self._kubernetes_api is None:
+            if KUBERNETES_IMPORT_ERROR:
+                raise ModuleError(missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
+            try:
+                self._kubernetes_api = api_client(self.kubernetes_params())
+            except KubernetesError as exc:
+                raise ModuleError("Could not configure the Kubernetes client: %s" % exc)
+        return self._kubernetes_api
+
+    def translate(self, exc):
+        return translate_error(exc) or super(KubernetesConnection, self).translate(exc)
+
+    def describe(self, exc):
+        return describe_error(exc) or super(KubernetesConnection, self).describe(exc)

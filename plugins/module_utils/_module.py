@@ -3,10 +3,16 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The shape every azimuth.ops module has: options in, ``run()``, one place that turns errors into ``msg``.
 
-A module subclasses a backend base (``OpenStackModule``, ``KubernetesModule``), sets
-``argument_spec`` (and ``module_kwargs``), and implements ``run()``, which returns the result
-dict (``changed`` and the module's return values, plus ``diff`` when asked).  ``main()`` is
-``MyModule().execute()``.
+A module subclasses a backend base (``OpenStackModule``, ``KubernetesModule``, ``KeycloakModule``,
+with ``_kubernetes.KubernetesConnection`` in front when Kubernetes is its second service), sets
+``argument_spec`` (and ``module_kwargs``), and implements ``run()``, which returns the result dict
+(``changed``, the module's return values and ``diff``).  ``main()`` is ``MyModule().execute()``.
+
+The job interface: ``run()`` sets ``self.job`` to the object doing the work as soon as it has one.
+A job keeps ``warnings`` (a list of strings) and ``sensitive`` (the secrets it has seen: values read
+from servers, generated ones, their encodings).  ``execute()`` turns that into the result, on
+success and on failure alike: the secrets join Ansible's no-log values (so no output, diff, warning
+or message shows them), the warnings are emitted once, and ``diff`` is kept only in diff mode.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -70,9 +76,14 @@ def option_value(params, path):
 class ModuleError(Exception):
     """A failure to report as ``msg``; ``details`` are returned beside it (``changed`` after a partial write)."""
 
-    def __init__(self, msg, **details):
+    def __init__(self, msg="", **details):
         super(ModuleError, self).__init__(msg)
         self.details = details
+
+
+class Conflict(ModuleError):
+    """The one family of write conflicts (HTTP 409 from Kubernetes or Keycloak): the object changed since it was
+    read, or one of its name was made meanwhile.  The caller re-reads and plans again, or reports it."""
 
 
 class _AnsibleModule(AnsibleModule):
@@ -98,23 +109,31 @@ class BaseModule:
     """Builds the AnsibleModule from the backend's options and the module's own, runs, exits."""
 
     base_argument_spec = {}
+    # The options of a second service (``_kubernetes.KubernetesConnection``), beside the backend's.
+    service_argument_spec = {}
     argument_spec = {}
     module_kwargs = {}
     # Options (paths of names) that may hold secrets at any key: a cloud or kubeconfig given as a dict.
+    # Each class in the hierarchy names its own; all of them count.
     secret_carriers = ()
+    # The run's job (see the module docstring); None until run() has one, also when __init__ fails.
+    job = None
 
     def __init__(self):
         spec = dict(self.base_argument_spec)
+        spec.update(self.service_argument_spec)
         spec.update(self.argument_spec)
+        self._reported = False
         self.module = _AnsibleModule(self.secrets_in, argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
         self.params = self.module.params
 
     @classmethod
     def secrets_in(cls, params):
-        """The secrets inside the free-form options of ``params`` (``secret_carriers``)."""
+        """The secrets inside the free-form options of ``params`` (``secret_carriers`` of every class in the hierarchy)."""
         found = set()
-        for path in cls.secret_carriers:
-            found |= secret_values(option_value(params, path))
+        for klass in cls.__mro__:
+            for path in vars(klass).get("secret_carriers", ()):
+                found |= secret_values(option_value(params, path))
         return found
 
     @property
@@ -133,19 +152,30 @@ class BaseModule:
         """A message for a backend exception, or None to let it propagate (a bug)."""
         return None
 
+    def describe(self, exc):
+        """One line for a backend exception without the module-level prefix (a job's own messages), or None."""
+        return None
+
     def sensitive_values(self):
         """Strings that must not appear in the module's output (beyond the ``no_log`` option values).
 
-        A module that derives secrets (for example the base64 of a Secret's data) returns them here;
-        they join Ansible's no-log values, so every output shows ``********`` instead.
+        By default the secrets the job has seen (``job.sensitive``); a module whose options derive
+        secrets (the base64 of a Secret's data) adds them.  They join Ansible's no-log values, so
+        every output shows ``********`` instead.
         """
-        return ()
+        return set(self.job.sensitive) if self.job is not None else set()
 
-    def _hide_sensitive_values(self):
+    def _report(self):
+        """Hide the secrets and emit the job's warnings, once, before the module exits either way."""
         self.module.no_log_values.update(value for value in self.sensitive_values() if value and len(value) >= 4)
+        if self._reported:
+            return
+        self._reported = True
+        for warning in getattr(self.job, "warnings", None) or ():
+            self.module.warn(warning)
 
     def fail(self, msg, **details):
-        self._hide_sensitive_values()
+        self._report()
         self.module.fail_json(msg=msg, **details)
 
     def execute(self):
@@ -158,5 +188,7 @@ class BaseModule:
             if message is None:
                 raise
             self.fail(message)
-        self._hide_sensitive_values()
+        if not self.diff_mode:
+            result.pop("diff", None)
+        self._report()
         self.module.exit_json(**result)

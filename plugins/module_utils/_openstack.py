@@ -140,3 +140,6 @@ class OpenStackModule(BaseModule):
 
     def translate(self, exc):
         return translate_error(exc)
+
+    def describe(self, exc):
+        return describe_sdk_error(exc) if translate_error(exc) else None

@@ -496,14 +496,6 @@ def plan(desired, existing, state="present", deprecation_candidates=None, deprec
 # --- the cluster ------------------------------------------------------------------------------
 
 
-class Conflict(Exception):
-    """The object changed since it was read (HTTP 409 Conflict)."""
-
-
-class AlreadyExists(Exception):
-    """The object was created by someone else since the list (HTTP 409 AlreadyExists)."""
-
-
 def with_resource_version(patch, current):
     """``patch`` guarded by the resourceVersion it was planned on, so a concurrent change is a Conflict."""
     body = copy.deepcopy(patch)
@@ -540,6 +532,7 @@ class Reconciler:
         self.kube = kube
         self.attempts = attempts
         self.adopt = adopt
+        self.warnings = []
 
     def read(self, desired, scope):
         """(existing objects by (kind, name), kind -> the objects in ``scope`` that may be deprecated, or None)."""
@@ -566,6 +559,7 @@ class Reconciler:
         _check_regexes("deprecated_annotations", deprecated_annotations)
         existing, candidates = self.read(desired, scope if state == "present" else None)
         result = plan(desired, existing, state, candidates, deprecated_annotations, self.adopt, portal=portal)
+        self.warnings = result["warnings"]
         if not check_mode:
             self.apply(result["actions"])
         return result
@@ -587,7 +581,7 @@ class Reconciler:
         item = action["item"]
         try:
             self.kube.create(item["kind"], action["body"])
-        except AlreadyExists:
+        except k8s.AlreadyExists:
             current = self._reread(item["kind"], item["name"])
             again = Plan(self.adopt)
             _plan_present(again, item, current)  # the ownership checks, again
@@ -622,7 +616,7 @@ class Reconciler:
             try:
                 self.kube.patch(kind, name, with_resource_version(patch, current))
                 return
-            except Conflict:
+            except k8s.Conflict:
                 if attempt == self.attempts - 1:
                     raise ModuleError("Could not update %s: it kept changing under the module (%d conflicts); run again"
                                       % (describe(kind, name), self.attempts))
@@ -681,9 +675,9 @@ class CustomObjects:
         if code == 404 and verb == "list":
             return ModuleError(missing_crd(kind))
         if code == 409 and reason == "AlreadyExists" and verb == "create":
-            return AlreadyExists()
+            return k8s.AlreadyExists()
         if code == 409 and reason == "Conflict" and verb == "patch":
-            return Conflict()
+            return k8s.Conflict()
         what = "%ss" % kind if name is None else describe(kind, name)
         doing = "update" if verb == "patch" else verb
         if code in (400, 422) and verb in ("create", "patch"):

@@ -353,6 +353,7 @@ class Reconciler:
     def __init__(self, kube, describe):
         self.kube = kube
         self.describe = describe
+        self.warnings = []
 
     def read(self, desired, state, with_secrets):
         namespaces = self.kube.list_namespaces(TENANCY_ID_LABEL)
@@ -371,6 +372,7 @@ class Reconciler:
         if prune and prune_selector:
             prunable = self.kube.list_namespaces("%s,%s" % (TENANCY_ID_LABEL, prune_selector))
         result = plan(desired, namespaces, secrets, state, prune, prunable, None if prune_all_portals else portal)
+        self.warnings = result["warnings"]
         if not check_mode:
             self.apply(result)
         return result

@@ -74,7 +74,7 @@ class TenancyRealms:
         self.calls = calls
         self.kube_calls, self.realm_calls = kube_calls, realm_calls
         self.public_url = public_url.rstrip("/")
-        self.warnings = []
+        self.own_warnings = []
         self.wrote = False
         self.bindings = self.secrets = self.objects = None
         self.by_id = self.by_name = self.by_tenancy = None
@@ -165,10 +165,10 @@ class TenancyRealms:
     def _note_tampering(self, item, realm):
         attributes = realm.get("attributes") or {}
         if not kr.is_managed(realm) or tr.tenancy_of(realm) != item["id"]:
-            self.warnings.append("realm %s of %s had its attributes changed (%s=%s, %s=%s), not by this module; they are "
-                                 "restored (whose realm it is comes from its namespace, not from them)"
-                                 % (realm["realm"], describe_tenancy(item), kr.MANAGED_BY_ATTRIBUTE, attributes.get(kr.MANAGED_BY_ATTRIBUTE),
-                                    kr.TENANCY_ID_ATTRIBUTE, attributes.get(kr.TENANCY_ID_ATTRIBUTE)))
+            self.own_warnings.append("realm %s of %s had its attributes changed (%s=%s, %s=%s), not by this module; they are "
+                                     "restored (whose realm it is comes from its namespace, not from them)"
+                                     % (realm["realm"], describe_tenancy(item), kr.MANAGED_BY_ATTRIBUTE, attributes.get(kr.MANAGED_BY_ATTRIBUTE),
+                                        kr.TENANCY_ID_ATTRIBUTE, attributes.get(kr.TENANCY_ID_ATTRIBUTE)))
 
     # --- planning one tenancy ---------------------------------------------------------------------
 
@@ -204,7 +204,7 @@ class TenancyRealms:
             realm = marked[0] if len(marked) == 1 else None
         existing = self.by_name.get(item["realm"])
         if realm is None and existing is not None:
-            self.warnings.append("realm %s is not the realm of %s; left alone" % (item["realm"], describe_tenancy(item)))
+            self.own_warnings.append("realm %s is not the realm of %s; left alone" % (item["realm"], describe_tenancy(item)))
         plan = None
         if realm is not None:
             result["realm"] = realm["realm"]
@@ -396,9 +396,11 @@ class TenancyRealms:
                               errors=errors, **outcome)
         return outcome
 
-    def all_warnings(self):
-        return self.warnings + (self.bindings.warnings if self.bindings else [])
+    @property
+    def warnings(self):
+        return self.own_warnings + (self.bindings.warnings if self.bindings else [])
 
+    @property
     def sensitive(self):
         """The client secrets generated or read in this run, and their base64."""
         return self.secrets.sensitive() if self.secrets else []

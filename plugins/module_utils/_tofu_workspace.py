@@ -396,8 +396,6 @@ class Workspace:
         )
         if self.params["plan_file"]:
             result["plan_file"] = self.path("plan_file")
-        if self.warnings:
-            result["warnings"] = self.warnings
         if diff_mode:
             result["diff"] = tofu.plan_diff(changes)
         return result

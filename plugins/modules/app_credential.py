@@ -309,23 +309,17 @@ user:
   sample: {id: ceec80e1f62347ce899db7abc2316981, name: sandbox-demo}
 """
 
-from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
 from ansible_collections.azimuth.ops.plugins.module_utils import _openstack as openstack
 from ansible_collections.azimuth.ops.plugins.module_utils._app_credential import AppCredential
 
 
-class AppCredentialModule(openstack.OpenStackModule):
-    # The run's job (its secrets hide every output); None until run() starts, also when __init__ fails.
-    job = None
-    secret_carriers = openstack.OpenStackModule.secret_carriers + (("kubernetes", "kubeconfig"),)
+class AppCredentialModule(kube.KubernetesConnection, openstack.OpenStackModule):
     argument_spec = dict(
         description=dict(type="str"),
         expires_at=dict(type="str"),
         include_cacert=dict(type="bool", default=False),
         include_user_info=dict(type="bool", default=False),
-        kubernetes=kube.CONNECTION_OPTION,
         name=dict(type="str", required=True),
         roles=dict(type="list", elements="str"),
         secret=dict(type="dict", required=True, no_log=False, options=dict(
@@ -339,37 +333,10 @@ class AppCredentialModule(openstack.OpenStackModule):
         verify=dict(type="bool", default=False),
     )
 
-    def __init__(self):
-        super(AppCredentialModule, self).__init__()
-        if kube.KUBERNETES_IMPORT_ERROR:
-            self.module.fail_json(msg=missing_required_lib("kubernetes"), exception=kube.KUBERNETES_IMPORT_ERROR)
-        try:
-            self.api = kube.api_client(self.params["kubernetes"])
-        except kube.KubernetesError as exc:
-            self.fail("Could not configure the Kubernetes client: %s" % exc)
-
-    def translate(self, exc):
-        return openstack.translate_error(exc) or kube.translate_error(exc)
-
-    @staticmethod
-    def describe(exc):
-        """One line for a failed request, without the module-level prefix."""
-        if openstack.translate_error(exc):
-            return openstack.describe_sdk_error(exc)
-        if kube.translate_error(exc):
-            return kube.describe_api_error(exc)
-        return None
-
-    def sensitive_values(self):
-        return self.job.sensitive if self.job else ()
-
     def run(self):
-        self.job = AppCredential(self.conn, kube.CoreCalls(self.api), self.params, self.check_mode,
+        self.job = AppCredential(self.conn, kube.CoreCalls(self.kubernetes_api()), self.params, self.check_mode,
                                  kube.retry_on_conflict, self.describe)
-        result = self.job.run()
-        if not self.diff_mode:
-            result.pop("diff", None)
-        return result
+        return self.job.run()
 
 
 def main():

@@ -426,13 +426,12 @@ class OpenTofuModule(HiddenOptions, TofuModule):
     hidden_options = ("backend_config", "variables")
 
     def __init__(self):
-        self.job = None
         super(OpenTofuModule, self).__init__()
         self.unmask_hidden_options()
 
     def sensitive_values(self):
         found = set(values_under_keys(self.params["backend_config"], BACKEND_SECRET_KEY))
-        return found | (self.job.sensitive if self.job else set())
+        return found | super(OpenTofuModule, self).sensitive_values()
 
     def run(self):
         self.job = Workspace(self.binary, self.params, self.check_mode)

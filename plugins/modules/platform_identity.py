@@ -77,42 +77,9 @@ options:
     suboptions:
       kubernetes:
         description:
-          - The Kubernetes connection. The keys are those of the collection's Kubernetes modules (see
-            M(azimuth.ops.tenancy)), with the same defaults from the environment.
+          - Deprecated, use O(kubernetes) (the same keys); removed in 2.0.0. Given here, it is used with a
+            deprecation warning.
         type: dict
-        default: {}
-        suboptions:
-          api_key:
-            description: A bearer token; overrides the kubeconfig's. Defaults to C(K8S_AUTH_API_KEY).
-            type: str
-          ca_cert:
-            description: A CA bundle to verify the API server with. Defaults to C(K8S_AUTH_SSL_CA_CERT), then the kubeconfig.
-            type: path
-            aliases: [ssl_ca_cert]
-          client_cert:
-            description: A client certificate. Defaults to C(K8S_AUTH_CERT_FILE), then the kubeconfig.
-            type: path
-            aliases: [cert_file]
-          client_key:
-            description: The key of O(discovery.kubernetes.client_cert). Defaults to C(K8S_AUTH_KEY_FILE), then the kubeconfig.
-            type: path
-            aliases: [key_file]
-          context:
-            description: The kubeconfig context to use; defaults to its current context, or C(K8S_AUTH_CONTEXT).
-            type: str
-          host:
-            description: The API server URL; overrides the kubeconfig's. Defaults to C(K8S_AUTH_HOST).
-            type: str
-          kubeconfig:
-            description:
-              - A kubeconfig file, or its content as a dict.
-              - Defaults to C(K8S_AUTH_KUBECONFIG), then C(KUBECONFIG), then C(~/.kube/config), unless
-                O(discovery.kubernetes.host) is set.
-            type: raw
-          validate_certs:
-            description: Whether to verify the API server's certificate. Defaults to C(K8S_AUTH_VERIFY_SSL), then the kubeconfig.
-            type: bool
-            aliases: [verify_ssl]
       namespace:
         description: The namespace of the Secrets (Zenith's); it must exist.
         type: str
@@ -192,6 +159,7 @@ options:
     choices: [absent, present]
 extends_documentation_fragment:
   - azimuth.ops.keycloak
+  - azimuth.ops.kubernetes.connection
 notes:
   - A run reads the realm with one partial export (a C(POST) that reads and writes nothing), its clients with
     one request, and the Secrets with one list request (and one read for each wanted Secret the list did not
@@ -324,22 +292,19 @@ realm:
   sample: az-physics
 """
 
-from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
 from ansible_collections.azimuth.ops.plugins.module_utils._answered_object import PLATFORM_KIND
-from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import KeycloakModule, translate_error
+from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import KeycloakModule
 from ansible_collections.azimuth.ops.plugins.module_utils._oidc_secret import SecretCalls
 from ansible_collections.azimuth.ops.plugins.module_utils._platform_identity import PlatformIdentity
 
 
-class PlatformIdentityModule(KeycloakModule):
-    # The run's job (its secrets hide every output); None until run() starts, also when __init__ fails.
-    job = None
+class PlatformIdentityModule(kube.KubernetesConnection, KeycloakModule):
+    deprecated_connection = ("discovery", "kubernetes")
     argument_spec = dict(
         adopt=dict(type="bool", default=False),
         discovery=dict(type="dict", default={}, options=dict(
-            kubernetes=dict(type="dict", default={}, options=kube.KUBERNETES_ARGUMENT_SPEC),
+            kubernetes=dict(type="dict"),
             namespace=dict(type="str", default="zenith-services"),
         )),
         platforms=dict(type="list", elements="dict", required=True, options=dict(
@@ -358,30 +323,11 @@ class PlatformIdentityModule(KeycloakModule):
         redirect_uri_scheme=dict(type="str", default="https", choices=["http", "https"]),
         state=dict(type="str", default="present", choices=["absent", "present"]),
     )
-    secret_carriers = (("discovery", "kubernetes", "kubeconfig"),)
-
-    def __init__(self):
-        super(PlatformIdentityModule, self).__init__()
-        if kube.KUBERNETES_IMPORT_ERROR:
-            self.module.fail_json(msg=missing_required_lib("kubernetes"), exception=kube.KUBERNETES_IMPORT_ERROR)
-
-    def translate(self, exc):
-        return translate_error(exc) or kube.translate_error(exc)
-
-    def sensitive_values(self):
-        return self.job.sensitive if self.job else ()
 
     def run(self):
-        try:
-            api = kube.api_client(self.params["discovery"]["kubernetes"])
-        except kube.KubernetesError as exc:
-            self.fail("Could not configure the Kubernetes client: %s" % exc)
+        api = self.kubernetes_api()
         self.job = PlatformIdentity(self.keycloak, SecretCalls(api), self.server_url, kube.CustomCalls(api, *PLATFORM_KIND))
-        result = self.job.run(self.params, self.check_mode)
-        diff = result.pop("diff")
-        if self.diff_mode:
-            result["diff"] = diff
-        return result
+        return self.job.run(self.params, self.check_mode)
 
 
 def main():

@@ -376,17 +376,12 @@ class PlatformTypesModule(KubernetesModule):
         if params["deprecate_missing"]:
             scope = Scope(params["deprecate_kinds"], None if params["deprecate_all_portals"] else params["portal"],
                           params["deprecate_selector"])
-        outcome = Reconciler(CustomObjects(self.api), adopt=params["adopt"]).run(
-            params["platform_types"], params["state"], scope, params["deprecated_annotations"], self.check_mode,
-            params["portal"])
-        for warning in outcome["warnings"]:
-            self.module.warn(warning)
-        result = dict(changed=bool(outcome["actions"]), platform_types=outcome["results"], deprecated=outcome["deprecated"],
-                      retired=outcome["retired"], adopted=outcome["adopted"], unmanaged=outcome["unmanaged"],
-                      objects=outcome["objects"], totals=outcome["totals"])
-        if self.diff_mode:
-            result["diff"] = outcome["diff"]
-        return result
+        self.job = Reconciler(CustomObjects(self.api), adopt=params["adopt"])
+        outcome = self.job.run(params["platform_types"], params["state"], scope, params["deprecated_annotations"], self.check_mode,
+                               params["portal"])
+        return dict(changed=bool(outcome["actions"]), platform_types=outcome["results"], deprecated=outcome["deprecated"],
+                    retired=outcome["retired"], adopted=outcome["adopted"], unmanaged=outcome["unmanaged"],
+                    objects=outcome["objects"], totals=outcome["totals"], diff=outcome["diff"])
 
 
 def main():

@@ -352,15 +352,11 @@ class TenancyModule(KubernetesModule):
 
     def run(self):
         params = self.params
-        outcome = Reconciler(CoreCalls(self.api), describe_error).run(
-            params["tenancies"], params["state"], params["prune"], self.check_mode, params["prune_selector"],
-            params["portal"], params["prune_all_portals"])
-        for warning in outcome["warnings"]:
-            self.module.warn(warning)
-        result = dict(changed=bool(outcome["actions"]), tenancies=outcome["results"], pruned=outcome["pruned"], totals=outcome["totals"])
-        if self.diff_mode:
-            result["diff"] = outcome["diff"]
-        return result
+        self.job = Reconciler(CoreCalls(self.api), describe_error)
+        outcome = self.job.run(params["tenancies"], params["state"], params["prune"], self.check_mode, params["prune_selector"],
+                               params["portal"], params["prune_all_portals"])
+        return dict(changed=bool(outcome["actions"]), tenancies=outcome["results"], pruned=outcome["pruned"], totals=outcome["totals"],
+                    diff=outcome["diff"])
 
 
 def main():

@@ -413,18 +413,15 @@ totals:
   sample: {tenancies: 2, created: 1, updated: 0, deleted: 0, unchanged: 1, pruned: 0, failed: 0}
 """
 
-from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
-from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import KeycloakModule, translate_error
-from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import KeycloakModule
 from ansible_collections.azimuth.ops.plugins.module_utils._naming import DEFAULT_PORTAL
 from ansible_collections.azimuth.ops.plugins.module_utils._answered_object import REALM_KIND
 from ansible_collections.azimuth.ops.plugins.module_utils._tenancy_realm import SHARED_SCOPE, TENANCY_SCOPE
 from ansible_collections.azimuth.ops.plugins.module_utils._tenancy_realm_batch import TenancyRealms
 
 
-class TenancyRealmModule(KeycloakModule):
+class TenancyRealmModule(kube.KubernetesConnection, KeycloakModule):
     argument_spec = dict(
         adopt=dict(type="bool", default=False),
         azimuth_idp=dict(type="dict", options=dict(
@@ -435,7 +432,6 @@ class TenancyRealmModule(KeycloakModule):
             issuer=dict(type="str", required=True),
         )),
         finalizer=dict(type="bool", default=False),
-        kubernetes=kube.CONNECTION_OPTION,
         portal=dict(type="str", default=DEFAULT_PORTAL),
         prune=dict(type="bool", default=False),
         prune_all_portals=dict(type="bool", default=False),
@@ -451,39 +447,12 @@ class TenancyRealmModule(KeycloakModule):
             name=dict(type="str", required=True),
         )),
     )
-    secret_carriers = (("kubernetes", "kubeconfig"),)
-
-    def __init__(self):
-        super(TenancyRealmModule, self).__init__()
-        self.job = self.api = None
-
-    def translate(self, exc):
-        return translate_error(exc) or kube.translate_error(exc)
-
-    def sensitive_values(self):
-        return self.job.sensitive() if self.job else ()
-
-    def kubernetes(self):
-        """The Kubernetes client for the tenancies' namespaces, Secrets and Realm objects (built when a run needs it)."""
-        if self.api is None:
-            if kube.KUBERNETES_IMPORT_ERROR:
-                raise ModuleError(missing_required_lib("kubernetes"), exception=kube.KUBERNETES_IMPORT_ERROR)
-            try:
-                self.api = kube.api_client(self.params["kubernetes"])
-            except kube.KubernetesError as exc:
-                raise ModuleError("Could not configure the Kubernetes client: %s" % exc)
-        return self.api
 
     def run(self):
-        self.job = TenancyRealms(self.keycloak, lambda: kube.CoreCalls(self.kubernetes()), self.params["public_url"] or self.server_url,
-                                 realm_calls=lambda: kube.CustomCalls(self.kubernetes(), *REALM_KIND))
-        try:
-            outcome = self.job.run(self.params, self.check_mode)
-        finally:
-            for warning in self.job.all_warnings():
-                self.module.warn(warning)
-        if self.diff_mode:
-            outcome["diff"] = self.job.diff
+        self.job = TenancyRealms(self.keycloak, lambda: kube.CoreCalls(self.kubernetes_api()), self.params["public_url"] or self.server_url,
+                                 realm_calls=lambda: kube.CustomCalls(self.kubernetes_api(), *REALM_KIND))
+        outcome = self.job.run(self.params, self.check_mode)
+        outcome["diff"] = self.job.diff
         return outcome
 
 

@@ -52,42 +52,9 @@ options:
     suboptions:
       kubernetes:
         description:
-          - The Kubernetes connection. The keys are those of the collection's Kubernetes modules (see
-            M(azimuth.ops.tenancy)), with the same defaults from the environment.
+          - Deprecated, use O(kubernetes) (the same keys); removed in 2.0.0. Given here, it is used with a
+            deprecation warning.
         type: dict
-        default: {}
-        suboptions:
-          api_key:
-            description: A bearer token; overrides the kubeconfig's. Defaults to C(K8S_AUTH_API_KEY).
-            type: str
-          ca_cert:
-            description: A CA bundle to verify the API server with. Defaults to C(K8S_AUTH_SSL_CA_CERT), then the kubeconfig.
-            type: path
-            aliases: [ssl_ca_cert]
-          client_cert:
-            description: A client certificate. Defaults to C(K8S_AUTH_CERT_FILE), then the kubeconfig.
-            type: path
-            aliases: [cert_file]
-          client_key:
-            description: The key of O(credentials_secret.kubernetes.client_cert). Defaults to C(K8S_AUTH_KEY_FILE), then the kubeconfig.
-            type: path
-            aliases: [key_file]
-          context:
-            description: The kubeconfig context to use; defaults to its current context, or C(K8S_AUTH_CONTEXT).
-            type: str
-          host:
-            description: The API server URL; overrides the kubeconfig's. Defaults to C(K8S_AUTH_HOST).
-            type: str
-          kubeconfig:
-            description:
-              - A kubeconfig file, or its content as a dict.
-              - Defaults to C(K8S_AUTH_KUBECONFIG), then C(KUBECONFIG), then C(~/.kube/config), unless
-                O(credentials_secret.kubernetes.host) is set.
-            type: raw
-          validate_certs:
-            description: Whether to verify the API server's certificate. Defaults to C(K8S_AUTH_VERIFY_SSL), then the kubeconfig.
-            type: bool
-            aliases: [verify_ssl]
       name:
         description: The Secret's name.
         type: str
@@ -159,6 +126,7 @@ options:
         type: str
 extends_documentation_fragment:
   - azimuth.ops.keycloak
+  - azimuth.ops.kubernetes.connection
 notes:
   - A run reads the realm with one partial export (a C(POST) that reads and writes nothing), the client with one
     request and the Secret with one; with nothing to change it sends nothing else.
@@ -242,20 +210,17 @@ realm:
   sample: azimuth-users
 """
 
-from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
-from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import KeycloakModule, translate_error
+from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import KeycloakModule
 from ansible_collections.azimuth.ops.plugins.module_utils._oidc_secret import SecretCalls
 from ansible_collections.azimuth.ops.plugins.module_utils._users_realm import UsersRealm
 
 
-class UsersRealmModule(KeycloakModule):
-    # The run's job (its secrets hide every output); None until run() starts, also when __init__ fails.
-    job = None
+class UsersRealmModule(kube.KubernetesConnection, KeycloakModule):
+    deprecated_connection = ("credentials_secret", "kubernetes")
     argument_spec = dict(
         credentials_secret=dict(type="dict", no_log=False, options=dict(
-            kubernetes=dict(type="dict", default={}, options=kube.KUBERNETES_ARGUMENT_SPEC),
+            kubernetes=dict(type="dict"),
             name=dict(type="str", required=True),
             namespace=dict(type="str", required=True),
         )),
@@ -277,32 +242,11 @@ class UsersRealmModule(KeycloakModule):
         )),
     )
     module_kwargs = dict(required_if=[("state", "present", ["portal"])])
-    secret_carriers = (("credentials_secret", "kubernetes", "kubeconfig"),)
-
-    def __init__(self):
-        super(UsersRealmModule, self).__init__()
-        if self.params.get("credentials_secret") and kube.KUBERNETES_IMPORT_ERROR:
-            self.module.fail_json(msg=missing_required_lib("kubernetes"), exception=kube.KUBERNETES_IMPORT_ERROR)
-
-    def translate(self, exc):
-        return translate_error(exc) or kube.translate_error(exc)
-
-    def sensitive_values(self):
-        return self.job.sensitive if self.job else ()
 
     def run(self):
-        secret_calls = None
-        if self.params.get("credentials_secret"):
-            try:
-                secret_calls = SecretCalls(kube.api_client(self.params["credentials_secret"]["kubernetes"]))
-            except kube.KubernetesError as exc:
-                self.fail("Could not configure the Kubernetes client: %s" % exc)
+        secret_calls = SecretCalls(self.kubernetes_api()) if self.params.get("credentials_secret") else None
         self.job = UsersRealm(self.keycloak, secret_calls, self.server_url)
-        result = self.job.run(self.params, self.check_mode)
-        diff = result.pop("diff")
-        if self.diff_mode:
-            result["diff"] = diff
-        return result
+        return self.job.run(self.params, self.check_mode)
 
 
 def main():

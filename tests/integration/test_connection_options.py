@@ -8,6 +8,9 @@ import pytest
 import yaml
 
 from .conftest import localhost_play, save_results
+from .keycloak_support import run_module
+# fixtures, used by name
+from .keycloak_support import keycloak_env, keycloak_requests  # noqa: F401  # pylint: disable=unused-import
 
 AUTH_URL = "http://127.0.0.1:5000/v3"
 
@@ -79,3 +82,24 @@ def test_a_bad_kubeconfig_is_one_clear_message(run_playbook, sandbox_env, tmp_pa
     result = run_task(run_playbook, dict(sandbox_env, KUBECONFIG=str(path)), "azimuth.ops.tenancy", dict(tenancies=[]))
     assert result["failed"]
     assert result["msg"].startswith("Could not configure the Kubernetes client: " + message.format(path=path)), result["msg"]
+
+
+def test_the_kubernetes_connection_where_it_used_to_be_still_works_with_a_deprecation(run_playbook, keycloak_env, other_server,
+                                                                                      unique_name):
+    """users_realm's credentials_secret.kubernetes (before the top-level kubernetes option): used, deprecated,
+    its token never printed; given in both places differently, refused before any request."""
+    host = "http://127.0.0.1:%d" % other_server.server_address[1]
+    token = "nested-token-%s" % unique_name
+    options = dict(realm=unique_name + "-users", portal={"host": "portal.example.org"},
+                   credentials_secret=dict(namespace="az-" + unique_name, name="portal-oidc",
+                                           kubernetes=dict(host=host, api_key=token)))
+    run, result = run_module(run_playbook, keycloak_env, "azimuth.ops.users_realm", options, "--check", "-vvv")
+    assert result["failed"] and "HTTP 401 Unauthorized: who?" in result["msg"], result
+    assert other_server.seen[-1] == "Bearer " + token
+    assert "credentials_secret.kubernetes is deprecated" in run.output
+    assert token not in run.output and token not in str(result)
+    seen = len(other_server.seen)
+    run, result = run_module(run_playbook, keycloak_env, "azimuth.ops.users_realm",
+                             dict(options, kubernetes=dict(host="https://127.0.0.1:1")), "--check")
+    assert result["failed"] and "given twice, in kubernetes and in credentials_secret.kubernetes" in result["msg"], result
+    assert len(other_server.seen) == seen

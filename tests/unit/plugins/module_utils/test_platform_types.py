@@ -53,7 +53,7 @@ class FakeCluster:
         if self.reject:
             raise ModuleError(self.reject)
         if (kind, body["metadata"]["name"]) in self.objects:
-            raise p.AlreadyExists()
+            raise p.k8s.AlreadyExists()
         obj = copy.deepcopy(body)
         obj["spec"] = dict(self.defaults.get(kind, {}), **obj["spec"])
         self.put(obj)
@@ -63,7 +63,7 @@ class FakeCluster:
         if self.conflicts:
             self.conflicts -= 1
             self.objects[(kind, name)]["metadata"]["resourceVersion"] += "x"
-            raise p.Conflict()
+            raise p.k8s.Conflict()
         current = self.objects[(kind, name)]
         assert body["metadata"]["resourceVersion"] == current["metadata"]["resourceVersion"]
         body = copy.deepcopy(body)

@@ -7,7 +7,9 @@ The options are documented by the ``azimuth.ops.keycloak`` doc fragment.  python
 ``KeycloakOpenIDConnection`` holds the HTTP session and the token: it gets one token on the first
 request of the module run and gets another only when that one expires or a request answers 401.
 ``KeycloakCalls`` sends Admin REST requests over it and turns every failure into
-``KeycloakApiError``; ``describe_error`` is the one place that words errors for people.
+``KeycloakApiError``; ``describe_error`` is the one place that words errors for people.  Threads
+may share one ``KeycloakCalls``: the token is renewed under a lock, once however many threads find
+it expired or refused.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,7 +17,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import threading
 import traceback
+from datetime import datetime, timezone
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 from urllib.parse import quote
@@ -24,9 +28,11 @@ from ansible_collections.azimuth.ops.plugins.module_utils._module import BaseMod
 
 try:
     from keycloak import KeycloakOpenIDConnection
+    from keycloak.connection import ConnectionManager
     from keycloak.exceptions import KeycloakConnectionError, KeycloakError
 except ImportError:
     KEYCLOAK_IMPORT_ERROR = traceback.format_exc()
+    ConnectionManager = None
 
     class KeycloakError(Exception):
         """Stands in for python-keycloak's error when it is missing (the module stops first)."""
@@ -149,12 +155,15 @@ class KeycloakCalls:
 
     Paths are relative to the server URL (``admin/realms/...``, see ``realm_path``).  Every
     failure raises KeycloakApiError (or python-keycloak's connection error); a read with
-    ``missing_ok`` returns None on 404.
+    ``missing_ok`` returns None on 404.  Requests go out through python-keycloak's plain
+    connection manager; the token is renewed here, under a lock (python-keycloak's own renewal
+    is not safe for threads that share the connection).
     """
 
     def __init__(self, conn, login_description):
         self.conn = conn
         self.login_description = login_description
+        self._token_lock = threading.Lock()
 
     def log_in(self):
         """Get the run's token now, so that bad credentials are reported as such."""
@@ -185,12 +194,30 @@ class KeycloakCalls:
                         "try %s" % url[:-len("/auth")])
         return message + "; check auth_keycloak_url and auth_realm"
 
+    def _current_token(self):
+        """The token to send: renewed first when it has expired (by one thread; the others wait for it)."""
+        with self._token_lock:
+            expires = self.conn.expires_at
+            if self.conn.token is not None and expires is not None and datetime.now(tz=timezone.utc) >= expires:
+                self.conn.refresh_token()
+            return self.conn.token
+
+    def _renew(self, refused):
+        """Renew the token Keycloak refused, unless another thread has renewed it meanwhile."""
+        with self._token_lock:
+            if self.conn.token is refused:
+                self.conn.refresh_token()
+
     def _send(self, method, path, body=None, params=None, missing_ok=False):
-        send = getattr(self.conn, "raw_" + method.lower())
+        send = getattr(ConnectionManager, "raw_" + method.lower())
         kwargs = dict(params or {})
         if method in ("POST", "PUT"):
             kwargs["data"] = json.dumps(body) if body is not None else ""
-        response = send(path, **kwargs)
+        token = self._current_token()
+        response = send(self.conn, path, **kwargs)
+        if response.status_code == 401 and token is not None:
+            self._renew(token)
+            response = send(self.conn, path, **kwargs)
         if missing_ok and response.status_code == 404:
             return None
         if response.status_code >= 400:

@@ -98,7 +98,9 @@ class RealmPlan:
 
     ``current`` is the realm's export (None when the realm is to be created).  Actions are
     ``request`` (method, path, body; a created object's ID saved under ``save`` for the paths of
-    later actions, as ``{key}``) or a named step of the Executor.
+    later actions, as ``{key}``) or a named step of the Executor; ``part`` names the part of the
+    realm an action makes (``realm``, ``scope``, ``defaultScope``, ...), so that the actions of a
+    new realm can be folded into one representation (``_tenancy_realm.one_request``).
     """
 
     def __init__(self, realm, current):
@@ -116,8 +118,8 @@ class RealmPlan:
         self.after[key] = after
         return before != after
 
-    def request(self, what, method, path, body=None, save=None):
-        self.actions.append(dict(kind="request", what=what, method=method, path=path, body=body, save=save))
+    def request(self, what, method, path, body=None, save=None, part=None):
+        self.actions.append(dict(kind="request", what=what, method=method, path=path, body=body, save=save, part=part))
 
     def in_realm(self, *parts):
         return realm_path(self.realm, *parts)
@@ -161,7 +163,7 @@ def plan_realm(plan, ssl_required, attributes, groups=(), realm_id=None):
         body = dict(after, realm=plan.realm, groups=[group_body(group) for group in groups])
         if realm_id:
             body["id"] = realm_id
-        plan.request("create realm %s" % plan.realm, "POST", "admin/realms", body=body)
+        plan.request("create realm %s" % plan.realm, "POST", "admin/realms", body=body, part="realm")
         return
     if plan.compare("realm", settings_view(plan.current, attributes), after):
         merged = dict(plan.current.get("attributes") or {})
@@ -192,7 +194,7 @@ def plan_groups_scope(plan):
     if plan.compare("clientScope", scope_view(scope), desired_scope_view()):
         if scope is None:
             plan.request("create the client scope groups", "POST", plan.in_realm("client-scopes"),
-                         body=dict(GROUPS_SCOPE, protocolMappers=[GROUPS_MAPPER]), save="scope")
+                         body=dict(GROUPS_SCOPE, protocolMappers=[GROUPS_MAPPER]), save="scope", part="scope")
         else:
             _plan_scope_update(plan, scope)
     scope_id = scope["id"] if scope else "{scope}"
@@ -205,7 +207,7 @@ def plan_groups_scope(plan):
                          plan.in_realm("default-optional-client-scopes", scope_id))
         if not before["default"]:
             plan.request("make the client scope groups a default scope", "PUT",
-                         plan.in_realm("default-default-client-scopes", scope_id))
+                         plan.in_realm("default-default-client-scopes", scope_id), part="defaultScope")
 
 
 def _plan_scope_update(plan, scope):

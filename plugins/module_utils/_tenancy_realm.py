@@ -203,7 +203,7 @@ def profile_update(config):
 def plan_user_profile(plan, profile):
     wanted = {"required": [], "federatedId": _federated_view()}
     if plan.compare("userProfile", profile_view(profile), wanted):
-        plan.step("update the user profile", "update_user_profile", config=profile)
+        plan.step("update the user profile", "update_user_profile", config=profile, part="profile")
 
 
 def flow_view(export):
@@ -219,8 +219,8 @@ def plan_first_login_flow(plan):
     if plan.compare("firstLoginFlow", before, {"reviewProfile": "DISABLED"}):
         if before is None:
             plan.request("copy the flow %s to %s" % (SOURCE_FLOW, FLOW), "POST",
-                         plan.in_realm("authentication", "flows", _quote(SOURCE_FLOW), "copy"), body={"newName": FLOW})
-        plan.step("disable the review-profile step of the flow %s" % FLOW, "disable_review_profile")
+                         plan.in_realm("authentication", "flows", _quote(SOURCE_FLOW), "copy"), body={"newName": FLOW}, part="flow")
+        plan.step("disable the review-profile step of the flow %s" % FLOW, "disable_review_profile", part="flow")
 
 
 def _quote(alias):
@@ -250,7 +250,7 @@ def plan_identity_provider(plan, item, secret):
     if plan.compare("identityProvider", before, wanted):
         if current is None:
             plan.request("create the identity provider %s" % IDP, "POST", plan.in_realm("identity-provider", "instances"),
-                         body=representation)
+                         body=representation, part="idp")
         else:
             plan.request("update the identity provider %s" % IDP, "PUT", plan.in_realm("identity-provider", "instances", IDP),
                          body=kr.overlay(current, representation))
@@ -262,7 +262,8 @@ def plan_identity_provider(plan, item, secret):
         views[0][mapper["name"]], views[1][mapper["name"]] = kr.project(existing, wanted), wanted
         path = plan.in_realm("identity-provider", "instances", IDP, "mappers")
         if existing is None:
-            plan.request("create the mapper %s of the identity provider %s" % (mapper["name"], IDP), "POST", path, body=mapper)
+            plan.request("create the mapper %s of the identity provider %s" % (mapper["name"], IDP), "POST", path, body=mapper,
+                         part="idpMapper")
         elif views[0][mapper["name"]] != wanted:
             plan.request("update the mapper %s of the identity provider %s" % (mapper["name"], IDP), "PUT",
                          "%s/%s" % (path, existing["id"]), body=kr.overlay(existing, mapper))
@@ -282,8 +283,81 @@ def plan_tenancy_realm(item, realm, export, profile, ssl_required, secret, realm
     return plan
 
 
+# --- a new realm in one request ------------------------------------------------------------------
+#
+# ``POST /admin/realms`` takes a whole realm representation, but given authentication flows it makes
+# none of its default ones, so a new realm's flows come from a template: the flows of the run's first
+# new realm, made part by part and read back (``read_template``) after its flow is copied and before
+# its identity provider exists (no user can have logged in to it, so nothing a tenant did is copied).
+# Given client scopes, Keycloak would likewise make none of its defaults, and it rewrites the mappers
+# of the scopes it is given (it adds ``userinfo.token.claim``), so the ``groups`` scope keeps its own
+# two requests and the realm comes out as the part-by-part path makes it.
+
+FOLDED_PARTS = ("realm", "flow", "idp", "idpMapper", "profile")
+SEPARATE_PARTS = ("scope", "defaultScope")
+USER_PROFILE_PROVIDER = "declarative-user-profile"
+
+
+def _without_ids(value):
+    """``value`` without Keycloak's object IDs (so that Keycloak gives new ones); configurations kept as they are."""
+    if isinstance(value, dict):
+        return dict((key, item if key == "config" else _without_ids(item)) for key, item in value.items() if key != "id")
+    if isinstance(value, list):
+        return [_without_ids(item) for item in value]
+    return value
+
+
+def read_template(calls, realm):
+    """What a new tenancy realm holds beyond its own parts, from ``realm``, a realm of this run made part by
+    part up to its flow: the authentication flows and their configurations, and the user profile as the
+    module makes it from Keycloak's default."""
+    export = kr.read_export(calls, realm)
+    profile = profile_update(calls.get(kr.realm_path(realm, "users", "profile")))
+    return {
+        "authenticationFlows": _without_ids(export.get("authenticationFlows") or []),
+        "authenticatorConfig": _without_ids(export.get("authenticatorConfig") or []),
+        "profile": json.dumps(profile, separators=(",", ":")),
+    }
+
+
+def with_template_read(plan):
+    """The plan of a new realm with ``read_template`` after its flow steps (before its identity provider)."""
+    last_flow = max([index for index, action in enumerate(plan.actions) if action.get("part") in ("realm", "flow")] or [0])
+    folded = copy.copy(plan)
+    folded.actions = list(plan.actions)
+    folded.actions.insert(last_flow + 1, dict(kind="read_template", part="template",
+                                              what="read realm %s as the template of the run's next new realms" % plan.realm))
+    return folded
+
+
+def one_request(plan, template):
+    """The plan of a new realm as one realm representation (and the ``groups`` scope's two requests), or
+    None when the plan holds an action that cannot be folded in."""
+    if not plan.creating or any(action.get("part") not in FOLDED_PARTS + SEPARATE_PARTS for action in plan.actions):
+        return None
+    create = next(action for action in plan.actions if action.get("part") == "realm")
+    body = copy.deepcopy(create["body"])
+    body.update(
+        authenticationFlows=copy.deepcopy(template["authenticationFlows"]),
+        authenticatorConfig=copy.deepcopy(template["authenticatorConfig"]),
+        identityProviders=[copy.deepcopy(a["body"]) for a in plan.actions if a.get("part") == "idp"],
+        identityProviderMappers=[copy.deepcopy(a["body"]) for a in plan.actions if a.get("part") == "idpMapper"],
+        components={USER_PROFILE_COMPONENT: [{"providerId": USER_PROFILE_PROVIDER, "config": {USER_PROFILE_KEY: [template["profile"]]}}]},
+    )
+    folded = copy.copy(plan)
+    folded.actions = [dict(create, body=body, what="create realm %s with its groups, flow, identity provider and user profile" % plan.realm)]
+    folded.actions += [action for action in plan.actions if action.get("part") in SEPARATE_PARTS]
+    return folded
+
+
 class Executor(kr.Executor):
-    """Sends tenancy-realm plans: requests, role grants, and the two steps that read before writing."""
+    """Sends tenancy-realm plans: requests, role grants, the two steps that read before writing, and the
+    reading of a template (kept in ``template``)."""
+
+    template = None
+
+    def _read_template(self, plan, action, ids):
+        self.template = read_template(self.calls, plan.realm)
 
     def _disable_review_profile(self, plan, action, ids):
         path = plan.in_realm("authentication", "flows", _quote(FLOW), "executions")

@@ -16,14 +16,21 @@ is read in one more list and answered with the realm's status, as the identity o
 realm the operator made is the operator's unless ``adopt``; with ``finalizer``, an object being
 deleted means its realm goes, whatever ``state`` says.  A tenancy's writes go in this order:
 binding, Secret, realm, Realm object (and, deleting: realm, Secret, binding, Realm object).
+
+Tenancies are worked on by a small pool of threads (``WORKERS``), each tenancy by one thread from
+its plan to its last write.  The run's first new realm is made part by part and read back as the
+template of the others, which are then made with one realm representation each
+(``_tenancy_realm.one_request``).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.azimuth.ops.plugins.module_utils import _keycloak_realm as kr
 from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
@@ -41,6 +48,9 @@ ATTEMPTS, SETTLE_SECONDS = 6, 1
 # After a failed create or delete (a timed-out request Keycloak goes on with, or another run's create of
 # the same realm), how often and how long to look for the realm (or its absence) before reporting the failure.
 CREATE_POLLS, CREATE_POLL_SECONDS = 6, 5
+# Tenancies worked on at once.  Creating a realm keeps Keycloak busy (its database, its caches): on the
+# 2-core machine of bench/RESULTS.md four at once finished 50 new realms fastest, and more gained nothing.
+WORKERS = 4
 
 
 def _steps(plan):
@@ -79,11 +89,19 @@ class TenancyRealms:
         self.bindings = self.secrets = self.objects = None
         self.by_id = self.by_name = self.by_tenancy = None
         self.diff = dict(before=dict(realms={}), after=dict(realms={}))
+        # The template of new realms (``_tenancy_realm.read_template``), read once per run by whichever
+        # thread creates a realm first, under the lock; ``_lock`` guards the reads and results threads share.
+        self.template = None
+        self._template_lock, self._lock = threading.Lock(), threading.RLock()
 
     # --- reading ----------------------------------------------------------------------------------
 
     def read_all(self, params, check_mode):
         """The namespaces, Secrets and realms of every tenancy (three list requests at most)."""
+        with self._lock:
+            self._read_all(params, check_mode)
+
+    def _read_all(self, params, check_mode):
         if self.bindings is None:
             kube_calls = self.kube_calls()
             self.bindings = Bindings(kube_calls, check_mode)
@@ -244,10 +262,24 @@ class TenancyRealms:
         verb = "release" if "delete" in planned else "write"
         self._kube_write(lambda: self.objects.write(planned), "%s the Realm %s/%s" % (verb, planned["namespace"], planned["name"]))
 
+    def _run_realm_plan(self, executor, plan):
+        """Send ``plan``; a new realm in one request once the run has a template, else part by part,
+        the first reading the template on the way."""
+        if not plan.creating:
+            return executor.run(plan)
+        if self.template is None:
+            with self._template_lock:
+                if self.template is None:
+                    try:
+                        return executor.run(tr.with_template_read(plan))
+                    finally:
+                        self.template = executor.template
+        return executor.run(tr.one_request(plan, self.template) or plan)
+
     def _write_realm(self, plan):
         executor = tr.Executor(self.calls)
         try:
-            executor.run(plan)
+            self._run_realm_plan(executor, plan)
         except kr.Conflict:
             raise _Settle()
         except ModuleError as exc:
@@ -324,6 +356,10 @@ class TenancyRealms:
         return None
 
     def _record(self, result, binding, secret, plan, obj=None):
+        with self._lock:
+            self._record_views(result, binding, secret, plan, obj)
+
+    def _record_views(self, result, binding, secret, plan, obj):
         if plan:
             self.diff["before"]["realms"][plan.realm], self.diff["after"]["realms"][plan.realm] = plan.diff()
             result.update(created=plan.creating, deleted=plan.after is None)
@@ -365,17 +401,26 @@ class TenancyRealms:
         desired, errors = tr.desired_realms(params["tenancies"], idp, params.get("realm_attributes"), params["portal"])
         self.read_all(params, check_mode)
         done = {}
-        for item in desired:
+        with ThreadPoolExecutor(max_workers=max(1, min(WORKERS, len(desired)))) as pool:
+            futures = [(item, pool.submit(self.converge, params, item, check_mode)) for item in desired]
+        for item, future in futures:
             try:
-                done[item["id"]] = self.converge(params, item, check_mode)
+                done[item["id"]] = future.result()
             except ModuleError as exc:
                 message = str(exc)
                 errors[item["id"]] = message if message.startswith(describe_tenancy(item)) else "%s: %s" % (describe_tenancy(item), message)
                 self.wrote = self.wrote or bool(exc.details.get("changed"))
         pruned = self.prune(params, desired, check_mode) if params["prune"] else []
+        self._sort_diff()
         failed = dict(realm=None, idp_secret=None, realm_object=None, changed=False, created=False, deleted=False, failed=True)
         realms = [done.get(t["id"]) or dict(failed, id=t["id"], name=t["name"]) for t in params["tenancies"]]
         return self.outcome(params, realms, pruned, errors)
+
+    def _sort_diff(self):
+        """The diff's realms, Secrets and Realm objects by name, whatever order the threads finished in."""
+        for side in self.diff.values():
+            for kind, views in side.items():
+                side[kind] = dict(sorted(views.items()))
 
     def outcome(self, params, realms, pruned, errors):
         """The module's result; with errors, a ModuleError that carries it."""

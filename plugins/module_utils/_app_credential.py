@@ -287,7 +287,7 @@ class AppCredential:
         before = dict(credential=credential_view(held), other_credentials=[c["id"] for c in ours if c is not held],
                       secret=cc.secret_view(secret["metadata"], data) if secret else None)
         if secret is not None:
-            cc.check_ownership(secret)
+            cc.CredentialSecret(self.namespace, self.secret_name, {}).check(secret)
             managed = (secret["metadata"].get("labels") or {}).get(MANAGED_BY_LABEL) == MANAGED_BY
             if not managed and stored_id not in [c["id"] for c in ours]:
                 raise ModuleError("the Secret %s is not managed by %s (no label %s=%s) and holds none of its credentials; not deleting it"
@@ -297,7 +297,7 @@ class AppCredential:
         if self.check_mode:
             return result
         if secret is not None:
-            self.kube.delete_secret(self.namespace, self.secret_name, secret["metadata"].get("uid"))
+            cc.CredentialSecret(self.namespace, self.secret_name, {}).delete(self.kube, secret)
         self.delete_replaced(ours, None)
         return result
 

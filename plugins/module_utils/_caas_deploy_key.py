@@ -8,8 +8,9 @@ logs in with ``cluster_ssh_private_key_file`` when it updates or deletes them, s
 be the same on every run.  The operator makes an ed25519 key pair once per cluster and keeps it
 in the Secret ``<cluster>-deploy-key`` (keys ``id_ed25519.pub`` and ``id_ed25519``) of the
 cluster's namespace; so does this code, labelled as the collection's.  A Secret of that name
-that another tool made is refused, naming the tool; with ``adopt`` one made by the CaaS
-operator is taken over (relabelled, its key kept, the takeover recorded in an annotation).
+that another tool made (or that no label says is the collection's) is refused, naming the tool;
+with ``adopt`` one made by the CaaS operator is taken over (relabelled, its key kept, the takeover
+recorded in an annotation).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -18,12 +19,10 @@ __metaclass__ = type
 
 import base64
 
+from ansible_collections.azimuth.ops.plugins.module_utils._cloud_credential import CAAS_OPERATOR, CredentialSecret
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
-from ansible_collections.azimuth.ops.plugins.module_utils._naming import ADOPTED_ANNOTATION, MANAGED_BY, MANAGED_BY_LABEL
 
 PUBLIC_KEY, PRIVATE_KEY = "id_ed25519.pub", "id_ed25519"
-# The label the CaaS operator puts on the objects it makes for a cluster (it sets no managed-by label).
-OPERATOR, OPERATOR_LABEL = "azimuth-caas-operator", "azimuth-caas-cluster"
 
 
 def secret_name(cluster):
@@ -42,14 +41,6 @@ def make_key_pair():
     return public_text, private_text
 
 
-def owner_of(secret):
-    """The tool that made ``secret``: its managed-by label, the CaaS operator by its own label, else None."""
-    labels = secret["metadata"].get("labels") or {}
-    if labels.get(MANAGED_BY_LABEL):
-        return labels[MANAGED_BY_LABEL]
-    return OPERATOR if OPERATOR_LABEL in labels else None
-
-
 def secret_strings(private_text):
     """What must never be shown of a private key: the text, its base64 (as a Secret's data holds it), each line of it."""
     found = set([private_text, private_text.strip(), base64.b64encode(private_text.encode()).decode()])
@@ -62,44 +53,32 @@ class DeployKey:
 
     ``read()`` finds the Secret and checks whose it is (raising ModuleError for another tool's);
     ``ensure()`` makes it when missing (or adopts it); ``remove()`` deletes it.  ``sensitive``
-    collects the strings of the private key for masking.
+    collects the strings of the private key for masking.  Every write goes through the collection's
+    one Secret writer (``CredentialSecret``), whose ownership rule refuses here also a Secret that no
+    label says is the collection's: a key pair must be one the collection made or took over.
     """
 
     def __init__(self, core, namespace, cluster, check_mode, adopt=False, labels=None):
         """``labels``: the collection's labels for the cluster's objects, beside the managed-by one."""
         self.core = core
-        self.extra_labels = dict(labels or {})
+        self.labels = dict(labels or {})
         self.namespace = namespace
         self.name = secret_name(cluster)
-        self.cluster = cluster
         self.check_mode = check_mode
         self.adopt = adopt
         self.secret = None
         self.sensitive = set()
         self.changed = False
 
-    @property
-    def where(self):
-        return "the Secret %s/%s" % (self.namespace, self.name)
+    def writer(self, data):
+        return CredentialSecret(self.namespace, self.name, data, labels=self.labels, provider=None, public_keys=(PUBLIC_KEY,),
+                                adopt_from=CAAS_OPERATOR if self.adopt else None, take_unlabelled=False)
 
     def read(self):
         self.secret = self.core.read_secret(self.namespace, self.name)
-        if self.secret is None:
-            return None
-        owner = owner_of(self.secret)
-        if owner == MANAGED_BY or (owner == OPERATOR and self.adopt):
-            return self.secret
-        if owner == OPERATOR:
-            raise ModuleError("%s holds the deploy key that %s made for cluster %s (label %s); set adopt: true to take it over "
-                              "and keep using that key" % (self.where, OPERATOR, self.cluster, OPERATOR_LABEL))
-        if owner:
-            raise ModuleError("%s is managed by %s (label %s=%s), not by %s; it is not the collection's deploy key"
-                              % (self.where, owner, MANAGED_BY_LABEL, owner, MANAGED_BY))
-        raise ModuleError("%s exists without a label %s naming its owner (made by hand or by another tool); it is not the "
-                          "collection's deploy key: delete or rename it" % (self.where, MANAGED_BY_LABEL))
-
-    def labels(self):
-        return dict(self.extra_labels, **{MANAGED_BY_LABEL: MANAGED_BY})
+        if self.secret is not None:
+            self.writer({}).check(self.secret)
+        return self.secret
 
     def ensure(self):
         """(public key, private key text) of the cluster: the stored pair, or a new one (stored unless in check mode)."""
@@ -107,14 +86,18 @@ class DeployKey:
             public_text, private_text = self.throwaway()
             self.changed = True
             if not self.check_mode:
-                self.secret = self.core.create_secret(self.namespace, dict(
-                    metadata=dict(name=self.name, namespace=self.namespace, labels=self.labels()),
-                    type="Opaque", stringData={PUBLIC_KEY: public_text, PRIVATE_KEY: private_text}))
+                writer = self.writer({PUBLIC_KEY: public_text, PRIVATE_KEY: private_text})
+                # No retry: a key made meanwhile by another run is that cluster's key, never overwritten.
+                writer.write(self.core, None, retry=lambda attempt: attempt())
+                self.secret = writer.body()
             return public_text, private_text
-        public_text, private_text = self.stored()
-        if owner_of(self.secret) == OPERATOR:
-            self.take_over()
-        return public_text, private_text
+        data = self.stored()
+        writer = self.writer(data)
+        if writer.patch(self.secret) is not None:  # the CaaS operator's Secret, taken over (adopt): relabelled, the key kept
+            self.changed = True
+            if not self.check_mode:
+                writer.write(self.core, self.secret)
+        return data[PUBLIC_KEY].strip(), data[PRIVATE_KEY]
 
     def throwaway(self):
         """A key pair for one run that stores nothing (a removal when the cluster has no key)."""
@@ -123,20 +106,15 @@ class DeployKey:
         return public_text, private_text
 
     def stored(self):
+        """The stored pair as text, by data key."""
         data = self.secret.get("data") or {}
         try:
-            public_text, private_text = (base64.b64decode(data[key]).decode() for key in (PUBLIC_KEY, PRIVATE_KEY))
+            pair = dict((key, base64.b64decode(data[key]).decode()) for key in (PUBLIC_KEY, PRIVATE_KEY))
         except (KeyError, TypeError, ValueError):
-            raise ModuleError("%s does not hold the keys %s and %s of an ed25519 key pair" % (self.where, PUBLIC_KEY, PRIVATE_KEY))
-        self.sensitive |= secret_strings(private_text) | set([data[PRIVATE_KEY]])
-        return public_text.strip(), private_text
-
-    def take_over(self):
-        """Relabel the CaaS operator's Secret as the collection's, recording where it came from; the key stays."""
-        self.changed = True
-        if not self.check_mode:
-            self.secret = self.core.patch_secret(self.namespace, self.name, dict(metadata=dict(
-                labels=self.labels(), annotations={ADOPTED_ANNOTATION: OPERATOR})))
+            raise ModuleError("the Secret %s/%s does not hold the keys %s and %s of an ed25519 key pair"
+                              % (self.namespace, self.name, PUBLIC_KEY, PRIVATE_KEY))
+        self.sensitive |= secret_strings(pair[PRIVATE_KEY]) | set([data[PRIVATE_KEY]])
+        return pair
 
     def remove(self):
         """Delete the Secret (only the one that was read); whether it was there."""
@@ -144,5 +122,5 @@ class DeployKey:
             return False
         self.changed = True
         if not self.check_mode:
-            self.core.delete_secret(self.namespace, self.name, uid=self.secret["metadata"].get("uid"))
+            self.writer({}).delete(self.core, self.secret)
         return True

@@ -46,7 +46,9 @@ YAML_KEYS = (CLOUDS_KEY, "user_info.yaml")
 PLAIN_KEYS = ("cacert",)
 SECRET_FIELDS = ("application_credential_secret", "password", "token", "secret")
 # Upstream tools whose Secrets the collection takes over when asked (managed-by value -> the option that asks).
-ADOPTABLE = {"azimuth-identity-operator": "adopt: true"}
+ADOPTABLE = {"azimuth-identity-operator": "adopt: true", "azimuth-caas-operator": "adopt: true"}
+# The CaaS operator sets no managed-by label on what it makes for a cluster, only this one.
+CAAS_OPERATOR, CAAS_OPERATOR_LABEL = "azimuth-caas-operator", "azimuth-caas-cluster"
 
 
 def cloud_config(auth_url, credential_id, credential_secret, region_name=None, interface=None, verify=None):
@@ -245,24 +247,39 @@ def check_metadata(labels, annotations, where):
         raise ModuleError("%s: %s" % (where, exc))
 
 
+def _manager_and_mark(secret):
+    """(the tool that manages ``secret``, the label that says so), (None, None) when no label says."""
+    labels = secret["metadata"].get("labels") or {}
+    if labels.get(MANAGED_BY_LABEL):
+        return labels[MANAGED_BY_LABEL], "%s=%s" % (MANAGED_BY_LABEL, labels[MANAGED_BY_LABEL])
+    if CAAS_OPERATOR_LABEL in labels:
+        return CAAS_OPERATOR, CAAS_OPERATOR_LABEL
+    return None, None
+
+
 def manager_of(secret):
-    return (secret["metadata"].get("labels") or {}).get(MANAGED_BY_LABEL)
+    """The tool that manages ``secret``: its managed-by label, the CaaS operator by its own label, else None."""
+    return _manager_and_mark(secret)[0]
 
 
-def check_ownership(secret, adopt_from=None):
+def check_ownership(secret, adopt_from=None, take_unlabelled=True):
     """Raise ModuleError unless the collection may change (or delete) ``secret``.
 
-    It may when it is an Opaque Secret that no other tool manages (label ``app.kubernetes.io/managed-by``
-    absent, ``azimuth-ops``, or ``adopt_from``, a tool of ``ADOPTABLE`` the caller may take over from),
-    and not being deleted.
+    It may when it is an Opaque Secret that no other tool manages (``manager_of``: none, ``azimuth-ops``,
+    or ``adopt_from``, a tool of ``ADOPTABLE`` the caller may take over from), and not being deleted.
+    ``take_unlabelled`` False: a Secret that no label says is the collection's is refused too (one whose
+    content the collection must have made itself, such as a key pair).
     """
     metadata = secret["metadata"]
     where = "the Secret %s/%s" % (metadata.get("namespace"), metadata.get("name"))
-    manager = manager_of(secret)
+    manager, mark = _manager_and_mark(secret)
     if manager and manager not in (MANAGED_BY, adopt_from):
         how = "; set %s to take it over from %s" % (ADOPTABLE[manager], manager) if manager in ADOPTABLE else ""
-        raise ModuleError("%s is managed by %s (label %s=%s), not by %s; it is not the collection's to change%s"
-                          % (where, manager, MANAGED_BY_LABEL, manager, MANAGED_BY, how))
+        raise ModuleError("%s is managed by %s (label %s), not by %s; it is not the collection's to change%s"
+                          % (where, manager, mark, MANAGED_BY, how))
+    if manager is None and not take_unlabelled:
+        raise ModuleError("%s exists without a label %s naming its owner (made by hand or by another tool); it is not "
+                          "the collection's to change: delete or rename it" % (where, MANAGED_BY_LABEL))
     if secret.get("type", "Opaque") != "Opaque":
         raise ModuleError("%s has type %s, not Opaque; delete it to let the collection write it" % (where, secret.get("type")))
     if metadata.get("deletionTimestamp"):
@@ -282,7 +299,7 @@ class CredentialSecret:
     """
 
     def __init__(self, namespace, name, data, labels=None, annotations=None, provider=PROVIDER, public_keys=PLAIN_KEYS,
-                 keep_other_keys=False, adopt_from=None):
+                 keep_other_keys=False, adopt_from=None, take_unlabelled=True):
         for check, value, what in ((check_dns_label, namespace, "namespace"), (check_dns_subdomain, name, "Secret name")):
             try:
                 check(value, what)
@@ -294,6 +311,7 @@ class CredentialSecret:
         self.public_keys = public_keys
         self.keep_other_keys = keep_other_keys
         self.adopt_from = adopt_from
+        self.take_unlabelled = take_unlabelled
         self.annotations = string_values(annotations)
         check_metadata(self.labels, self.annotations, "the Secret %s" % self.key)
 
@@ -311,9 +329,13 @@ class CredentialSecret:
             "data": dict((key, encode(value)) for key, value in self.data.items()),
         }
 
+    def check(self, current):
+        """The ownership rule for this Secret (ModuleError when ``current`` is not the collection's to change)."""
+        check_ownership(current, self.adopt_from, self.take_unlabelled)
+
     def patch(self, current):
         """The merge patch that makes ``current`` match (None when it does), after the ownership rule."""
-        check_ownership(current, self.adopt_from)
+        self.check(current)
         annotations = self.annotations
         if self.adopt_from and manager_of(current) == self.adopt_from:
             annotations = dict(annotations, **{ADOPTED_ANNOTATION: self.adopt_from})
@@ -357,7 +379,7 @@ class CredentialSecret:
 
     def delete(self, kube, current):
         """Delete ``current`` (this Secret as read), only that object; False when it was already gone."""
-        check_ownership(current, self.adopt_from)
+        self.check(current)
         return kube.delete_secret(self.namespace, self.name, uid=current["metadata"].get("uid"))
 
 
@@ -374,7 +396,7 @@ def plan_write(writer, current):
 
 def plan_delete(writer, current):
     """The deletion of ``current`` (``writer``'s Secret as read), after the ownership rule; a dict as ``plan_write``'s."""
-    check_ownership(current, writer.adopt_from)
+    writer.check(current)
     return dict(writer=writer, current=current, changed=True, delete=True)
 
 

@@ -6,10 +6,12 @@ import pytest
 
 from ansible_collections.azimuth.ops.plugins.module_utils import _caas_deploy_key as dk
 from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils._naming import ADOPTED_ANNOTATION
 
 from ansible_collections.azimuth.ops.tests.unit.plugins.module_utils.kube_fakes import Kube, secret
 
 PUBLIC, PRIVATE = dk.make_key_pair()
+OURS = {"app.kubernetes.io/managed-by": "azimuth-ops", "caas.azimuth.stackhpc.com/cluster-name": "c1"}
 
 
 def key(kube, check_mode=False, adopt=False):
@@ -30,7 +32,7 @@ def test_a_new_key_is_an_ed25519_pair_stored_with_the_collections_labels():
     [(action, namespace, body)] = kube.writes
     assert (action, namespace, body["metadata"]["name"]) == ("create", "az-demo", "c1-deploy-key")
     assert body["metadata"]["labels"] == {"app.kubernetes.io/managed-by": "azimuth-ops", "caas.azimuth.stackhpc.com/cluster-name": "c1"}
-    assert body["stringData"] == {"id_ed25519.pub": public, "id_ed25519": private}
+    assert dict((k, base64.b64decode(v).decode()) for k, v in body["data"].items()) == {"id_ed25519.pub": public, "id_ed25519": private}
     assert deploy_key.changed and private in deploy_key.sensitive
     assert base64.b64encode(private.encode()).decode() in deploy_key.sensitive
 
@@ -42,17 +44,26 @@ def test_check_mode_makes_a_key_for_the_run_and_stores_nothing():
 
 
 def test_the_stored_key_is_used_unchanged():
-    kube = Kube(secrets=[stored(None)])
+    kube = Kube(secrets=[stored(OURS)])
     deploy_key = key(kube)
     assert deploy_key.ensure() == (PUBLIC, PRIVATE)
     assert not deploy_key.changed and kube.writes == []
-    assert stored(None)["data"][dk.PRIVATE_KEY] in deploy_key.sensitive
+    assert stored(OURS)["data"][dk.PRIVATE_KEY] in deploy_key.sensitive
     assert all(line in deploy_key.sensitive for line in PRIVATE.splitlines()[1:-1])
+
+
+def test_a_lost_label_is_put_back_and_the_key_kept():
+    kube = Kube(secrets=[stored({"app.kubernetes.io/managed-by": "azimuth-ops"})])
+    deploy_key = key(kube)
+    assert deploy_key.ensure() == (PUBLIC, PRIVATE) and deploy_key.changed
+    [(action, _namespace, patch)] = kube.writes
+    assert action == "patch" and patch["metadata"]["labels"] == {"caas.azimuth.stackhpc.com/cluster-name": "c1"} and "data" not in patch
 
 
 @pytest.mark.parametrize("labels, owner", [
     ({"app.kubernetes.io/managed-by": "Helm"}, "managed by Helm"),
-    ({"azimuth-caas-cluster": "c1"}, "azimuth-caas-operator made"),
+    ({"azimuth-caas-cluster": "c1"}, "managed by azimuth-caas-operator (label azimuth-caas-cluster), not by azimuth-ops; "
+                                     "it is not the collection's to change; set adopt: true to take it over"),
     ({}, "without a label app.kubernetes.io/managed-by"),
 ])
 def test_another_tools_secret_is_refused_naming_it(labels, owner):
@@ -66,7 +77,7 @@ def test_adopt_takes_over_the_operators_key_and_keeps_it():
     deploy_key = key(kube, adopt=True)
     assert deploy_key.ensure() == (PUBLIC, PRIVATE) and deploy_key.changed
     [(action, _namespace, patch)] = kube.writes
-    assert action == "patch" and patch["metadata"]["annotations"] == {dk.ADOPTED_ANNOTATION: "azimuth-caas-operator"}
+    assert action == "patch" and patch["metadata"]["annotations"] == {ADOPTED_ANNOTATION: "azimuth-caas-operator"}
     assert patch["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "azimuth-ops"
     with pytest.raises(ModuleError):
         key(Kube(secrets=[stored({"app.kubernetes.io/managed-by": "Helm"})]), adopt=True)
@@ -80,6 +91,6 @@ def test_a_secret_without_the_keys_is_refused():
 
 
 def test_remove_deletes_only_the_secret_read():
-    kube = Kube(secrets=[stored(None)])
+    kube = Kube(secrets=[stored(OURS)])
     assert key(kube).remove() and kube.writes == [("delete", "az-demo", "u-1")]
     assert not key(Kube()).remove()

@@ -219,3 +219,45 @@ def test_a_type_dropped_from_the_configuration_leaves_the_catalog_and_the_summar
                % ((unique_name,) * 4))
     assert warning in " ".join(run.output.split())
     assert run.results["warnings"] == [warning + "; no tenancy can use it"]
+
+
+# --- issue 18: the networks step in one module call, through the operator's connection or each tenancy's cloud ---------
+
+
+def test_networks_in_one_call_through_the_operators_connection_or_each_tenancys_cloud(
+        run_playbook, kube_env, openstack_admin, openstack_demo, tmp_path, unique_name):
+    from .test_tenancy_network import EXTERNAL, Cloud, Names  # pylint: disable=import-outside-toplevel
+    from .test_tenancy_network_batch import member_cloud  # pylint: disable=import-outside-toplevel
+    names, cloud = Names(unique_name), Cloud(openstack_admin, openstack_demo)
+    try:
+        by_id, with_cloud = [cloud.project_with_member("%s-%d" % (unique_name, n)) for n in (1, 2)]
+        own = names.options()
+        del own["cloud"]
+        tenancies = [{"id": by_id.id, "name": by_id.name, "network": own},
+                     {"id": with_cloud.id, "name": with_cloud.name, "cloud": member_cloud(cloud, with_cloud.name, with_cloud.name),
+                      "network": dict(own, internal_net_cidr="10.84.0.0/24")}]
+        config = configuration(tmp_path, unique_name, azimuth_authentication_type="openstack", azimuth_tenancies=tenancies,
+                               azimuth_openstack_operator_cloud="sandbox-admin", azimuth_openstack_external_net_template=EXTERNAL)
+        step = "TASK [azimuth.ops.tenancy_network : Find or create the tenancies' networks, in one call]"
+
+        predicted = provision(run_playbook, kube_env, "--check", variables=config)
+        assert predicted.ok, predicted.output
+        assert [r["changes"] for r in predicted.results["rows"]] == [
+            "network would be created, subnet would be created, router would be created, namespace would be created"] * 2
+        done = provision(run_playbook, kube_env, variables=config)
+        assert done.ok, done.output
+        assert predicted.output.count(step) == done.output.count(step) == 1
+        assert [r["network"] for r in done.results["rows"]] == [names.net] * 2
+        for project in (by_id, with_cloud):
+            (network,) = cloud.find(names.net, project_id=project.id)  # owned by the tenancy's project
+        assert [s.cidr for s in openstack_admin.network.subnets(network_id=network.id)] == ["10.84.0.0/24"]
+        assert "sandbox-admin-pass" not in done.output and with_cloud.name + "-pass" not in done.output
+
+        # Without the operator's connection: the tenancy with a cloud through its own (nothing to do), the other none.
+        config = configuration(tmp_path, unique_name, azimuth_authentication_type="openstack", azimuth_tenancies=tenancies,
+                               azimuth_openstack_external_net_template=EXTERNAL)
+        again = provision(run_playbook, kube_env, variables=config)
+        assert again.ok, again.output
+        assert [(r["network"], r["changes"]) for r in again.results["rows"]] == [("-", "none"), (names.net, "none")]
+    finally:
+        cloud.clean(names)

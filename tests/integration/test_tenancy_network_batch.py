@@ -44,7 +44,8 @@ def one_project_form(run_playbook, sandbox_env):
     """Run the one-project form once per ``(cloud, project)`` in one playbook; each project's result or message."""
 
     def run(clouds, options, *args):
-        tasks = [{"name": "One project %d" % number, "azimuth.ops.tenancy_network": dict(options, cloud=scoped),
+        each = options if isinstance(options, list) else [options] * len(clouds)  # the same options, or each cloud's own
+        tasks = [{"name": "One project %d" % number, "azimuth.ops.tenancy_network": dict(each[number], cloud=scoped),
                   "register": "result%d" % number, "ignore_errors": True} for number, scoped in enumerate(clouds)]
         tasks.append(dict(save_results("[%s]" % ", ".join("result%d" % n for n in range(len(clouds)))), check_mode=False))
         playbook_run = run_playbook([localhost_play(tasks)], *args, env=sandbox_env)
@@ -56,15 +57,19 @@ def one_project_form(run_playbook, sandbox_env):
 
 @pytest.fixture
 def batch_form(run_playbook, sandbox_env):
-    """Run the batch form once; (each project's result or message keyed by project ID, the registered result)."""
+    """Run the batch form once; (each project's result or message keyed by project ID, the registered result).
 
-    def run(scoped, projects, options, *args, env=None):
-        task = {"name": "Batch", "azimuth.ops.tenancy_network": dict(options, cloud=scoped, projects=projects),
+    ``scoped`` and ``projects`` None leave out ``cloud`` and ``projects``; ``clouds`` are the tenancies' own clouds."""
+
+    def run(scoped, projects, options, *args, env=None, clouds=None):
+        given = dict(cloud=scoped, projects=projects, clouds=clouds)
+        task = {"name": "Batch", "azimuth.ops.tenancy_network": dict(options, **dict((k, v) for k, v in given.items() if v is not None)),
                 "register": "result", "ignore_errors": True}
         playbook_run = run_playbook([localhost_play([task, dict(save_results("result"), check_mode=False)])], *args,
                                     env=env or sandbox_env)
         assert playbook_run.ok and "Traceback" not in playbook_run.output, playbook_run.output
         result = playbook_run.results
+        result["output"] = playbook_run.output
         answers = dict((pid, dict((k, r[k]) for k in KEYS)) for pid, r in result.get("tenancies", {}).items())
         answers.update(result.get("errors") or {})
         return answers, result
@@ -195,10 +200,44 @@ def test_the_role_works_on_tenancies_given_by_project_in_one_call(run_playbook, 
         assert networks["internal_network"]["project_id"] == project.id
     assert run.results[own_options.id]["subnet"]["cidr"] == "10.81.0.0/24"
     assert run.results[batched[0].id]["subnet"]["cidr"] == "192.168.3.0/24"
-    assert "Find or create the networks of the tenancies given by project, in one call" in run.output
-    assert run.output.count("azimuth.ops.tenancy_network") >= 1
+    # one module call for all: those by project through the operator's cloud, the one by cloud through its own
+    assert run.output.count("TASK [azimuth.ops.tenancy_network : Find or create the tenancies' networks, in one call]") == 1
 
     # Tenancies given by project need the cloud to go through.
     play["vars"]["tenancy_network_cloud"] = None
     run = run_playbook([play], env=sandbox_env)
     assert not run.ok and "Tenancies given by project (not by cloud) need tenancy_network_cloud" in run.output
+
+
+def test_each_tenancys_own_cloud_in_one_call_gives_what_the_one_project_form_gives(cloud, names, one_project_form, batch_form):
+    """Issue 18: the clouds form (each tenancy its own token), its own options per entry, a bad cloud failing alone."""
+    projects = [cloud.project_with_member("%s-%d" % (names.prefix, n)) for n in (1, 2)]
+    options = names.options(external_net_template=EXTERNAL)
+    del options["cloud"]
+    members = [member_cloud(cloud, project.name, project.name) for project in projects]
+    entries = [members[0], {"cloud": members[1], "options": {"internal_net_cidr": "10.83.0.0/24"}}]
+    each = [options, dict(options, internal_net_cidr="10.83.0.0/24")]
+    bad = member_cloud(cloud, projects[0].name, projects[0].name)
+    bad["auth"]["password"] = names.prefix + "-wrong-pass"
+
+    alone = one_project_form(members, each, "--check")
+    together, result = batch_form(None, None, options, "--check", clouds=entries)
+    assert together == dict((p.id, answer) for p, answer in zip(projects, alone))
+    assert result["changed"] and cloud.find(names.net) == []
+
+    # The real run: both created, each owned by its project; the bad cloud fails alone, naming no secret.
+    together, result = batch_form(None, None, options, "--diff", "-v", clouds=entries + [bad])
+    assert result["failed"] and result["changed"], result
+    assert list(result["errors"]) == ["clouds[2]"] and "refused the credentials" in result["errors"]["clouds[2]"]
+    assert sorted(result["tenancies"]) == sorted(p.id for p in projects)
+    assert together[projects[1].id]["subnet"]["cidr"] == "10.83.0.0/24"
+    for project in projects:
+        assert together[project.id]["internal_network"]["project_id"] == project.id
+        assert [c["type"] for c in together[project.id]["created"]] == ["network", "subnet", "router"]
+    for secret in [bad["auth"]["password"]] + [m["auth"]["password"] for m in members]:
+        assert secret not in result["output"]
+
+    alone = one_project_form(members, each)
+    together, result = batch_form(None, None, options, clouds=entries)
+    assert not result["changed"] and not result.get("failed"), result
+    assert together == dict((p.id, answer) for p, answer in zip(projects, alone))

@@ -49,8 +49,9 @@ ATTEMPTS, SETTLE_SECONDS = 6, 1
 # the same realm), how often and how long to look for the realm (or its absence) before reporting the failure.
 CREATE_POLLS, CREATE_POLL_SECONDS = 6, 5
 # Tenancies worked on at once.  Creating a realm keeps Keycloak busy (its database, its caches): on the
-# 2-core machine of bench/RESULTS.md four at once finished 50 new realms fastest, and more gained nothing.
-WORKERS = 4
+# 2-core machine of bench/RESULTS.md two at once made 50 new realms in 98 s against 144 s one at a time, and
+# four took longer (177 s: realm creates queued in Keycloak past the connection timeout, then settled).
+WORKERS = 2
 
 
 def _steps(plan):

@@ -29,6 +29,7 @@ import json
 import os
 import sys
 
+from ansible_collections.azimuth.ops.plugins.module_utils import _caas_answer as answer
 from ansible_collections.azimuth.ops.plugins.module_utils import _caas_run as caas_run
 from ansible_collections.azimuth.ops.plugins.module_utils import _cloud_credential as cc
 from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
@@ -120,6 +121,13 @@ class ClusterObjects:
         return kube.request_json(self.custom.patch_namespaced_custom_object, GROUP, VERSION, self.namespace, PLURAL, name,
                                  operations, _content_type="application/json-patch+json")
 
+    def patch_metadata(self, name, resource_version, finalizers):
+        """Set the finalizers, only on the version ``resource_version`` (a change meanwhile fails the write)."""
+        operations = [dict(op="test", path="/metadata/resourceVersion", value=resource_version),
+                      dict(op="add", path="/metadata/finalizers", value=finalizers)]
+        return kube.request_json(self.custom.patch_namespaced_custom_object, GROUP, VERSION, self.namespace, PLURAL, name,
+                                 operations, _content_type="application/json-patch+json")
+
     def patch_status(self, name, status):
         return kube.request_json(self.custom.patch_namespaced_custom_object_status, GROUP, VERSION, self.namespace, PLURAL,
                                  name, dict(status=status), _content_type=kube.MERGE_PATCH)
@@ -182,9 +190,18 @@ class ClusterRecord:
         self.written = False
         self.type_version = self.type_spec = None
         self.warning = None
+        self.answer = params.get("answer")
+        if self.answer and self.current is None:
+            raise ModuleError("the Cluster %s/%s does not exist: with answer, the module answers the portal's object"
+                              % (objects.namespace, params["name"]))
 
     def find_type(self):
-        """The ClusterType's version and spec; a stand-in version (and a warning) when there is no such object."""
+        """The ClusterType's version and spec; a stand-in version (and a warning) when there is no such object.
+
+        When the run answers the Cluster, the type in force as the operator resolves it (read before the run)."""
+        if self.answer:
+            self.type_version, self.type_spec = self.params["answer_type"]
+            return
         cluster_type = self.objects.read_type(self.params["type"])
         if cluster_type is None:
             self.type_version = stand_in_type_version(self.params, self.mask)
@@ -197,7 +214,7 @@ class ClusterRecord:
 
     def desired_spec(self):
         return dict(clusterTypeName=self.params["type"], clusterTypeVersion=self.type_version,
-                    cloudCredentialsSecretName=credential_secret_name(self.params["name"]),
+                    cloudCredentialsSecretName=self.params.get("cloud_credentials_secret") or credential_secret_name(self.params["name"]),
                     extraVars=self.params["cluster_extravars"] or {}, extraVarOverrides=self.params["extravar_overrides"] or {})
 
     def phase(self):
@@ -221,6 +238,13 @@ class ClusterRecord:
         else:
             operations = [dict(op="add", path="/spec/" + key, value=value)
                           for key, value in spec.items() if self.current.get("spec", {}).get(key) != value]
+            if self.answer:  # the portal's object: only on the version read, so that a change meanwhile is never undone
+                # the rest of the spec is the object's own; only the type's version may differ (the operator writes it back)
+                operations = [op for op in operations if op["path"] == "/spec/clusterTypeVersion"]
+                if answer.FINALIZER not in answer.finalizers(self.current):
+                    operations.append(dict(op="add", path="/metadata/finalizers", value=answer.finalizers(self.current) + [answer.FINALIZER]))
+                if operations:
+                    operations.insert(0, dict(op="test", path="/metadata/resourceVersion", value=self.current["metadata"]["resourceVersion"]))
             if operations:
                 self.current = self.objects.patch_spec(self.params["name"], operations)
                 self.written = True
@@ -272,6 +296,15 @@ class ClusterRecord:
         self.current = self.objects.patch_status(self.params["name"], changes)
         self.written = True
 
+    def let_go(self):
+        """Take the collection's finalizer off the Cluster (being deleted), so that it goes."""
+        if self.current is None or answer.FINALIZER not in answer.finalizers(self.current):
+            return
+        self.written = True
+        if not self.check_mode:
+            kept = [item for item in answer.finalizers(self.current) if item != answer.FINALIZER]
+            self.current = self.objects.patch_metadata(self.params["name"], self.current["metadata"]["resourceVersion"], kept)
+
     def delete(self):
         if self.current is not None and not self.check_mode:
             self.objects.delete(self.params["name"], self.current["metadata"].get("uid"))
@@ -305,7 +338,12 @@ class CaasCluster:
     # --- the credential ----------------------------------------------------------------------
 
     def credential(self, state):
-        """Ensure (or remove) the run's application credential with the shared code; its result."""
+        """Ensure (or remove) the run's application credential with the shared code; its result.
+
+        When the run answers a Cluster, the credential is the portal's, in the Secret the Cluster names: nothing is made,
+        and a removal deletes it as the operator does."""
+        if self.params.get("answer"):
+            return self.portal_credential(state)
         params = dict(
             name=credential_name(self.params["name"]), description="Azimuth CaaS cluster %s" % self.params["name"],
             roles=None, unrestricted=self.params["unrestricted_credential"], expires_at=None, include_user_info=True,
@@ -319,6 +357,31 @@ class CaasCluster:
         finally:
             self.sensitive |= set(job.sensitive)
 
+    def portal_credential(self, state):
+        """The portal's credential: kept for a run; deleted after a removal (the application credential ``az-caas-<name>``,
+        failures ignored as the operator ignores them, then the Secret, unless another tool manages it)."""
+        name = self.params["cloud_credentials_secret"]
+        credential_id = (self.params["cloud"].get("auth") or {}).get("application_credential_id")
+        if state == "present":
+            return dict(changed=False, credential=dict(id=credential_id))
+        secret = self.kube.read_secret(self.params["namespace"], name)
+        manager = cc.manager_of(secret) if secret else None
+        if secret is not None and manager not in (None, cc.MANAGED_BY, answer.PORTAL):
+            self.warnings.append("the Secret %s/%s is managed by %s, not by the portal: left alone" % (self.params["namespace"], name, manager))
+            return dict(changed=False, credential=None)
+        if self.check_mode:
+            return dict(changed=secret is not None, credential=None)
+        try:
+            user_id = self.conn.session.auth.get_access(self.conn.session).user_id
+            found = self.conn.identity.find_application_credential(user_id, credential_name(self.params["name"]))
+            if found is not None:
+                self.conn.identity.delete_application_credential(user_id, found.id)
+        except Exception as exc:  # pylint: disable=broad-exception-caught  # as the operator: the removal stands
+            self.warnings.append("could not delete the application credential %s: %s" % (credential_name(self.params["name"]), self.describe_error(exc)))
+        if secret is not None:
+            self.kube.delete_secret(self.params["namespace"], name, secret["metadata"].get("uid"))
+        return dict(changed=secret is not None, credential=None)
+
     def stored_cloud(self):
         """(clouds.yaml text, cacert) of the credential Secret, or None when it holds no credential."""
         secret = self.kube.read_secret(self.params["namespace"], credential_secret_name(self.params["name"]))
@@ -330,7 +393,10 @@ class CaasCluster:
         return data[cc.CLOUDS_KEY], data.get("cacert")
 
     def run_cloud(self):
-        """The cloud for the appliance: the stored credential, else a token of the connection."""
+        """The cloud for the appliance: the portal's (when the run answers a Cluster), the stored credential, else a token of
+        the connection."""
+        if self.params.get("answer"):
+            return self.params["answer_cloud"]
         stored = self.stored_cloud()
         if stored is not None:
             return stored
@@ -417,7 +483,10 @@ class CaasCluster:
         result = self.result(run, credential, record, key)
         if run["status"] != "successful":
             reason = self.failure_reason(run)
-            if record:
+            if record and run["status"] == "stopped" and self.params.get("answer"):
+                # the rulebook was stopped, not the appliance refused: the phase stays, so the next run does the work
+                record.set_status(error="%s; it runs again when the Cluster is next answered" % reason)
+            elif record:
                 record.finish("Failed", run["outputs"], error="%s Possible reason for the failure was: %s" % (FAILURE_MESSAGES[phase], reason))
             raise ModuleError("The appliance %s failed for cluster %s: %s" % (self.params["playbook"], self.params["name"], reason),
                               **self.failure_details(result, record))
@@ -439,7 +508,9 @@ class CaasCluster:
                               **self.failure_details(self.result(run, None, record, None), record))
         credential = self.credential("absent")
         removed_key = bool(key and key.remove())
-        if record:
+        if record and self.params.get("answer"):
+            record.let_go()
+        elif record:
             record.delete()
         result = self.result(run, credential, record, None)
         result.update(outputs={}, phase=None, changed=result["changed"] or removed_key)
@@ -452,7 +523,8 @@ class CaasCluster:
             outputs=run["outputs"], status=run["status"],
             credential=dict(name=credential_name(self.params["name"]), changed=credential_changed,
                             id=((credential or {}).get("credential") or {}).get("id"),
-                            secret=dict(namespace=self.params["namespace"], name=credential_secret_name(self.params["name"]))),
+                            secret=dict(namespace=self.params["namespace"],
+                                        name=self.params.get("cloud_credentials_secret") or credential_secret_name(self.params["name"]))),
         )
 
     @staticmethod

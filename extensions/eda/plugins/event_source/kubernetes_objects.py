@@ -51,6 +51,13 @@ options:
   context:
     description: The kubeconfig context.
     type: str
+  status_changes:
+    description:
+      - Whether a change to an object's status alone (its C(metadata.generation) and C(deletionTimestamp) as they were)
+        is an event. Set V(false) for rules that answer only what the spec asks, so that the status the rules' own
+        runs write does not start another run each time.
+    type: bool
+    default: true
   resync_seconds:
     description: Emit every object again this often (type V(RESYNC)); V(0) never.
     type: int
@@ -129,12 +136,18 @@ def _key(obj):
     return metadata.get("namespace"), metadata["name"]
 
 
+def _spec_version(obj):
+    """What changes with the object's spec or its deletion, not with its status."""
+    metadata = obj["metadata"]
+    return metadata.get("generation"), bool(metadata.get("deletionTimestamp"))
+
+
 class Tracker:
     """What the source has emitted, per object: so a relist emits only what changed, and a watch event
     that repeats what was emitted (after a resume) is dropped."""
 
-    def __init__(self, kind, api_version):
-        self.kind, self.api_version = kind, api_version
+    def __init__(self, kind, api_version, status_changes=True):
+        self.kind, self.api_version, self.status_changes = kind, api_version, status_changes
         self.objects = {}
 
     def event(self, kind, obj):
@@ -171,11 +184,19 @@ class Tracker:
             return self.event("ADDED", obj)
         if known is not None and known["metadata"].get("resourceVersion") == metadata.get("resourceVersion"):
             return None
+        if known is not None and not self.status_changes and _spec_version(known) == _spec_version(obj):
+            self.objects[key] = obj  # its status alone changed: kept for the resync, not emitted
+            return None
         self.objects[key] = obj
         return self.event("ADDED" if known is None else "MODIFIED", obj)
 
     def resync(self):
         return [self.event("RESYNC", obj) for _key_, obj in sorted(self.objects.items(), key=lambda item: str(item[0]))]
+
+
+def _flag(value):
+    """A boolean argument, also when a rulebook's template gave it as text."""
+    return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
 def _connection(args):
@@ -223,7 +244,7 @@ class Source:
 
     def __init__(self, queue, args, session, url, auth=dict):
         self.queue, self.args, self.session, self.url, self.auth = queue, args, session, url, auth
-        self.tracker = Tracker(args["kind"], args["api_version"])
+        self.tracker = Tracker(args["kind"], args["api_version"], _flag(args.get("status_changes", True)))
         self.version = None
 
     def _params(self, **extra):

@@ -291,6 +291,10 @@ class CoreCalls(_Calls):
             kwargs["label_selector"] = label_selector
         return request_json(self.core.list_secret_for_all_namespaces, **kwargs)["items"]
 
+    def list_namespaced_secrets(self, namespace, label_selector):
+        """The Secrets of one namespace that ``label_selector`` matches."""
+        return request_json(self.core.list_namespaced_secret, namespace, label_selector=label_selector)["items"]
+
     def read_secret(self, namespace, name):
         return self._read(self.core.read_namespaced_secret, name, namespace)
 
@@ -309,12 +313,21 @@ class NotInstalled(KubernetesError):
 
 
 class CustomCalls(_Calls):
-    """The namespaced objects of one custom resource kind (``group``/``version``, ``plural``); patches are
-    JSON merge patches, ``patch_status`` writes the status subresource."""
+    """The objects of one custom resource kind (``group``/``version``, ``plural``); patches are JSON merge
+    patches, ``patch_status`` writes the status subresource.  ``namespace`` None in a call: a cluster-scoped
+    kind.  ``strict``: writes ask for strict field validation, so a misspelt field is an error, not dropped."""
 
-    def __init__(self, api, group, version, plural):
+    def __init__(self, api, group, version, plural, strict=False):
         self.custom = kube_client.CustomObjectsApi(api)
         self.kind = (group, version, plural)
+        self.write_options = dict(field_validation="Strict") if strict else {}
+
+    def _scoped(self, verb, namespace, *rest):
+        """The client method for ``verb`` at the kind's scope, and its leading arguments."""
+        group, version, plural = self.kind
+        if namespace is None:
+            return getattr(self.custom, "%s_cluster_custom_object" % verb), (group, version, plural) + rest
+        return getattr(self.custom, "%s_namespaced_custom_object" % verb), (group, version, namespace, plural) + rest
 
     def list_all(self, label_selector=None):
         """Every object of the kind, in one request; ``NotInstalled`` when the cluster does not serve it."""
@@ -327,17 +340,16 @@ class CustomCalls(_Calls):
             raise
 
     def read(self, namespace, name):
-        group, version, plural = self.kind
-        return self._read(self.custom.get_namespaced_custom_object, group, version, namespace, plural, name)
+        method, args = self._scoped("get", namespace, name)
+        return self._read(method, *args)
 
     def create(self, namespace, body):
-        group, version, plural = self.kind
-        return self._write(self.custom.create_namespaced_custom_object, group, version, namespace, plural, body)
+        method, args = self._scoped("create", namespace, body)
+        return self._write(method, *args, **self.write_options)
 
     def patch(self, namespace, name, patch):
-        group, version, plural = self.kind
-        return self._write(self.custom.patch_namespaced_custom_object, group, version, namespace, plural, name, patch,
-                           _content_type=MERGE_PATCH)
+        method, args = self._scoped("patch", namespace, name, patch)
+        return self._write(method, *args, _content_type=MERGE_PATCH, **self.write_options)
 
     def patch_status(self, namespace, name, status):
         group, version, plural = self.kind
@@ -345,8 +357,8 @@ class CustomCalls(_Calls):
                            dict(status=status), _content_type=MERGE_PATCH)
 
     def delete(self, namespace, name, uid=None):
-        group, version, plural = self.kind
-        return self._delete(self.custom.delete_namespaced_custom_object, group, version, namespace, plural, name, uid=uid)
+        method, args = self._scoped("delete", namespace, name)
+        return self._delete(method, *args, uid=uid)
 
 
 class KubernetesModule(BaseModule):

@@ -9,8 +9,8 @@ with ``_kubernetes.KubernetesConnection`` in front when Kubernetes is its second
 (``changed``, the module's return values and ``diff``).  ``main()`` is ``MyModule().execute()``.
 
 The job interface: ``run()`` sets ``self.job`` to the object doing the work as soon as it has one.
-A job keeps ``warnings`` (a list of strings) and ``sensitive`` (the secrets it has seen: values read
-from servers, generated ones, their encodings).  ``execute()`` turns that into the result, on
+A job keeps ``warnings`` (a list of strings) and, when it sees any, ``sensitive`` (the secrets it has
+seen: values read from servers, generated ones, their encodings).  ``execute()`` turns that into the result, on
 success and on failure alike: the secrets join Ansible's no-log values (so no output, diff, warning
 or message shows them), the warnings are emitted once, and ``diff`` is kept only in diff mode.
 """
@@ -163,7 +163,7 @@ class BaseModule:
         secrets (the base64 of a Secret's data) adds them.  They join Ansible's no-log values, so
         every output shows ``********`` instead.
         """
-        return set(self.job.sensitive) if self.job is not None else set()
+        return set(getattr(self.job, "sensitive", None) or ())
 
     def _report(self):
         """Hide the secrets and emit the job's warnings, once, before the module exits either way."""

@@ -84,13 +84,6 @@ def write_secrets(calls, planned, wrote=False):
         wrote = True
 
 
-class SecretCalls(kube.CoreCalls):
-    """The Kubernetes base's Secret calls, plus listing one namespace's Secrets by label."""
-
-    def list_namespaced_secrets(self, namespace, label_selector):
-        return kube.request_json(self.core.list_namespaced_secret, namespace, label_selector=label_selector)["items"]
-
-
 def sensitive_strings(secrets):
     """The client secrets of ``secrets`` (wanted dicts) and the base64 of each value that holds one."""
     found = []

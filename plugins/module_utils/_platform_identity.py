@@ -316,7 +316,7 @@ def plan_platforms(params, desired, export, clients, found_secrets, issuer_url, 
 class PlatformIdentity:
     """Reads the realm, its clients and the discovery Secrets once each, plans, and (unless checking) writes.
 
-    ``calls`` is a ``_keycloak.KeycloakCalls``; ``secret_calls`` an ``_oidc_secret.SecretCalls``;
+    ``calls`` is a ``_keycloak.KeycloakCalls``; ``secret_calls`` a ``_kubernetes.CoreCalls``;
     ``platform_calls`` the ``_kubernetes.CustomCalls`` of the Platform kind (for ``platform_objects_namespace``).
     """
 

@@ -653,65 +653,44 @@ def rejected(exc):
 
 
 class CustomObjects:
-    """Cluster-scoped platform-type objects as plain dicts, through the official client.
+    """Cluster-scoped platform-type objects as plain dicts, through the Kubernetes layer's ``CustomCalls``
+    (one per kind), every failure but a write conflict as a ModuleError naming the object.
 
     Writes ask the API server for strict field validation, so a misspelt spec field is an error
     rather than silently dropped.
     """
 
     def __init__(self, api):
-        self.api = k8s.kube_client.CustomObjectsApi(api)
-
-    def _call(self, verb, kind, name, method, *args, **kwargs):
-        spec = KINDS[kind]
-        try:
-            return k8s.request_json(method, spec.group, spec.version, spec.plural, *args, **kwargs)
-        except k8s.ApiException as exc:
-            raise self._translate(exc, verb, kind, name)
+        self.calls = dict((kind, k8s.CustomCalls(api, spec.group, spec.version, spec.plural, strict=True)) for kind, spec in KINDS.items())
 
     @staticmethod
-    def _translate(exc, verb, kind, name):
-        code, reason, _message = k8s.status_of(exc)
-        if code == 404 and verb == "list":
-            return ModuleError(missing_crd(kind))
-        if code == 409 and reason == "AlreadyExists" and verb == "create":
-            return k8s.AlreadyExists()
-        if code == 409 and reason == "Conflict" and verb == "patch":
-            return k8s.Conflict()
-        what = "%ss" % kind if name is None else describe(kind, name)
-        doing = "update" if verb == "patch" else verb
-        if code in (400, 422) and verb in ("create", "patch"):
-            return ModuleError("Could not %s %s: the API server rejected it: %s" % (doing, what, rejected(exc)))
-        return ModuleError("Could not %s %s: %s" % (doing, what, k8s.describe_api_error(exc)))
+    def _do(verb, kind, name, call, *args, **kwargs):
+        try:
+            return call(*args, **kwargs)
+        except k8s.NotInstalled:
+            raise ModuleError(missing_crd(kind))
+        except k8s.ApiException as exc:
+            what = "%ss" % kind if name is None else describe(kind, name)
+            doing = "update" if verb == "patch" else verb
+            if k8s.status_of(exc)[0] in (400, 422) and verb in ("create", "patch"):
+                raise ModuleError("Could not %s %s: the API server rejected it: %s" % (doing, what, rejected(exc)))
+            raise ModuleError("Could not %s %s: %s" % (doing, what, k8s.describe_api_error(exc)))
 
     def list(self, kind, selector=None):
-        kwargs = {"label_selector": selector} if selector else {}
-        return self._call("list", kind, None, self.api.list_cluster_custom_object, **kwargs)["items"]
+        return self._do("list", kind, None, self.calls[kind].list_all, selector)
 
     def get(self, kind, name):
         """The object, or None when it does not exist."""
-        spec = KINDS[kind]
-        try:
-            return k8s.request_json(self.api.get_cluster_custom_object, spec.group, spec.version, spec.plural, name)
-        except k8s.ApiException as exc:
-            if k8s.is_not_found(exc):
-                return None
-            raise self._translate(exc, "read", kind, name)
+        return self._do("read", kind, name, self.calls[kind].read, None, name)
 
     def create(self, kind, body):
-        self._call("create", kind, body["metadata"]["name"], self.api.create_cluster_custom_object, body,
-                   field_validation="Strict")
+        """Create; a name taken meanwhile raises ``_kubernetes.AlreadyExists``."""
+        self._do("create", kind, body["metadata"]["name"], self.calls[kind].create, None, body)
 
     def patch(self, kind, name, body):
-        self._call("patch", kind, name, self.api.patch_cluster_custom_object, name, body,
-                   field_validation="Strict", _content_type=k8s.MERGE_PATCH)
+        """Patch; a change meanwhile (the body's resourceVersion is stale) raises ``_kubernetes.Conflict``."""
+        self._do("patch", kind, name, self.calls[kind].patch, None, name, body)
 
     def delete(self, kind, name, uid=None):
         """Delete (only the object with ``uid`` when given); an object already gone is fine."""
-        spec = KINDS[kind]
-        body = {"preconditions": {"uid": uid}} if uid else None
-        try:
-            k8s.request_json(self.api.delete_cluster_custom_object, spec.group, spec.version, spec.plural, name, body=body)
-        except k8s.ApiException as exc:
-            if not k8s.is_not_found(exc):
-                raise self._translate(exc, "delete", kind, name)
+        self._do("delete", kind, name, self.calls[kind].delete, None, name, uid)

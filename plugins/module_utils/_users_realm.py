@@ -140,7 +140,7 @@ def plan_users_realm(params, groups, export, client):
 class UsersRealm:
     """Reads the realm (one export), the portal's client and the credentials Secret, plans, and writes.
 
-    ``calls`` is a ``_keycloak.KeycloakCalls``; ``secret_calls`` an ``_oidc_secret.SecretCalls`` (or None).
+    ``calls`` is a ``_keycloak.KeycloakCalls``; ``secret_calls`` a ``_kubernetes.CoreCalls`` (or None).
     """
 
     def __init__(self, calls, secret_calls, server_url):

@@ -295,7 +295,6 @@ realm:
 from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
 from ansible_collections.azimuth.ops.plugins.module_utils._answered_object import PLATFORM_KIND
 from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import KeycloakModule
-from ansible_collections.azimuth.ops.plugins.module_utils._oidc_secret import SecretCalls
 from ansible_collections.azimuth.ops.plugins.module_utils._platform_identity import PlatformIdentity
 
 
@@ -326,7 +325,7 @@ class PlatformIdentityModule(kube.KubernetesConnection, KeycloakModule):
 
     def run(self):
         api = self.kubernetes_api()
-        self.job = PlatformIdentity(self.keycloak, SecretCalls(api), self.server_url, kube.CustomCalls(api, *PLATFORM_KIND))
+        self.job = PlatformIdentity(self.keycloak, kube.CoreCalls(api), self.server_url, kube.CustomCalls(api, *PLATFORM_KIND))
         return self.job.run(self.params, self.check_mode)
 
 

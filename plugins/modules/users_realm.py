@@ -212,7 +212,6 @@ realm:
 
 from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
 from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import KeycloakModule
-from ansible_collections.azimuth.ops.plugins.module_utils._oidc_secret import SecretCalls
 from ansible_collections.azimuth.ops.plugins.module_utils._users_realm import UsersRealm
 
 
@@ -244,7 +243,7 @@ class UsersRealmModule(kube.KubernetesConnection, KeycloakModule):
     module_kwargs = dict(required_if=[("state", "present", ["portal"])])
 
     def run(self):
-        secret_calls = SecretCalls(self.kubernetes_api()) if self.params.get("credentials_secret") else None
+        secret_calls = kube.CoreCalls(self.kubernetes_api()) if self.params.get("credentials_secret") else None
         self.job = UsersRealm(self.keycloak, secret_calls, self.server_url)
         return self.job.run(self.params, self.check_mode)
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -134,3 +135,56 @@ def openstack_requests(tmp_path, sandbox_env):
 def openstack_env(sandbox_env, openstack_requests):
     """The sandbox's environment, with a clouds.yaml whose clouds go through ``openstack_requests``."""
     return dict(sandbox_env, OS_CLIENT_CONFIG_FILE=openstack_requests.clouds_yaml)
+
+
+# --- A tenancy of a test's own: an OpenStack project with a member user, and a namespace ------
+
+AUTH_URL = "http://127.0.0.1:5000/v3"
+
+
+def purge_project(admin, project_id):
+    """Delete what a test's runs left in its project (ports, routers, networks, security groups)."""
+    net = admin.network
+    for router in net.routers(project_id=project_id):
+        for port in net.ports(device_id=router.id):
+            for fixed_ip in port.fixed_ips:
+                net.remove_interface_from_router(router, subnet_id=fixed_ip["subnet_id"])
+        net.delete_router(router)
+    for port in net.ports(project_id=project_id):
+        net.delete_port(port)
+    for network in net.networks(project_id=project_id):
+        net.delete_network(network)
+    for group in net.security_groups(project_id=project_id):
+        if group.name != "default":
+            net.delete_security_group(group)
+
+
+@pytest.fixture
+def tenant(kube_requests, openstack_admin, unique_name, kube_core, tmp_path):
+    """A project, a member user with a password, a namespace ``az-<unique_name>``, and the user's cloud both as a dict
+    (``cloud``) and as the cloud ``tenant`` of a clouds.yaml (``env``); all deleted afterwards, with what runs left."""
+    from kubernetes.client.rest import ApiException  # pylint: disable=import-outside-toplevel
+    admin = openstack_admin
+    project = admin.identity.create_project(name=unique_name, domain_id="default")
+    password = secrets.token_urlsafe(16)
+    user = admin.identity.create_user(name=unique_name, password=password, domain_id="default", default_project_id=project.id)
+    admin.identity.assign_project_role_to_user(project, user, admin.identity.find_role("member"))
+    namespace = "az-" + unique_name
+    kube_core.create_namespace({"metadata": {"name": namespace}})
+    cloud = {"auth": {"auth_url": AUTH_URL, "username": unique_name, "password": password, "project_name": unique_name,
+                      "user_domain_name": "Default", "project_domain_name": "Default"}, "region_name": "RegionOne"}
+    clouds = tmp_path / "tenant-clouds.yaml"
+    clouds.write_text(yaml.safe_dump({"clouds": {"tenant": cloud}}))
+    clouds.chmod(0o600)
+    yield {"name": unique_name, "cloud": cloud, "password": password, "namespace": namespace, "user": user, "project": project,
+           "env": dict(OS_CLOUD="tenant", OS_CLIENT_CONFIG_FILE=str(clouds))}
+    try:
+        kube_core.delete_namespace(namespace)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+    purge_project(admin, project.id)
+    for credential in admin.identity.application_credentials(user.id):
+        admin.identity.delete_application_credential(user.id, credential.id)
+    admin.identity.delete_user(user)
+    admin.identity.delete_project(project)

@@ -5,37 +5,15 @@ credentials are the test's alone, and its own namespace.
 """
 
 import base64
-import secrets
 import socket
 
-import pytest
 import yaml
 
 from sandbox.proxy import writes
 
-from .conftest import localhost_play, save_results
+from .conftest import AUTH_URL, localhost_play, save_results
 
 SECRET = "default-openstack-credential"
-AUTH_URL = "http://127.0.0.1:5000/v3"
-
-
-@pytest.fixture
-def tenant(kube_requests, openstack_admin, unique_name, kube_core):
-    """A project, a member user with a password, a namespace; all deleted afterwards."""
-    admin = openstack_admin
-    project = admin.identity.create_project(name=unique_name, domain_id="default")
-    password = secrets.token_urlsafe(16)
-    user = admin.identity.create_user(name=unique_name, password=password, domain_id="default", default_project_id=project.id)
-    admin.identity.assign_project_role_to_user(project, user, admin.identity.find_role("member"))
-    namespace = "az-" + unique_name
-    kube_core.create_namespace({"metadata": {"name": namespace}})
-    cloud = {"auth": {"auth_url": AUTH_URL, "username": unique_name, "password": password, "project_name": unique_name,
-                      "user_domain_name": "Default", "project_domain_name": "Default"}, "region_name": "RegionOne"}
-    yield {"name": unique_name, "cloud": cloud, "namespace": namespace, "user": user, "project": project}
-    for credential in admin.identity.application_credentials(user.id):
-        admin.identity.delete_application_credential(user.id, credential.id)
-    admin.identity.delete_user(user)
-    admin.identity.delete_project(project)
 
 
 def app_credential(run_playbook, env, tenant, *args, ignore_errors=False, **options):

@@ -10,7 +10,6 @@ import base64
 import gzip
 import json
 import os
-import secrets
 import signal
 import subprocess
 import time
@@ -18,10 +17,9 @@ import time
 import pytest
 import yaml
 
-from .conftest import ANSIBLE_PLAYBOOK, COLLECTIONS_PATH, REPO, localhost_play, save_results
+from .conftest import ANSIBLE_PLAYBOOK, AUTH_URL, COLLECTIONS_PATH, REPO, localhost_play, save_results
 
 APPLIANCE = REPO / "examples" / "appliances" / "sandbox-network"
-AUTH_URL = "http://127.0.0.1:5000/v3"
 GROUP, VERSION, PLURAL = "caas.azimuth.stackhpc.com", "v1alpha1", "clusters"
 TOKEN = "zenith-Secret-token-0451"
 
@@ -70,46 +68,14 @@ CLUSTER_TYPE_SPEC = {"uiMetaUrl": "https://example.org/ui-meta.yml", "gitUrl": "
                      "gitVersion": "main", "playbook": "site.yml", "extraVars": {"cluster_image": "img-1"}}
 
 
-def purge_project(admin, project_id):
-    """Delete what a test's appliance left in its project (ports, routers, networks, security groups)."""
-    net = admin.network
-    for router in net.routers(project_id=project_id):
-        for port in net.ports(device_id=router.id):
-            for fixed_ip in port.fixed_ips:
-                net.remove_interface_from_router(router, subnet_id=fixed_ip["subnet_id"])
-        net.delete_router(router)
-    for port in net.ports(project_id=project_id):
-        net.delete_port(port)
-    for network in net.networks(project_id=project_id):
-        net.delete_network(network)
-    for group in net.security_groups(project_id=project_id):
-        if group.name != "default":
-            net.delete_security_group(group)
-
-
 @pytest.fixture
-def tenant(sandbox_env, openstack_admin, unique_name, kube_core):
-    """A project, a member user with a password, a namespace; all deleted afterwards."""
-    admin = openstack_admin
-    project = admin.identity.create_project(name=unique_name, domain_id="default")
-    password = secrets.token_urlsafe(16)
-    user = admin.identity.create_user(name=unique_name, password=password, domain_id="default", default_project_id=project.id)
-    admin.identity.assign_project_role_to_user(project, user, admin.identity.find_role("member"))
-    namespace = "az-" + unique_name
-    kube_core.create_namespace({"metadata": {"name": namespace}})
+def tenant(tenant, kube_core):
+    """The shared tenant, with a ClusterType of its name."""
     types = custom_objects(kube_core)
     types.create_cluster_custom_object(GROUP, VERSION, "clustertypes", {
-        "apiVersion": "%s/%s" % (GROUP, VERSION), "kind": "ClusterType", "metadata": {"name": unique_name}, "spec": CLUSTER_TYPE_SPEC})
-    cloud = {"auth": {"auth_url": AUTH_URL, "username": unique_name, "password": password, "project_name": unique_name,
-                      "user_domain_name": "Default", "project_domain_name": "Default"}, "region_name": "RegionOne"}
-    yield {"name": unique_name, "cloud": cloud, "password": password, "namespace": namespace, "user": user, "project": project}
-    types.delete_cluster_custom_object(GROUP, VERSION, "clustertypes", unique_name)
-    kube_core.delete_namespace(namespace)
-    purge_project(admin, project.id)
-    for credential in admin.identity.application_credentials(user.id):
-        admin.identity.delete_application_credential(user.id, credential.id)
-    admin.identity.delete_user(user)
-    admin.identity.delete_project(project)
+        "apiVersion": "%s/%s" % (GROUP, VERSION), "kind": "ClusterType", "metadata": {"name": tenant["name"]}, "spec": CLUSTER_TYPE_SPEC})
+    yield tenant
+    types.delete_cluster_custom_object(GROUP, VERSION, "clustertypes", tenant["name"])
 
 
 def custom_objects(kube_core):

@@ -8,44 +8,11 @@ import base64
 import gzip
 import json
 import re
-import secrets
 import time
 
-import pytest
-import yaml
-
 from .conftest import REPO, localhost_play, save_results
-from .test_caas_cluster import purge_project
 
 EXAMPLES = REPO / "examples" / "appliances"
-AUTH_URL = "http://127.0.0.1:5000/v3"
-
-
-# --- fixtures ----------------------------------------------------------------------------------
-
-@pytest.fixture
-def tenant(sandbox_env, openstack_admin, unique_name, kube_core, tmp_path):
-    """A project, a member user, a clouds.yaml for it (cloud ``tenant``) and a namespace; all deleted afterwards."""
-    admin = openstack_admin
-    project = admin.identity.create_project(name=unique_name, domain_id="default")
-    password = secrets.token_urlsafe(16)
-    user = admin.identity.create_user(name=unique_name, password=password, domain_id="default", default_project_id=project.id)
-    admin.identity.assign_project_role_to_user(project, user, admin.identity.find_role("member"))
-    namespace = "az-" + unique_name
-    kube_core.create_namespace({"metadata": {"name": namespace}})
-    cloud = {"auth": {"auth_url": AUTH_URL, "username": unique_name, "password": password, "project_name": unique_name,
-                      "user_domain_name": "Default", "project_domain_name": "Default"}, "region_name": "RegionOne"}
-    clouds = tmp_path / "clouds.yaml"
-    clouds.write_text(yaml.safe_dump({"clouds": {"tenant": cloud}}))
-    clouds.chmod(0o600)
-    env = dict(OS_CLOUD="tenant", OS_CLIENT_CONFIG_FILE=str(clouds))
-    yield {"name": unique_name, "cloud": cloud, "namespace": namespace, "project": project, "env": env}
-    kube_core.delete_namespace(namespace)
-    purge_project(admin, project.id)
-    for credential in admin.identity.application_credentials(user.id):
-        admin.identity.delete_application_credential(user.id, credential.id)
-    admin.identity.delete_user(user)
-    admin.identity.delete_project(project)
 
 
 def state_secret(kube_core, namespace, suffix):

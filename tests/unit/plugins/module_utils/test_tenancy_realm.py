@@ -134,6 +134,24 @@ def test_a_new_realm_is_created_with_its_groups_then_given_its_scope_flow_provid
     assert result.actions[5]["body"]["config"]["clientSecret"] == "TOPSECRET-idp"
 
 
+def test_a_new_realm_folds_into_one_representation_and_the_scope_s_two_requests():
+    new = plan(None)
+    flows = [{"id": "f-1", "alias": tr.FLOW, "authenticationExecutions": [{"authenticator": "idp-review-profile", "requirement": "DISABLED"}]}]
+    template = {"authenticationFlows": tr._without_ids(flows), "authenticatorConfig": [], "profile": json.dumps(tr.profile_update(DEFAULT_PROFILE))}
+    folded = tr.one_request(new, template)
+    assert requests(folded) == [("POST", "admin/realms"), ("POST", "admin/realms/az-physics/client-scopes"),
+                                ("PUT", "admin/realms/az-physics/default-default-client-scopes/{scope}")]
+    body = folded.actions[0]["body"]
+    assert body["groups"] == new.actions[0]["body"]["groups"] and "id" not in body["authenticationFlows"][0]
+    assert body["identityProviders"] == [new.actions[5]["body"]] and body["identityProviderMappers"] == item()["mappers"]
+    assert tr.user_profile_of(body) == tr.profile_update(DEFAULT_PROFILE)
+    assert folded.diff() == new.diff() and len(new.actions) == 10  # the same prediction; the plan itself untouched
+    read = tr.with_template_read(new)
+    assert requests(read)[3:6] == [("POST", "admin/realms/az-physics/authentication/flows/first%20broker%20login/copy"),
+                                   ("disable_review_profile",), ("read_template",)]
+    assert tr.one_request(plan(converged(item())), template) is None
+
+
 def test_a_converged_realm_needs_nothing():
     result = plan(converged(item()))
     assert result.actions == [] and result.diff() is None

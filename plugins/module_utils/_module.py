@@ -178,9 +178,10 @@ class BaseModule:
         self._report()
         self.module.fail_json(msg=msg, **details)
 
-    def execute(self):
+    def guarded(self, call, *args):
+        """``call(*args)``; a ModuleError or a backend exception (``translate``) ends the module with its message."""
         try:
-            result = self.run()
+            return call(*args)
         except ModuleError as exc:
             self.fail(str(exc), **exc.details)
         except Exception as exc:  # pylint: disable=broad-exception-caught
@@ -188,6 +189,10 @@ class BaseModule:
             if message is None:
                 raise
             self.fail(message)
+        return None  # not reached: fail() exits
+
+    def execute(self):
+        result = self.guarded(self.run)
         if not self.diff_mode:
             result.pop("diff", None)
         self._report()

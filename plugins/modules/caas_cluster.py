@@ -57,6 +57,24 @@ description:
     keeps its spec in step; C(spec.clusterTypeVersion) (required by the operator's CRD) is the C(metadata.resourceVersion)
     of the C(ClusterType) O(type), as the portal writes it. When there is no such C(ClusterType) the module warns and
     writes a stand-in version (C(azimuth-ops-) and a digest of O(playbook), O(type_extravars) and O(envvars)).
+  - With O(answer), the module answers the portal's C(Cluster) object called O(name) in O(namespace) as the CaaS operator
+    does (the rulebook C(azimuth.ops.caas) runs it so). The object gives the rest, read when the module starts. C(id) is
+    its C(status.clusterID), else its C(metadata.uid); C(type) is its C(spec.clusterTypeName); C(cluster_extravars) and
+    C(extravar_overrides) are its C(spec.extraVars) and C(spec.extraVarOverrides). The cluster type in force (the copy
+    cached in its status while C(spec.clusterTypeVersion) is the cached version, else the C(ClusterType)) gives
+    C(playbook), C(type_extravars), C(envvars) and C(timeout) (its C(jobTimeout), default 1200). The OpenStack credential
+    is the portal's, the cloud C(openstack) of the C(clouds.yaml) (and C(cacert)) in the Secret named by
+    C(spec.cloudCredentialsSecretName); the connection options are not used and no credential is made.
+  - With O(answer), the run is recorded (O(record)) and the object is held with the finalizer
+    C(azimuth-ops.azimuth-cloud.io/caas), added with the first run's spec update. The spec is only ever written on the
+    version the module read, so a change the portal makes meanwhile fails the write rather than being undone. Once the
+    object is being deleted, the run is a removal (C(cluster_state=absent)) whatever O(state) says; when it succeeds, the
+    application credential C(az-caas-<name>) is deleted (a failure only warns, as the operator ignores it), then the
+    credential Secret (unless another tool than the portal manages it) and the deploy key, and the finalizer is taken off,
+    so that the object goes. Nothing is run (RV(status=skipped)) when nothing is due. That is, the object is gone or is
+    being deleted without the finalizer, is paused, or is C(Ready) or C(Failed) with the variables and type version of
+    its spec. A run stopped by SIGINT or SIGTERM (a rulebook stopped) keeps the phase and records the reason in
+    C(error), so that the next run does the work.
   - The status is written through the C(status) subresource, in the operator's order. When the run starts, the phase
     (C(Creating) until a creation ended, else C(Configuring)), C(clusterID) (O(id)) and C(appliedExtraVars)
     (O(cluster_extravars)), and C(error) is cleared; when the type's version is not the one the status holds,
@@ -87,6 +105,14 @@ attributes:
     description: Not supported. The appliance's own tasks report their changes.
     support: none
 options:
+  answer:
+    description:
+      - Answer the portal's C(Cluster) O(name) in O(namespace) as the CaaS operator does (see above); implies O(record).
+      - O(id), O(type), O(playbook), O(type_extravars), O(cluster_extravars), O(extravar_overrides), O(envvars), O(timeout)
+        and O(state) then come from the object and its cluster type, and the OpenStack connection from its credential Secret.
+    type: bool
+    default: false
+    version_added: 1.1.0
   adopt:
     description:
       - Take over the deploy-key Secret C(<name>-deploy-key) that azimuth-caas-operator made for the cluster (label
@@ -118,9 +144,8 @@ options:
     type: dict
     default: {}
   id:
-    description: The cluster's ID (C(cluster_id)); a C(Cluster) object's C(metadata.uid) in Azimuth.
+    description: The cluster's ID (C(cluster_id)); a C(Cluster) object's C(metadata.uid) in Azimuth. Required unless O(answer).
     type: str
-    required: true
   name:
     description: The cluster's name (C(cluster_name)).
     type: str
@@ -130,9 +155,8 @@ options:
     type: str
     required: true
   playbook:
-    description: The appliance's playbook, relative to O(project_path).
+    description: The appliance's playbook, relative to O(project_path). Required unless O(answer).
     type: str
-    required: true
   project_path:
     description:
       - The checked-out appliance. Its playbook runs with this directory as the project (the current directory).
@@ -164,9 +188,8 @@ options:
     description: The directory in which each run makes its private directory. Defaults to the system's temporary directory.
     type: path
   type:
-    description: The cluster type's name (C(cluster_type)), a C(ClusterType)'s name in Azimuth.
+    description: The cluster type's name (C(cluster_type)), a C(ClusterType)'s name in Azimuth. Required unless O(answer).
     type: str
-    required: true
   type_extravars:
     description: The cluster type's extra variables (a C(ClusterType)'s C(spec.extraVars)); win over O(global_extravars).
     type: dict
@@ -189,6 +212,7 @@ notes:
     secrets (C(password), C(secret), C(token)) are masked in all output.
   - Needs, in Kubernetes, C(get), C(create), C(patch) and C(delete) on Secrets in O(namespace), and with O(record) on
     C(clusters) and C(clusters/status) of C(caas.azimuth.stackhpc.com), and C(get) on its C(clustertypes).
+  - With O(answer), give the cloud no connection options; the Secret's C(clouds.yaml) is the connection.
   - C(changed) is true when the appliance changed something (its play recap), or the credential, its Secret, the
     deploy key's Secret or the C(Cluster) object was written.
 seealso:
@@ -248,6 +272,13 @@ EXAMPLES = r"""
     record: true
     state: absent
 
+- name: Answer the portal's Cluster az-demo/ws1 (the rulebook azimuth.ops.caas does this for each event)
+  azimuth.ops.caas_cluster:
+    namespace: az-demo
+    name: ws1
+    project_path: /srv/checkouts/ws1   # the ClusterType's gitUrl at its gitVersion
+    answer: true
+
 - name: Set the OpenStack connection once
   module_defaults:
     group/azimuth.ops.openstack:
@@ -266,7 +297,7 @@ EXAMPLES = r"""
 RETURN = r"""
 credential:
   description: The run's application credential (without its secret) and the Secret that holds it.
-  returned: always
+  returned: always (V(null) when the run was skipped)
   type: dict
   contains:
     changed:
@@ -299,20 +330,23 @@ phase:
 status:
   description:
     - The status of the appliance run, C(successful) or C(failed) (ansible-runner's), C(timeout) when O(timeout) stopped it,
-      or C(stopped) when a SIGINT or SIGTERM to the module did.
+      or C(stopped) when a SIGINT or SIGTERM to the module did; C(skipped) when, with O(answer), nothing was due.
   returned: always
   type: str
   sample: successful
 """
 
+import os
+
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
 from ansible_collections.azimuth.ops.plugins.module_utils import _openstack as openstack
-from ansible_collections.azimuth.ops.plugins.module_utils._caas_cluster import CaasCluster
+from ansible_collections.azimuth.ops.plugins.module_utils import _caas_answer as answer
+from ansible_collections.azimuth.ops.plugins.module_utils._caas_cluster import CaasCluster, ClusterObjects
 from ansible_collections.azimuth.ops.plugins.module_utils._caas_run import RUNNER_IMPORT_ERROR
 from ansible_collections.azimuth.ops.plugins.module_utils._hidden_options import HiddenOptions
-from ansible_collections.azimuth.ops.plugins.module_utils._module import secret_values
+from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError, secret_values
 
 EXTRAVAR_LAYERS = ("global_extravars", "type_extravars", "cluster_extravars", "extravar_overrides")
 
@@ -320,27 +354,29 @@ EXTRAVAR_LAYERS = ("global_extravars", "type_extravars", "cluster_extravars", "e
 class CaasClusterModule(HiddenOptions, openstack.OpenStackModule):
     argument_spec = dict(
         adopt=dict(type="bool", default=False),
+        answer=dict(type="bool", default=False),
         cluster_extravars=dict(type="dict", default={}, no_log=True),
         deploy_ssh_public_key=dict(type="str"),
         envvars=dict(type="dict", default={}, no_log=True),
         extravar_overrides=dict(type="dict", default={}, no_log=True),
         global_extravars=dict(type="dict", default={}, no_log=True),
-        id=dict(type="str", required=True),
+        id=dict(type="str"),
         kubernetes=kube.CONNECTION_OPTION,
         name=dict(type="str", required=True),
         namespace=dict(type="str", required=True),
-        playbook=dict(type="str", required=True),
+        playbook=dict(type="str"),
         project_path=dict(type="path", required=True),
         record=dict(type="bool", default=False),
         ssh_private_key_file=dict(type="path", no_log=False),
         state=dict(type="str", default="present", choices=["absent", "present"]),
         timeout=dict(type="int", default=3600),
         tmp_dir=dict(type="path"),
-        type=dict(type="str", required=True),
+        type=dict(type="str"),
         type_extravars=dict(type="dict", default={}, no_log=True),
         unrestricted_credential=dict(type="bool", default=False),
     )
-    module_kwargs = dict(required_together=[("deploy_ssh_public_key", "ssh_private_key_file")])
+    module_kwargs = dict(required_together=[("deploy_ssh_public_key", "ssh_private_key_file")],
+                         required_if=[("answer", False, ("id", "type", "playbook"))])
     secret_carriers = openstack.OpenStackModule.secret_carriers + (("kubernetes", "kubeconfig"),) + tuple(
         (name,) for name in EXTRAVAR_LAYERS + ("envvars",))
     hidden_options = EXTRAVAR_LAYERS + ("envvars",)
@@ -375,6 +411,43 @@ class CaasClusterModule(HiddenOptions, openstack.OpenStackModule):
     def known_secrets(self):
         """Every secret of the options: what Ansible masks, and the secret-looking values of the extra variables."""
         return set(self.module.no_log_values) | set(self.sensitive_values())
+
+    def execute(self):
+        """With ``answer``, the options the Cluster gives first (its credential is the connection); else as any module."""
+        if self.params["answer"]:
+            try:
+                if not self.take_answered_options():
+                    self.module.exit_json(changed=False, status="skipped", outputs={}, credential=None, **self.invocation())
+            except ModuleError as exc:
+                self.fail(str(exc), **exc.details)
+            except Exception as exc:  # pylint: disable=broad-exception-caught
+                message = self.translate(exc)
+                if message is None:
+                    raise
+                self.fail(message)
+        super(CaasClusterModule, self).execute()
+
+    def take_answered_options(self):
+        """Read the Cluster, its type in force and its credential into the options; False when nothing is due."""
+        api = self.api
+        objects = ClusterObjects(api, self.params["namespace"])
+        cluster = objects.read(self.params["name"])
+        if answer.work_due(cluster) is None:
+            return False
+        options = answer.answered_options(cluster, *answer.type_in_force(cluster, objects.read_type))
+        secret = kube.CoreCalls(api).read_secret(self.params["namespace"], options["cloud_credentials_secret"])
+        cloud, clouds_yaml, cacert = answer.credential_cloud(secret, "%s/%s" % (self.params["namespace"], options["cloud_credentials_secret"]))
+        self.module.no_log_values.update(secret_values(cloud))
+        if cacert:
+            cloud["cacert"] = os.path.join(self.module.tmpdir, "cacert")
+            with open(cloud["cacert"], "w") as handle:
+                handle.write(cacert)
+        # the Secret's cloud alone: no clouds.yaml file or OS_* variable of the caller's mixes into it
+        connection = dict(cloud, load_yaml_config=False, load_envvars=False)
+        self.params.update(
+            record=True, cloud=connection, auth=None, answer_type=(options.pop("type_version"), options.pop("type_spec")),
+            answer_cloud=(clouds_yaml, cacert), **options)
+        return True
 
     def run(self):
         self.job = CaasCluster(self.conn, self.api, self.params, self.check_mode, self.describe, self.known_secrets)

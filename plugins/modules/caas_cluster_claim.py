@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: caas_cluster_claim
 short_description: Claim a portal's CaaS Cluster for one run, and say what the run must do
-version_added: 1.0.0
+version_added: 1.1.0
 author: azimuth.ops contributors (@azimuth-cloud)
 description:
   - For event-driven runs that answer the portal's C(Cluster) objects (C(caas.azimuth.stackhpc.com/v1alpha1)) as the

@@ -75,7 +75,7 @@ def operator_connection():
 def catalog(prefix, first_id):
     """Three platform types with ACLs: (our variables, the objects the stock side applies)."""
     cluster = {"label": "Kubernetes", "description": "Kubernetes", "values": KUBE_VALUES}
-    app = {"chart": {"repo": "https://charts.example.org", "name": "notebooks", "version": "1.0.0"},
+    app = {"chart": {"repo": "https://charts.example.org", "name": "notebooks"},
            "label": "Notebooks", "description": "Notebooks"}
     caas = {"gitUrl": "https://git.example.org/a.git", "gitVersion": "1", "playbook": "a.yml", "uiMetaUrl": "https://git.example.org/ui.yml"}
     ours = {
@@ -295,14 +295,14 @@ class Servers:
 # Measuring
 
 
-def step_of(side, row):
-    """The step a timed task belongs to."""
+def step_of(side, row, included_by):
+    """The step a timed task belongs to; ``included_by`` is the name of the last task outside any role (an include_role)."""
     if side == "stock":
         head = row["name"].split(":", 1)[0]
         return head if head in STEPS else "other"
     role = row["role"].split(".")[-1]
-    if role == "identity" and row["forced_check"]:
-        return "checks"  # step 1 runs the identity role in check mode
+    if role == "identity" and "conflicts" in included_by:
+        return "checks"  # step 1 includes the identity role in check mode to find conflicts
     return OUR_STEPS.get((role, row["file"])) or OUR_STEPS.get((role, None)) or "other"
 
 
@@ -319,9 +319,12 @@ def run(sides, side, command, env, check, times):
     if completed.returncode:
         raise RuntimeError("%s failed:\n%s%s" % (" ".join(full), completed.stdout[-6000:], completed.stderr[-3000:]))
     steps = OrderedDict((step, 0.0) for step in STEPS)
+    included_by = ""
     for line in times.read_text().splitlines() if times.exists() else []:
         row = json.loads(line)
-        steps[step_of(side, row)] += row["seconds"]
+        if not row["role"]:
+            included_by = row["name"]
+        steps[step_of(side, row, included_by)] += row["seconds"]
     steps["startup"] = max(seconds - sum(steps.values()), 0.0)  # ansible-playbook's start, parsing, the last stats
     return seconds, dict((step, round(value, 2)) for step, value in steps.items())
 
@@ -358,16 +361,18 @@ def shares(steps, seconds):
 
 def report(results):
     lines = [START, "", "## The provisioning run: `bench/provision.py`", ""]
-    meta = results.get("meta", {})
-    lines += ["Command: `%s` (%s, %d cores, Python %s, %s; load average during the runs in the table). "
-              "Each tenancy is a project with a member user and a clouds.yaml cloud of its own; OIDC mode (a realm per "
+    commands = "; ".join("`%s`%s (%s, %s)" % (
+        meta["command"], ", collection at %s" % meta["collection"] if meta.get("collection") else "", key, meta["date"])
+        for key, meta in sorted(results.get("meta", {}).items()))
+    lines += ["Commands: %s; %s, %d cores, Python %s; the load average (1 min) at the end of each run is in the table. "
+              "Each tenancy is a project with a member user and a clouds.yaml cloud of its own (*own*; with *operator* the "
+              "networks go through one operator connection, `azimuth_openstack_operator_cloud: sandbox-admin`); OIDC mode (a realm per "
               "tenancy, the users realm with a group per tenancy, an application credential and its Secret per tenancy), "
               "three platform types with ACLs. *first* creates everything, *no-op* runs the same again, *check* is "
               "`--check` on the result. Requests and writes were counted by recording proxies in front of Keystone, "
               "Neutron, the kube-apiserver and Keycloak; each step's share comes from a task timer of the bench's own "
               "(`bench/callback_plugins/bench_task_times.py`, profile_tasks' measure); *startup* is the rest of the run "
-              "(ansible-playbook's start and parsing)." % (
-                  meta.get("command", ""), platform.machine(), os.cpu_count(), platform.python_version(), meta.get("date", "")), ""]
+              "(ansible-playbook's start and parsing)." % (commands, platform.machine(), os.cpu_count(), platform.python_version()), ""]
     lines += ["| side | connection | N | first s | no-op s | check s | requests first / no-op / check | writes first / no-op / check | load |",
               "|---|---|---:|---:|---:|---:|---:|---:|---|"]
     for key, rows_by_n in sorted(results.get("runs", {}).items()):
@@ -424,6 +429,8 @@ def main():
     parser.add_argument("--connection", nargs="+", default=["own"], choices=["own", "operator"],
                         help="our side's connections: own clouds only, or one operator connection for the networks too")
     parser.add_argument("--stock-limit", type=float, default=3600, help="seconds after which larger stock sizes are not tried")
+    parser.add_argument("--ref", default="HEAD", help="the commit of the collection our side runs (a git archive of it; "
+                        "'worktree' for the checkout as it is, with whatever is being edited)")
     parser.add_argument("--report-only", action="store_true", help="write the report from bench/provision.json")
     args = parser.parse_args()
     results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
@@ -437,9 +444,19 @@ def main():
     env = suite.sandbox_env()
     results.setdefault("runs", {})
     results.setdefault("commands", {})
-    results["meta"] = {"command": " ".join([".venv/bin/python bench/provision.py"] + sys.argv[1:]), "date": time.strftime("%Y-%m-%d")}
+    this = {"command": " ".join([".venv/bin/python bench/provision.py"] + sys.argv[1:]), "date": time.strftime("%Y-%m-%d")}
     with tempfile.TemporaryDirectory(prefix="bench-provision-") as workdir:
         sides = suite.Sides(env, workdir)
+        if args.ref != "worktree":
+            # The collection as committed: a shared checkout may hold other engineers' half-made changes.
+            collection = Path(workdir) / "collections" / "ansible_collections" / "azimuth" / "ops"
+            collection.mkdir(parents=True)
+            archive = suite.subprocess.run(["git", "archive", args.ref], cwd=REPO, capture_output=True, check=True).stdout
+            suite.subprocess.run(["tar", "-x", "-C", str(collection)], input=archive, check=True)
+            sides.env["ours"]["ANSIBLE_COLLECTIONS_PATH"] = str(Path(workdir) / "collections")
+            revision = suite.subprocess.run(["git", "rev-parse", "--short", args.ref], cwd=REPO, capture_output=True, text=True,
+                                            check=True).stdout.strip()
+            this["collection"] = revision
         plan = [("ours", connection, n) for connection in args.connection for n in args.sizes]
         plan += [("stock", "own", n) for n in args.stock_sizes]
         for side, connection, n in plan:
@@ -452,9 +469,13 @@ def main():
             except RuntimeError as exc:
                 print(str(exc)[-3000:], flush=True)
                 continue
-            results["commands"][key] = rows.pop("command")
-            results["runs"].setdefault(key, {})[str(n)] = rows
-            RESULTS_JSON.write_text(json.dumps(results, indent=1))
+            # Read again before writing: another bench process (the stock side, say) may have saved meanwhile.
+            saved = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
+            saved.setdefault("runs", {}).setdefault(key, {})[str(n)] = rows
+            saved.setdefault("commands", {})[key] = rows.pop("command")
+            saved.setdefault("meta", {})[key] = this
+            RESULTS_JSON.write_text(json.dumps(saved, indent=1))
+            results = saved
             if side == "stock" and time.perf_counter() - started > args.stock_limit:
                 print("stock took over %d s at N=%d: no larger size" % (args.stock_limit, n), flush=True)
                 break

@@ -53,8 +53,7 @@ class CallbackModule(CallbackBase):
         self._close()
         role = task._role.get_name() if task._role else ""
         path = (task.get_path() or "").rsplit(":", 1)[0]
-        self._current = (dict(role=role, file=os.path.basename(path), name=task.get_name(),
-                              forced_check=bool(task.check_mode) if task.check_mode is not None else False), time.perf_counter())
+        self._current = (dict(role=role, file=os.path.basename(path), name=task.get_name()), time.perf_counter())
 
     def v2_playbook_on_handler_task_start(self, task):
         self.v2_playbook_on_task_start(task, False)

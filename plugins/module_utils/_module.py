@@ -86,6 +86,33 @@ class Conflict(ModuleError):
     read, or one of its name was made meanwhile.  The caller re-reads and plans again, or reports it."""
 
 
+def carry_out(actions, do, what, describe=lambda exc: None, wrote=False):
+    """The one place that writes a plan: ``do(action)`` for each action in order.
+
+    On a failure, a ModuleError that names the action (``what(action)``, such as ``create namespace x``),
+    why (a ModuleError's message, or ``describe(exc)`` for a backend exception; any other exception is a
+    bug and propagates) and what was written before it, with ``changed`` (``wrote``: something was
+    written before these actions) and ``done``, the actions carried out.  Returns the actions done.
+    """
+    done = []
+    for action in actions:
+        try:
+            do(action)
+        except ModuleError as exc:
+            reason = str(exc)
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            reason = describe(exc)
+            if reason is None:
+                raise
+        else:
+            done.append(action)
+            continue
+        before = "; ".join(what(item) for item in done) or "nothing"
+        raise ModuleError("Could not %s: %s. Written before this failure: %s" % (what(action), reason, before),
+                          changed=wrote or bool(done), done=done)
+    return done
+
+
 class _AnsibleModule(AnsibleModule):
     """An AnsibleModule that hides the secrets inside free-form options from the moment it reads them.
 

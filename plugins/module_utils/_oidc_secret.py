@@ -17,7 +17,7 @@ __metaclass__ = type
 
 from ansible_collections.azimuth.ops.plugins.module_utils import _cloud_credential as cc
 from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
-from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError, carry_out
 
 SECRET_KEY = "client-secret"
 # Shown in diffs as they are; the client secret (and any other key) shows masked.
@@ -71,17 +71,11 @@ def write_secrets(calls, planned, wrote=False):
 
     ``wrote`` says whether something was changed before (reported on failure as ``changed``).
     """
-    for item in planned:
-        try:
-            cc.carry_out(calls, item)
-        except ModuleError as exc:
-            raise ModuleError(str(exc), **dict(exc.details, changed=wrote))
-        except Exception as exc:  # pylint: disable=broad-exception-caught
-            if not kube.translate_error(exc):
-                raise
-            raise ModuleError("Could not %s the Secret %s: %s" % (cc.planned_verb(item), item["writer"].key, kube.describe_api_error(exc)),
-                              changed=wrote)
-        wrote = True
+    try:
+        carry_out(planned, lambda item: cc.carry_out(calls, item),
+                  lambda item: "%s the Secret %s" % (cc.planned_verb(item), item["writer"].key), kube.describe_error, wrote)
+    except ModuleError as exc:
+        raise ModuleError(str(exc), changed=exc.details["changed"])
 
 
 def sensitive_strings(secrets):

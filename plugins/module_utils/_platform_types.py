@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 
 from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as k8s
 from ansible_collections.azimuth.ops.plugins.module_utils._acl import DENY_ALL, AclError, a_type, check_acl_regexes
-from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError, carry_out
 from ansible_collections.azimuth.ops.plugins.module_utils._naming import (
     DEFAULT_PORTAL,
     MANAGED_BY,
@@ -566,16 +566,13 @@ class Reconciler:
 
     def apply(self, actions):
         """Carry out ``actions`` in order; a failure says what was already written (and is ``changed``)."""
-        done = []
-        for action in actions:
-            try:
-                getattr(self, "_" + action["action"])(action)
-            except ModuleError as exc:
-                written = ", ".join("%s %s" % (a["action"], describe(a["kind"], a["name"])) for a in done)
-                message = str(exc) + ("; already done: %s" % written if done else "; nothing was written")
-                raise ModuleError(message, changed=bool(done),
-                                  written=[dict(action=a["action"], kind=a["kind"], name=a["name"]) for a in done])
-            done.append(action)
+        try:
+            carry_out(actions, lambda action: getattr(self, "_" + action["action"])(action),
+                      lambda action: "%s %s" % (action["action"], describe(action["kind"], action["name"])))
+        except ModuleError as exc:
+            done = exc.details["done"]
+            raise ModuleError(str(exc), changed=bool(done),
+                              written=[dict(action=a["action"], kind=a["kind"], name=a["name"]) for a in done])
 
     def _create(self, action):
         item = action["item"]
@@ -618,8 +615,7 @@ class Reconciler:
                 return
             except k8s.Conflict:
                 if attempt == self.attempts - 1:
-                    raise ModuleError("Could not update %s: it kept changing under the module (%d conflicts); run again"
-                                      % (describe(kind, name), self.attempts))
+                    raise ModuleError("it kept changing under the module (%d conflicts); run again" % self.attempts)
                 current = self._reread(kind, name)
 
     def _reread(self, kind, name):
@@ -670,11 +666,13 @@ class CustomObjects:
         except k8s.NotInstalled:
             raise ModuleError(missing_crd(kind))
         except k8s.ApiException as exc:
-            what = "%ss" % kind if name is None else describe(kind, name)
-            doing = "update" if verb == "patch" else verb
             if k8s.status_of(exc)[0] in (400, 422) and verb in ("create", "patch"):
-                raise ModuleError("Could not %s %s: the API server rejected it: %s" % (doing, what, rejected(exc)))
-            raise ModuleError("Could not %s %s: %s" % (doing, what, k8s.describe_api_error(exc)))
+                reason = "the API server rejected it: %s" % rejected(exc)
+            else:
+                reason = k8s.describe_api_error(exc)
+            if verb in ("create", "patch", "delete"):
+                raise ModuleError(reason)  # the plan's writer (carry_out) names the object and what was written before
+            raise ModuleError("Could not %s %s: %s" % (verb, "%ss" % kind if name is None else describe(kind, name), reason))
 
     def list(self, kind, selector=None):
         return self._do("list", kind, None, self.calls[kind].list_all, selector)

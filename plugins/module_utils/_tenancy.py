@@ -14,7 +14,7 @@ __metaclass__ = type
 
 from ansible_collections.azimuth.ops.plugins.module_utils import _cloud_credential as cc
 from ansible_collections.azimuth.ops.plugins.module_utils._kubernetes import AlreadyExists, retry_on_conflict
-from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError, carry_out
 from ansible_collections.azimuth.ops.plugins.module_utils._naming import (
     DEFAULT_PORTAL,
     MANAGED_BY,
@@ -379,22 +379,10 @@ class Reconciler:
 
     def apply(self, outcome):
         """Carry out the plan's actions in order; a failure says which write failed and what was written before it."""
-        done = []
-        for action in outcome["actions"]:
-            try:
-                getattr(self, "_" + action["kind"])(action)
-            except ModuleError as exc:
-                reason = str(exc)
-            except Exception as exc:  # pylint: disable=broad-exception-caught
-                reason = self.describe(exc)
-                if reason is None:
-                    raise
-            else:
-                done.append(action)
-                continue
-            written_before = "; ".join(_what(a) for a in done) or "nothing"
-            raise ModuleError("Could not %s: %s. Written before this failure: %s" % (_what(action), reason, written_before),
-                              **written(outcome, done))
+        try:
+            carry_out(outcome["actions"], lambda action: getattr(self, "_" + action["kind"])(action), _what, self.describe)
+        except ModuleError as exc:
+            raise ModuleError(str(exc), **written(outcome, exc.details["done"]))
 
     def _create_namespace(self, action):
         try:

@@ -240,7 +240,8 @@ def test_a_spec_the_api_server_rejects_names_the_object_and_the_field(run_playbo
     no_label = {"description": "d", "values": KUBE_VALUES}
     result = run = platform_types(run_playbook, kube_env, scope, [{"kind": "ClusterTemplate", "name": name, "spec": no_label}])
     assert not run.ok
-    assert "Could not create ClusterTemplate '%s': the API server rejected it: spec.label: Required value; nothing was written" % name in run.output
+    assert ("Could not create ClusterTemplate '%s': the API server rejected it: spec.label: Required value. "
+            "Written before this failure: nothing" % name) in run.output
     result = run = platform_types(run_playbook, kube_env, scope, [{"kind": "ClusterType", "name": name, "spec": dict(APPLIANCE, jobTimout=5)}])
     assert not run.ok
     assert "Could not create ClusterType '%s': the API server rejected it" % name in run.output
@@ -254,7 +255,7 @@ def test_a_failure_after_a_write_says_what_was_written(run_playbook, kube_env, p
         {"kind": "ClusterType", "name": good, "spec": APPLIANCE},
         {"kind": "ClusterType", "name": bad, "spec": dict(APPLIANCE, jobTimeout="ten")}])
     assert not run.ok
-    assert "already done: create ClusterType '%s'" % good in run.output
+    assert "Written before this failure: create ClusterType '%s'" % good in run.output
     assert '"changed": true' in run.output
 
 

@@ -283,13 +283,13 @@ def test_a_failed_write_says_what_was_already_written():
 
     def create(kind, body):
         if body["metadata"]["name"] == "b":
-            raise ModuleError("Could not create AppTemplate 'b': the API server rejected it: spec.chart: Required value")
+            raise ModuleError("the API server rejected it: spec.chart: Required value")
         original(kind, body)
     cluster.create = create
     with pytest.raises(ModuleError) as error:
         run(cluster, [item(name="a"), item(name="b")], deprecate=False)
-    assert str(error.value) == ("Could not create AppTemplate 'b': the API server rejected it: spec.chart: Required value; "
-                                "already done: create AppTemplate 'a'")
+    assert str(error.value) == ("Could not create AppTemplate 'b': the API server rejected it: spec.chart: Required value. "
+                                "Written before this failure: create AppTemplate 'a'")
     assert error.value.details == {"changed": True, "written": [{"action": "create", "kind": "AppTemplate", "name": "a"}]}
 
 

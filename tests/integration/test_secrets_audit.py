@@ -207,6 +207,16 @@ CASES = {
         role("azimuth.ops.tenancy_network", tenancy_network_tenancies=[{"cloud": lab.cloud}],
              tenancy_network_options=lab.network_options()),
     ],
+    # issue 18: each tenancy's own cloud in one call (one refused: its message names no secret), and the operator's
+    # connection as a dict with a password
+    "tenancy_network clouds and the role's operator connection: passwords in clouds": lambda lab: [
+        dict(task("azimuth.ops.tenancy_network", ignore_errors=True, clouds=[
+            {"cloud": lab.cloud, "options": {"internal_net_cidr": "10.85.0.0/24"}},
+            dict(lab.cloud, auth=dict(lab.auth, password=lab.password + "-refused"))]),
+            module_defaults={"azimuth.ops.tenancy_network": lab.network_options()}),
+        role("azimuth.ops.tenancy_network", tenancy_network_cloud=lab.cloud, tenancy_network_tenancies=[{"project": lab.unique_name}],
+             tenancy_network_options=lab.network_options()),
+    ],
 }
 
 

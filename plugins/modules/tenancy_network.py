@@ -382,10 +382,8 @@ class TenancyNetworkModule(OpenStackModule):
             projects = project_entries(self.params["projects"], base)
             clouds = [(label, self._opener(cloud), entry) for label, cloud, entry in cloud_entries(self.params["clouds"], base)]
             networks = BatchNetworks(self.conn, options, projects, check_mode=self.check_mode, clouds=clouds)
-        result = networks.run(diff=self.diff_mode)
-        for warning in networks.warnings:
-            self.module.warn(warning)
-        return result
+        self.job = networks  # its warnings are emitted on success and failure alike
+        return networks.run(diff=self.diff_mode)
 
 
 def main():

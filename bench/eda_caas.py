@@ -22,7 +22,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from tests.integration.caas_eda_support import (  # noqa: E402  # pylint: disable=wrong-import-position
+from tests.integration.eda_support import (  # noqa: E402  # pylint: disable=wrong-import-position
     GROUP, VERSION, Rulebook, Tenancy, cluster, cluster_type, git_repository, rulebook_env)
 
 
@@ -45,11 +45,11 @@ def measure(count, concurrency, limit, admin, core, custom, work):
     runs.mkdir(parents=True)
     ui_meta = work / "ui-meta.yml"
     ui_meta.write_text("name: sandbox-project\nlabel: Sandbox project\nparameters: []\n")
-    made = custom.create_cluster_custom_object(GROUP, VERSION, "clustertypes", cluster_type(name, git_repository(work / "appliance"),
-                                                                                             ui_meta.as_uri(), runs))
+    body = cluster_type(name, git_repository(work / "appliance"), ui_meta.as_uri(), runs)
+    made = custom.create_cluster_custom_object(GROUP, VERSION, "clustertypes", body)
     labels = {"bench.azimuth-cloud.io/run": name, "app.kubernetes.io/managed-by": "azimuth"}
-    rulebook = Rulebook(rulebook_env(dict(os.environ)), work, {"label_selector": "bench.azimuth-cloud.io/run=" + name, "work_dir": str(work),
-                                                               "claims_dir": str(work / "claims")}, concurrency=concurrency)
+    settings = {"label_selector": "bench.azimuth-cloud.io/run=" + name, "work_dir": str(work), "claims_dir": str(work / "claims")}
+    rulebook = Rulebook(rulebook_env(dict(os.environ)), work, "azimuth.ops.caas", {"caas_eda": settings}, concurrency=concurrency)
     bodies = []
     for index in range(count):
         secret, _credential = tenancy.credential("c%d" % index)

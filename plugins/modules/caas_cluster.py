@@ -346,7 +346,7 @@ from ansible_collections.azimuth.ops.plugins.module_utils import _caas_answer as
 from ansible_collections.azimuth.ops.plugins.module_utils._caas_cluster import CaasCluster, ClusterObjects
 from ansible_collections.azimuth.ops.plugins.module_utils._caas_run import RUNNER_IMPORT_ERROR
 from ansible_collections.azimuth.ops.plugins.module_utils._hidden_options import HiddenOptions
-from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError, secret_values
+from ansible_collections.azimuth.ops.plugins.module_utils._module import secret_values
 
 EXTRAVAR_LAYERS = ("global_extravars", "type_extravars", "cluster_extravars", "extravar_overrides")
 
@@ -414,17 +414,8 @@ class CaasClusterModule(HiddenOptions, openstack.OpenStackModule):
 
     def execute(self):
         """With ``answer``, the options the Cluster gives first (its credential is the connection); else as any module."""
-        if self.params["answer"]:
-            try:
-                if not self.take_answered_options():
-                    self.module.exit_json(changed=False, status="skipped", outputs={}, credential=None, **self.invocation())
-            except ModuleError as exc:
-                self.fail(str(exc), **exc.details)
-            except Exception as exc:  # pylint: disable=broad-exception-caught
-                message = self.translate(exc)
-                if message is None:
-                    raise
-                self.fail(message)
+        if self.params["answer"] and not self.guarded(self.take_answered_options):
+            self.module.exit_json(changed=False, status="skipped", outputs={}, credential=None, **self.invocation())
         super(CaasClusterModule, self).execute()
 
     def take_answered_options(self):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .caas_eda_support import GROUP, VERSION, Rulebook, Tenancy, cluster, cluster_type, git_repository, rulebook_env, wait_for
+from .eda_support import GROUP, VERSION, Rulebook, Tenancy, cluster, cluster_type, git_repository, rulebook_env, wait_for
 
 FINALIZER = "azimuth-ops.azimuth-cloud.io/caas"
 WAIT = 90
@@ -41,9 +41,9 @@ def setting(tmp_path, sandbox_env, kube_core, openstack_admin, unique_name, cust
     created = custom.create_cluster_custom_object(GROUP, VERSION, "clustertypes", cluster_type(
         unique_name, git_repository(tmp_path / "appliance"), ui_meta.as_uri(), runs))
     labels = {"test.azimuth-cloud.io/run": unique_name, "app.kubernetes.io/managed-by": "azimuth"}
-    rulebook = Rulebook(rulebook_env(sandbox_env), tmp_path, {
+    rulebook = Rulebook(rulebook_env(sandbox_env), tmp_path, "azimuth.ops.caas", {"caas_eda": {
         "label_selector": "test.azimuth-cloud.io/run=%s" % unique_name, "resync_seconds": 600, "work_dir": str(tmp_path),
-        "claims_dir": str(tmp_path / "claims")})
+        "claims_dir": str(tmp_path / "claims")}}, concurrency=4)
 
     def make(name, extravars=None):
         secret, credential = tenancy.credential(name)

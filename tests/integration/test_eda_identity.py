@@ -4,52 +4,17 @@ finishing the work once.  The rulebook watches only this test's objects (a label
 
 import base64
 import os
-import signal
-import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
-import yaml
 
 from .conftest import COLLECTIONS_PATH
+from .eda_support import Rulebook, wait_for
 # fixtures, used by name
 from .keycloak_support import keycloak  # noqa: F401  # pylint: disable=unused-import
 
 KIND = ("identity.azimuth.stackhpc.com", "v1alpha1")
 FINALIZER = "azimuth-ops.azimuth-cloud.io/identity"
-WAIT = 120
-
-
-class Rulebook:
-    """ansible-rulebook with the collection's identity rulebook, started and stopped by the test."""
-
-    def __init__(self, env, directory, settings):
-        self.env, self.directory = env, Path(directory)
-        (self.directory / "inventory.yml").write_text(yaml.safe_dump({"all": {"hosts": {"localhost": {"ansible_connection": "local"}}}}))
-        (self.directory / "vars.yml").write_text(yaml.safe_dump({"identity_eda": settings}))
-        self.process, self.runs = None, 0
-
-    def start(self):
-        self.runs += 1
-        log = open(self.directory / ("rulebook-%d.log" % self.runs), "wb")  # pylint: disable=consider-using-with
-        self.process = subprocess.Popen(  # pylint: disable=consider-using-with
-            [str(Path(sys.executable).parent / "ansible-rulebook"), "-r", "azimuth.ops.identity", "-i", "inventory.yml",
-             "--vars", "vars.yml"], cwd=self.directory, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode if self.process else None
-
-    def log(self):
-        return "\n".join((self.directory / ("rulebook-%d.log" % n)).read_text(errors="replace") for n in range(1, self.runs + 1))
 
 
 @pytest.fixture
@@ -71,16 +36,6 @@ def read(custom, plural, namespace, name):
         raise
 
 
-def wait_for(what, check, rulebook, seconds=WAIT):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(1)
-    raise AssertionError("%s did not happen within %d s; the rulebook's log:\n%s" % (what, seconds, rulebook.log()[-6000:]))
-
-
 @pytest.fixture
 def setting(tmp_path, sandbox_env, kube_core, kube_requests, unique_name, custom, keycloak):
     """A tenancy namespace, a Zenith namespace, the rulebook scoped to this test's objects; cleaned up afterwards."""
@@ -91,9 +46,9 @@ def setting(tmp_path, sandbox_env, kube_core, kube_requests, unique_name, custom
     kube_core.create_namespace({"metadata": {"name": zenith}})
     env = dict(os.environ, **sandbox_env)
     env.update(ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_PATH), ANSIBLE_NOCOLOR="1", ANSIBLE_PYTHON_INTERPRETER=sys.executable)
-    rulebook = Rulebook(env, tmp_path, {
+    rulebook = Rulebook(env, tmp_path, "azimuth.ops.identity", {"identity_eda": {
         "azimuth_idp": {"issuer": "https://portal.example.org/authproxy/{tenancy_id}", "client_id": "keycloak-oidc"},
-        "ssl_required": "none", "zenith_namespace": zenith, "label_selector": selector, "resync_seconds": 30})
+        "ssl_required": "none", "zenith_namespace": zenith, "label_selector": selector, "resync_seconds": 30}})
     yield dict(namespace=namespace, zenith=zenith, labels={"test.azimuth-cloud.io/run": unique_name,
                                                            "app.kubernetes.io/managed-by": "azimuth"}, rulebook=rulebook)
     rulebook.stop()

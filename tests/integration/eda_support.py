@@ -1,6 +1,7 @@
-"""What the tests and the bench of the rulebook azimuth.ops.caas share: a tenancy as the portal leaves it (a project,
-a member user, a namespace, an application credential per cluster in the Secret the Cluster names), a local git
-repository of the example appliance, and ansible-rulebook started and stopped by the caller."""
+"""What the tests of the rulebooks and the bench of azimuth.ops.caas share: ansible-rulebook started and stopped by the
+caller, and for azimuth.ops.caas a tenancy as the portal leaves it (a project, a member user, a namespace, an
+application credential per cluster in the Secret the Cluster names) and a local git repository of the example
+appliance."""
 
 import base64
 import os
@@ -98,20 +99,21 @@ def cluster(name, type_name, secret, labels, extravars):
 
 
 class Rulebook:
-    """ansible-rulebook with the collection's caas rulebook, started and stopped by the caller."""
+    """ansible-rulebook with one of the collection's rulebooks (``name``) and its ``--vars`` (``variables``), started and
+    stopped by the caller; ``concurrency`` is its --max-concurrent-actions."""
 
-    def __init__(self, env, directory, settings, concurrency=4):
-        self.env, self.directory, self.concurrency = env, Path(directory), concurrency
+    def __init__(self, env, directory, name, variables, concurrency=None):
+        self.env, self.directory, self.name, self.concurrency = env, Path(directory), name, concurrency
         (self.directory / "inventory.yml").write_text(yaml.safe_dump({"all": {"hosts": {"localhost": {"ansible_connection": "local"}}}}))
-        (self.directory / "vars.yml").write_text(yaml.safe_dump({"caas_eda": settings}))
+        (self.directory / "vars.yml").write_text(yaml.safe_dump(variables))
         self.process, self.runs = None, 0
 
     def start(self):
         self.runs += 1
         log = open(self.directory / ("rulebook-%d.log" % self.runs), "wb")  # pylint: disable=consider-using-with
         self.process = subprocess.Popen(  # pylint: disable=consider-using-with
-            [str(Path(sys.executable).parent / "ansible-rulebook"), "-r", "azimuth.ops.caas", "-i", "inventory.yml",
-             "--vars", "vars.yml", "--max-concurrent-actions", str(self.concurrency)],
+            [str(Path(sys.executable).parent / "ansible-rulebook"), "-r", self.name, "-i", "inventory.yml", "--vars", "vars.yml"]
+            + (["--max-concurrent-actions", str(self.concurrency)] if self.concurrency else []),
             cwd=self.directory, env=self.env, stdout=log, stderr=subprocess.STDOUT)
 
     def stop(self):
@@ -136,7 +138,7 @@ def rulebook_env(sandbox_env):
     return env
 
 
-def wait_for(what, check, rulebook, seconds):
+def wait_for(what, check, rulebook, seconds=120):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         found = check()

@@ -1,6 +1,6 @@
 """azimuth.ops.opentofu against community.general.terraform, in one run, on the same configuration.
 
-Run: .venv/bin/python bench/opentofu.py [--resources 10] [--rounds 3]
+Run: .venv/bin/python bench/opentofu.py [--resources 10] [--networks 1] [--parallelism P] [--rounds 3] [--sides ...]
 (needs the sandbox up and bench/.venv-stock, the stock ``ansible`` package: ``bash bench/run.sh``
 makes it).
 
@@ -9,7 +9,10 @@ and a network made with the real OpenStack provider, local state) and three ansi
 runs, as an operator would make them: the first run (creates everything), a no-op run (the
 same again) and a check-mode run (``--check``, with one variable changed).  Both modules get
 the same engine through a wrapper that records each subcommand it is asked for, so the table
-shows the time of each run and what the module made the engine do.  The best of ``--rounds``
+shows the time of each run, what the module made the engine do and how long each subcommand took
+(so the engine's share of a run is known).  ``ours-norefresh`` is our module with ``refresh:
+false`` (no provider reads of what the state holds); ``--parallelism`` gives both modules that
+option, ``--networks`` the number of networks the plan refreshes.  The best of ``--rounds``
 rounds is kept.  The figures go to ``bench/RESULTS.md`` between this benchmark's markers.
 """
 
@@ -33,10 +36,14 @@ REPO = BENCH.parent
 STOCK_VENV = BENCH / ".venv-stock"
 START, END = "<!-- opentofu:start -->", "<!-- opentofu:end -->"
 PHASES = ("first", "no-op", "check")
+OURS = ("azimuth.ops.opentofu", Path(sys.executable).parent / "ansible-playbook", REPO / ".build" / "collections")
+# force_init: without it the stock module cannot run in a fresh directory (it never runs init itself).
+STOCK = ("community.general.terraform (force_init)", STOCK_VENV / "bin" / "ansible-playbook", None)
+# Each side: (label, ansible-playbook, collections path, the module's extra options).
 SIDES = {
-    "ours": ("azimuth.ops.opentofu", Path(sys.executable).parent / "ansible-playbook", REPO / ".build" / "collections"),
-    # force_init: without it the module cannot run in a fresh directory (it never runs init itself).
-    "stock": ("community.general.terraform (force_init)", STOCK_VENV / "bin" / "ansible-playbook", None),
+    "ours": OURS + ({},),
+    "ours-norefresh": ("azimuth.ops.opentofu, refresh: false",) + OURS[1:] + ({"refresh": False},),
+    "stock": STOCK + ({},),
 }
 
 CONFIG = """
@@ -63,19 +70,28 @@ resource "terraform_data" "item" {
   input = "${var.name}-${count.index}"
 }
 
+variable "networks" {
+  type    = number
+  default = 1
+}
+
 resource "openstack_networking_network_v2" "net" {
-  name = var.name
+  count = var.networks
+  name  = "${var.name}-${count.index}"
 }
 
 output "network_id" {
-  value = openstack_networking_network_v2.net.id
+  value = openstack_networking_network_v2.net[0].id
 }
 """
 
-# Records each subcommand in $BENCH_TOFU_LOG, then runs the engine.
+# Runs the engine and records each subcommand with its seconds in $BENCH_TOFU_LOG.
 WRAPPER = """#!/bin/sh
-echo "$1" >> "$BENCH_TOFU_LOG"
-exec %s "$@"
+started=$(date +%%s.%%N)
+%s "$@"
+code=$?
+echo "$1 $started $(date +%%s.%%N)" >> "$BENCH_TOFU_LOG"
+exit $code
 """
 
 
@@ -84,17 +100,18 @@ def sandbox_env():
     return dict(shlex.split(line)[1].split("=", 1) for line in out.splitlines() if line.startswith("export "))
 
 
-def task(side, project, wrapper, name, size, state="present"):
-    variables = dict(name=name, size=size)
-    if side == "ours":
-        return {"azimuth.ops.opentofu": dict(project_path=str(project), variables=variables, state=state, binary_path=str(wrapper))}
-    return {"community.general.terraform": dict(project_path=str(project), variables=variables, state=state, force_init=True,
+def task(side, project, wrapper, name, size, state="present", networks=1, parallelism=None):
+    variables = dict(name=name, size=size, networks=networks)
+    options = dict(SIDES[side][3], **({"parallelism": parallelism} if parallelism else {}))
+    if side.startswith("ours"):
+        return {"azimuth.ops.opentofu": dict(options, project_path=str(project), variables=variables, state=state, binary_path=str(wrapper))}
+    return {"community.general.terraform": dict(options, project_path=str(project), variables=variables, state=state, force_init=True,
                                                 binary_path=str(wrapper))}
 
 
 def run(side, workdir, env, tasks, check=False):
-    """One ansible-playbook run; (seconds, engine subcommands)."""
-    _module, playbook_binary, collections = SIDES[side]
+    """One ansible-playbook run; (seconds, [(engine subcommand, its seconds)])."""
+    _module, playbook_binary, collections, _options = SIDES[side]
     playbook = workdir / ("%s-%s.yml" % (side, secrets.token_hex(3)))
     playbook.write_text(yaml.safe_dump([{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}]))
     log = workdir / "engine.log"
@@ -109,34 +126,52 @@ def run(side, workdir, env, tasks, check=False):
     seconds = time.perf_counter() - started
     if completed.returncode:
         raise SystemExit("%s failed:\n%s%s" % (" ".join(command), completed.stdout[-4000:], completed.stderr[-2000:]))
-    return seconds, log.read_text().split()
+    commands = []
+    for line in log.read_text().splitlines():
+        command, started, ended = line.split()
+        commands.append((command, float(ended) - float(started)))
+    return seconds, commands
 
 
-def measure(side, workdir, env, wrapper, size):
+def measure(side, workdir, env, wrapper, size, networks=1, parallelism=None):
     """The three runs of one side on a fresh copy of the configuration; {phase: (seconds, subcommands)}."""
     project = workdir / ("project-" + side)
     shutil.rmtree(project, ignore_errors=True)
     project.mkdir()
     (project / "main.tf").write_text(CONFIG)
     name = "bench-tofu-%s-%s" % (side, secrets.token_hex(2))
+    more = dict(networks=networks, parallelism=parallelism)
     rows = {}
     try:
-        rows["first"] = run(side, workdir, env, [task(side, project, wrapper, name, size)])
-        rows["no-op"] = run(side, workdir, env, [task(side, project, wrapper, name, size)])
-        rows["check"] = run(side, workdir, env, [task(side, project, wrapper, name, size + 1)], check=True)
+        rows["first"] = run(side, workdir, env, [task(side, project, wrapper, name, size, **more)])
+        rows["no-op"] = run(side, workdir, env, [task(side, project, wrapper, name, size, **more)])
+        rows["check"] = run(side, workdir, env, [task(side, project, wrapper, name, size + 1, **more)], check=True)
     finally:
-        run(side, workdir, env, [task(side, project, wrapper, name, size, state="absent")])
+        run(side, workdir, env, [task(side, project, wrapper, name, size, state="absent", **more)])
     return rows
 
 
-def table(best, size, rounds):
-    lines = ["%d terraform_data resources and 1 OpenStack network, local state; best of %d rounds" % (size, rounds),
-             "%-6s %-6s %8s  %s" % ("side", "run", "seconds", "engine subcommands")]
-    for side in SIDES:
+def engine_words(commands):
+    return " ".join("%s %.1f" % (command, seconds) for command, seconds in commands)
+
+
+def table(best, size, rounds, networks, parallelism):
+    lines = ["%d terraform_data resources and %d OpenStack network(s), local state%s; best of %d rounds" % (
+        size, networks, ", parallelism %d" % parallelism if parallelism else "", rounds),
+        "%-15s %-6s %7s %7s  %s" % ("side", "run", "seconds", "engine", "engine subcommands and their seconds")]
+    for side in best:
         for phase in PHASES:
             seconds, commands = best[side][phase]
-            lines.append("%-6s %-6s %8.1f  %s" % (side, phase, seconds, " ".join(commands)))
+            lines.append("%-15s %-6s %7.1f %7.1f  %s" % (side, phase, seconds, sum(s for _c, s in commands), engine_words(commands)))
     return "\n".join(lines)
+
+
+READING = """Reading: most of each run is the plan's refresh of the network against Neutron and Keystone, the
+same for both, and on a shared, loaded machine the seconds of one run vary by several seconds; the
+subcommands are the difference. The stock module runs `version`, `init` (on every run: with
+`force_init` it initialises again whenever the configuration has no backend block), `workspace`
+and `validate` before it plans, and `output` after; ours runs `init` once, then a no-op run and a
+check-mode run are one `plan` and its `show -json`."""
 
 
 def record(text, command):
@@ -153,12 +188,7 @@ def record(text, command):
         text,
         "```",
         "",
-        "Reading: most of each run is the plan's refresh of the network against Neutron and Keystone, the",
-        "same for both, and on a shared, loaded machine the seconds of one run vary by several seconds; the",
-        "subcommands are the difference. The stock module runs `version`, `init` (on every run: with",
-        "`force_init` it initialises again whenever the configuration has no backend block), `workspace`",
-        "and `validate` before it plans, and `output` after; ours runs `init` once, then a no-op run and a",
-        "check-mode run are one `plan` and its `show -json`.",
+        READING,
         END,
     ])
     path = BENCH / "RESULTS.md"
@@ -174,6 +204,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resources", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--networks", type=int, default=1, help="OpenStack networks in the configuration (each refreshed by a plan)")
+    parser.add_argument("--parallelism", type=int, help="the parallelism option of both modules (the engine's default is 10)")
+    parser.add_argument("--sides", nargs="+", choices=list(SIDES), default=list(SIDES))
     parser.add_argument("--no-record", action="store_true", help="print only; leave bench/RESULTS.md alone")
     args = parser.parse_args()
     if not (STOCK_VENV / "bin" / "ansible-playbook").exists():
@@ -187,18 +220,18 @@ def main():
         wrapper.write_text(WRAPPER % shlex.quote(engine))
         wrapper.chmod(0o755)
         for round_number in range(args.rounds):
-            for side in SIDES:
-                rows = measure(side, workdir, env, wrapper, args.resources)
+            for side in args.sides:
+                rows = measure(side, workdir, env, wrapper, args.resources, args.networks, args.parallelism)
                 for phase, (seconds, commands) in rows.items():
-                    print("round %d %-5s %-6s %6.1f s  %s" % (round_number + 1, side, phase, seconds, " ".join(commands)), flush=True)
+                    print("round %d %-15s %-6s %6.1f s  %s" % (round_number + 1, side, phase, seconds, engine_words(commands)), flush=True)
                     kept = best.setdefault(side, {}).get(phase)
                     if kept is None or seconds < kept[0]:
                         best[side][phase] = (seconds, commands)
-    text = table(best, args.resources, args.rounds)
+    text = table(best, args.resources, args.rounds, args.networks, args.parallelism)
     print(text)
     if not args.no_record:
-        record(text, ".venv/bin/python bench/opentofu.py --resources %d --rounds %d" % (args.resources, args.rounds))
-    print(json.dumps(dict((side, dict((phase, round(best[side][phase][0], 2)) for phase in PHASES)) for side in SIDES)))
+        record(text, " ".join([".venv/bin/python bench/opentofu.py"] + sys.argv[1:]))
+    print(json.dumps(dict((side, dict((phase, round(best[side][phase][0], 2)) for phase in PHASES)) for side in best)))
 
 
 if __name__ == "__main__":

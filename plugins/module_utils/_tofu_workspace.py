@@ -202,6 +202,8 @@ class Workspace:
         args += self.variable_args(private, extra_variables)
         if self.params["parallelism"]:
             args.append("-parallelism=%d" % self.params["parallelism"])
+        if not self.params["refresh"]:
+            args.append("-refresh=false")  # the state as recorded: no provider reads, no drift seen
         args += ["-target=" + target for target in self.params["targets"] or []]
         args += ["-replace=" + address for address in self.replacements]
         if self.params["state"] == "absent":

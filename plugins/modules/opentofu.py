@@ -166,6 +166,16 @@ options:
     type: bool
     default: false
     aliases: [init_reconfigure]
+  refresh:
+    description:
+      - V(false) plans with C(-refresh=false) against the state as last recorded, without reading each resource back
+        from its provider. A plan then costs no request to the cloud for what it already manages, which is most of a
+        run that changes nothing.
+      - Changes made outside OpenTofu (drift) are then neither seen nor undone, and a resource deleted outside is not
+        made again; use it where nothing else changes the infrastructure, and keep the default for runs that must
+        correct drift. Check mode plans the same way, so it predicts exactly what the run with the same value does.
+    type: bool
+    default: true
   replace:
     description:
       - Resources to make again even though nothing changed (C(plan -replace), what C(taint) did), as addresses or
@@ -402,6 +412,7 @@ class OpenTofuModule(HiddenOptions, TofuModule):
         parallelism=dict(type="int"),
         project_path=dict(type="path", required=True),
         reconfigure=dict(type="bool", default=False, aliases=["init_reconfigure"]),
+        refresh=dict(type="bool", default=True),
         reveal_sensitive_outputs=dict(type="bool", default=False),
         state=dict(type="str", default="present", choices=["absent", "planned", "present", "read"]),
         replace=dict(type="list", elements="str", default=[]),

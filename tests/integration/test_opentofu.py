@@ -363,6 +363,43 @@ def test_kubernetes_backend_two_runs_for_one_cluster_at_once(run_playbook, sandb
             openstack_demo.network.delete_network(network)
 
 
+LOCAL_NETWORK = NETWORK.replace('  backend "kubernetes" {}\n', "").split('resource "terraform_data"')[0] + """
+output "network_id" {
+  value = openstack_networking_network_v2.this.id
+}
+"""
+
+
+def test_refresh_false_plans_against_the_recorded_state(run_playbook, sandbox_env, tmp_path, unique_name, openstack_demo):
+    """refresh: false saves the provider's reads: a network deleted outside is not seen (nor made again) until a
+    run with the default refresh, and a change of the configuration is still planned; check mode predicts each."""
+    project = tmp_path / "network"
+    project.mkdir()
+    (project / "main.tf").write_text(LOCAL_NETWORK)
+    env = dict(sandbox_env, OS_CLOUD="sandbox-demo")
+    options = dict(project_path=str(project), variables=dict(name=unique_name))
+    quick = dict(options, refresh=False)
+    try:
+        run_steps(run_playbook, env, [("created", False, options)])
+        for network in openstack_demo.network.networks(name=unique_name):
+            openstack_demo.network.delete_network(network)
+        renamed = dict(quick, variables=dict(name=unique_name + "-b"))
+        r = run_steps(run_playbook, env, [("unseen_check", True, quick), ("unseen", False, quick),
+                                          ("drift_check", True, options), ("drift", False, options),
+                                          ("renamed_check", True, renamed), ("renamed", False, renamed)]).results
+        assert not r["unseen_check"]["changed"] and not r["unseen"]["changed"], r["unseen"]
+        assert r["unseen"]["commands"] == ["plan", "show"]
+        create = [{"address": "openstack_networking_network_v2.this", "action": "create"}]
+        assert r["drift_check"]["changes"] == create and r["drift"]["changes"] == create and r["drift"]["changed"]
+        update = [{"address": "openstack_networking_network_v2.this", "action": "update"}]
+        assert r["renamed_check"]["changes"] == update and r["renamed"]["changes"] == update and r["renamed"]["changed"]
+        assert [n.name for n in openstack_demo.network.networks(name=unique_name + "-b")] == [unique_name + "-b"]
+    finally:
+        for name in (unique_name, unique_name + "-b"):
+            for network in openstack_demo.network.networks(name=name):
+                openstack_demo.network.delete_network(network)
+
+
 # --- the options of community.general.terraform ------------------------------------------------
 
 def run_steps(run_playbook, env, steps, *args, between=None):

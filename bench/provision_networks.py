@@ -31,7 +31,7 @@ import yaml
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO), str(BENCH)]  # the sandbox package; suite.py
 from sandbox import proxies  # noqa: E402  # pylint: disable=wrong-import-position
 
 EXTERNAL = "sandbox-external"
@@ -110,17 +110,10 @@ class NetworksStep:
                  "vars": variables, "tasks": provision_tasks(self.collection)}]
 
     def cleanup(self, state):
-        net, identity = self.admin.network, self.admin.identity
-        for project in state["projects"]:
-            for router in net.routers(project_id=project["id"]):
-                for port in net.ports(device_id=router.id, device_owner="network:router_interface"):
-                    net.remove_interface_from_router(router, port_id=port.id)
-                net.delete_router(router)
-            for network in net.networks(project_id=project["id"]):
-                net.delete_network(network)
-            identity.delete_project(project["id"])
+        from suite import remove_projects  # pylint: disable=import-outside-toplevel
+        remove_projects(self.admin, [project["id"] for project in state["projects"]])
         for user in state["users"]:
-            identity.delete_user(user["id"], ignore_missing=True)
+            self.admin.identity.delete_user(user["id"], ignore_missing=True)
 
 
 def suite_case(env):
@@ -148,5 +141,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(BENCH))
     main()

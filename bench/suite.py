@@ -212,15 +212,20 @@ class Networks(Case):
         ], vars={"projects": projects})
 
     def cleanup(self, state):
-        net = self.admin.network
-        for project in state["projects"]:
-            for router in net.routers(project_id=project["id"]):
-                for port in net.ports(device_id=router.id, device_owner="network:router_interface"):
-                    net.remove_interface_from_router(router, port_id=port.id)
-                net.delete_router(router)
-            for network in net.networks(project_id=project["id"]):
-                net.delete_network(network)
-            self.admin.identity.delete_project(project["id"])
+        remove_projects(self.admin, [project["id"] for project in state["projects"]])
+
+
+def remove_projects(admin, project_ids):
+    """Delete the projects, with their routers (interfaces first) and networks, as ``admin``."""
+    net = admin.network
+    for project_id in project_ids:
+        for router in net.routers(project_id=project_id):
+            for port in net.ports(device_id=router.id, device_owner="network:router_interface"):
+                net.remove_interface_from_router(router, port_id=port.id)
+            net.delete_router(router)
+        for network in net.networks(project_id=project_id):
+            net.delete_network(network)
+        admin.identity.delete_project(project_id)
 
 
 def external_cases(env):

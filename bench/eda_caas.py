@@ -13,6 +13,7 @@ got. Afterwards the rulebook is stopped, the finalizers are taken off and the te
 
 import argparse
 import os
+import resource
 import secrets
 import statistics
 import sys
@@ -57,6 +58,7 @@ def measure(count, concurrency, limit, admin, core, custom, work):
         body["spec"]["clusterTypeVersion"] = made["metadata"]["resourceVersion"]
         bodies.append(body)
     started, ready = {}, {}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         rulebook.start()
         time.sleep(15)  # the engine's start (a JVM), so that it does not count
@@ -75,12 +77,14 @@ def measure(count, concurrency, limit, admin, core, custom, work):
             time.sleep(0.5)
     finally:
         rulebook.stop()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the rulebook's processes, its playbooks and appliances
         for obj in custom.list_namespaced_custom_object(GROUP, VERSION, tenancy.namespace, "clusters")["items"]:
             custom.patch_namespaced_custom_object(GROUP, VERSION, tenancy.namespace, "clusters", obj["metadata"]["name"],
                                                   {"metadata": {"finalizers": None}})
         custom.delete_cluster_custom_object(GROUP, VERSION, "clustertypes", name)
         tenancy.remove()
-    return dict(count=count, created_in=made_all, started=sorted(started.values()), ready=sorted(ready.values()))
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return dict(count=count, created_in=made_all, started=sorted(started.values()), ready=sorted(ready.values()), cpu=cpu)
 
 
 def line(result):
@@ -90,8 +94,8 @@ def line(result):
         if not values:
             return "%24s" % "-"
         return "%7.1f %7.1f %7.1f" % (min(values), statistics.median(values), max(values))
-    return "%5d %9d %9d   %s   %s   %s" % (result["count"], len(started), len(ready), figures(started), figures(ready),
-                                           "%.1f" % (len(ready) / max(ready) * 60) if ready else "-")
+    rate = "%.1f" % (len(ready) / max(ready) * 60) if ready else "-"
+    return "%5d %9d %9d   %s   %s   %9s   %8.0f" % (result["count"], len(started), len(ready), figures(started), figures(ready), rate, result["cpu"])
 
 
 def main():
@@ -102,7 +106,8 @@ def main():
     args = parser.parse_args()
     admin, core, custom = clients()
     print("clusters created at once; rulebook --max-concurrent-actions %d; seconds from creation" % args.concurrency)
-    print("%5s %9s %9s   %-23s   %-23s   %s" % ("N", "started", "ready", "to start: min/med/max", "to Ready: min/med/max", "Ready/min"))
+    columns = ("N", "started", "ready", "to start: min/med/max", "to Ready: min/med/max", "Ready/min", "CPU s")
+    print("%5s %9s %9s   %-23s   %-23s   %9s   %8s" % columns)
     for count in args.counts:
         with tempfile.TemporaryDirectory(prefix="bench-eda-caas-") as work:
             result = measure(count, args.concurrency, args.limit, admin, core, custom, Path(work))

@@ -14,9 +14,10 @@ checked, each step's input worked out) and its networks step, both read from the
 runs; the other steps (namespaces, realms, platform types) are left out.  Requests are counted by
 the suite's recording proxies in front of the sandbox's Keystone and Neutron.
 
-``.venv/bin/python bench/provision_networks.py --before <commit> --sizes 10`` runs the clouds case
-against the collection as it was at ``<commit>`` (a ``git archive`` of it) and prints the figures
-without recording them: the step before issue 18 (one module call per tenancy).
+``.venv/bin/python bench/provision_networks.py [--operator] [--before <commit>] --sizes 10`` runs one
+case by itself and prints the figures without recording them; with ``--before``, against the
+collection as it was at ``<commit>`` (a ``git archive`` of it): the clouds case at a commit before
+issue 18 measures the step as it was (one module call per tenancy).
 """
 
 import argparse
@@ -122,20 +123,23 @@ def suite_case(env):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--before", required=True, help="a commit of the collection to measure the clouds case against")
+    parser.add_argument("--before", help="a commit of the collection to measure against (default: the checkout, as the suite does)")
+    parser.add_argument("--operator", action="store_true", help="the operator's connection case (default: the clouds case)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10])
     args = parser.parse_args()
     import suite  # pylint: disable=import-outside-toplevel
     env = suite.sandbox_env()
-    with tempfile.TemporaryDirectory(prefix="bench-networks-before-") as workdir:
-        collection = Path(workdir) / "collections" / "ansible_collections" / "azimuth" / "ops"
-        collection.mkdir(parents=True)
-        archive = subprocess.run(["git", "archive", args.before], cwd=REPO, capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(collection)], input=archive, check=True)
+    with tempfile.TemporaryDirectory(prefix="bench-networks-step-") as workdir:
         sides = suite.Sides(env, workdir)
-        sides.env["ours"]["ANSIBLE_COLLECTIONS_PATH"] = str(Path(workdir) / "collections")
-        case = NetworksStep(env, operator=False, collection=collection)
-        print("%s at %s: %s" % (case.name, args.before, "one azimuth.ops.tenancy_network call per tenancy (the role then)"))
+        collection = REPO
+        if args.before:
+            collection = Path(workdir) / "collections" / "ansible_collections" / "azimuth" / "ops"
+            collection.mkdir(parents=True)
+            archive = subprocess.run(["git", "archive", args.before], cwd=REPO, capture_output=True, check=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(collection)], input=archive, check=True)
+            sides.env["ours"]["ANSIBLE_COLLECTIONS_PATH"] = str(Path(workdir) / "collections")
+        case = NetworksStep(env, operator=args.operator, collection=collection)
+        print("%s at %s: %s" % (case.name, args.before or "the checkout", case.ours), flush=True)
         for n in args.sizes:
             suite.measure(case, sides, "ours", n, workdir)
 

@@ -268,7 +268,8 @@ class Provision:
             net.delete_router(router)
         for network in net.networks(project_id=tenancy["id"]):
             net.delete_network(network)
-        self.admin.identity.delete_user(tenancy["user_id"], ignore_missing=True)
+        if tenancy.get("user_id"):
+            self.admin.identity.delete_user(tenancy["user_id"], ignore_missing=True)
         self.admin.identity.delete_project(tenancy["id"], ignore_missing=True)
 
 
@@ -422,6 +423,22 @@ def record(section):
     path.write_text(text)
 
 
+def cleanup_prefix(prefix):
+    """What a stopped run made, found by its prefix: its projects and users (named ``<prefix>-NNNN``), realms, namespaces, types."""
+    if not prefix.startswith("bp") or len(prefix) < 9:
+        raise SystemExit("--cleanup takes a run's prefix, bp<side><hex>, as its project names begin")
+    with tempfile.TemporaryDirectory(prefix="bench-provision-") as workdir:
+        case = Provision(suite.sandbox_env(), workdir)
+        identity = case.admin.identity
+        users = dict((user.name, user.id) for user in identity.users() if user.name.startswith(prefix + "-"))
+        tenancies = [{"id": project.id, "name": project.name, "user_id": users.get(project.name)}
+                     for project in identity.projects() if project.name.startswith(prefix + "-")]
+        case.cleanup({"prefix": prefix, "tenancies": tenancies})
+        for name, user_id in users.items():
+            identity.delete_user(user_id, ignore_missing=True)
+        print("deleted %d projects, %d users and the realms, namespaces and platform types of %s" % (len(tenancies), len(users), prefix))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[10, 50, 200], help="N for our side")
@@ -432,7 +449,11 @@ def main():
     parser.add_argument("--ref", default="HEAD", help="the commit of the collection our side runs (a git archive of it; "
                         "'worktree' for the checkout as it is, with whatever is being edited)")
     parser.add_argument("--report-only", action="store_true", help="write the report from bench/provision.json")
+    parser.add_argument("--cleanup", metavar="PREFIX", help="delete what a stopped run with this prefix made (bp<side><hex>), then stop")
     args = parser.parse_args()
+    if args.cleanup:
+        cleanup_prefix(args.cleanup)
+        return
     results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
     if args.report_only:
         record(report(results))

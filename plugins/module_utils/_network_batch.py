@@ -30,6 +30,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import concurrent.futures
+import functools
 import threading
 import time
 
@@ -454,9 +455,9 @@ class BatchNetworks:
                 key = options_key(options)
                 if key not in snapshots:
                     snapshots[key] = Snapshot(self.conn.network, options, [p for p in projects if options_key(options_of[p.id]) == key])
-                connect = (lambda view: lambda: _Scoped(view))(ProjectView(snapshots[key], project.id))
+                connect = functools.partial(_Scoped, ProjectView(snapshots[key], project.id))
             else:
-                connect = (lambda project: lambda: self._scoped_to(project, access))(project)
+                connect = functools.partial(self._scoped_to, project, access)
             jobs.append(_Job(project, connect, options))
         return jobs, list(snapshots.values())
 

@@ -1,9 +1,12 @@
 """The suite's chart: time of the first and no-op runs against N, ours and stock, one panel per capability.
 
 Run by bench/suite.py with bench/.venv-stock/bin/python (matplotlib): chart.py suite.json suite.png
+The provisioning run's figures (``provision.json`` beside ``suite.json``, from bench/provision.py) get
+a panel of their own for each of our side's connections.
 """
 
 import json
+import os
 import sys
 
 import matplotlib
@@ -12,8 +15,23 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
+def provision_cases(path):
+    """bench/provision.py's figures as the suite's cases: one per connection of our side, with the stock loop."""
+    if not os.path.exists(path):
+        return {}
+    runs = json.loads(open(path, encoding="utf-8").read()).get("runs", {})
+    cases = {}
+    for key, rows in sorted(runs.items()):
+        side, connection = key.split("/")
+        if side == "ours":
+            cases["provisioning run (%s clouds)" % connection if connection == "own" else "provisioning run (operator connection)"] = {
+                "ours": rows, "stock": runs.get("stock/own", {})}
+    return cases
+
+
 def main(data_file, image_file):
     results = json.loads(open(data_file, encoding="utf-8").read())
+    results.update(provision_cases(os.path.join(os.path.dirname(os.path.abspath(data_file)), "provision.json")))
     figure, axes = plt.subplots(1, len(results), figsize=(5.5 * len(results), 4.2), squeeze=False)
     for axis, (name, case) in zip(axes[0], results.items()):
         for side, colour in (("ours", "tab:blue"), ("stock", "tab:red")):

@@ -418,6 +418,13 @@ class CaasClusterModule(HiddenOptions, openstack.OpenStackModule):
             self.module.exit_json(changed=False, status="skipped", outputs={}, credential=None, **self.invocation())
         super(CaasClusterModule, self).execute()
 
+    def invocation(self):
+        """The invocation, without what ``answer`` read (the type's spec, the credential's clouds.yaml)."""
+        result = super(CaasClusterModule, self).invocation()
+        for name in ("answer_type", "answer_cloud"):
+            result["invocation"]["module_args"].pop(name, None)
+        return result
+
     def take_answered_options(self):
         """Read the Cluster, its type in force and its credential into the options; False when nothing is due."""
         api = self.api

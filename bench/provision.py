@@ -318,7 +318,8 @@ def run(sides, side, command, env, check, times):
     completed = suite.subprocess.run(full, env=environment, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
     if completed.returncode:
-        raise RuntimeError("%s failed:\n%s%s" % (" ".join(full), completed.stdout[-6000:], completed.stderr[-3000:]))
+        # stderr first (warnings), then the end of stdout, where the failed task's message is
+        raise RuntimeError("%s failed:\n%s\n%s" % (" ".join(full), completed.stderr[-2000:], completed.stdout[-6000:]))
     steps = OrderedDict((step, 0.0) for step in STEPS)
     included_by = ""
     for line in times.read_text().splitlines() if times.exists() else []:
@@ -488,7 +489,7 @@ def main():
             try:
                 rows = measure(case, sides, side, n, workdir)
             except RuntimeError as exc:
-                print(str(exc)[-3000:], flush=True)
+                print(str(exc)[-8000:], flush=True)
                 continue
             # Read again before writing: another bench process (the stock side, say) may have saved meanwhile.
             saved = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}

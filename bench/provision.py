@@ -414,16 +414,6 @@ def report(results):
     return "\n".join(lines)
 
 
-def record(section):
-    path = BENCH / "RESULTS.md"
-    text = path.read_text()
-    if START in text and END in text:
-        text = text[:text.index(START)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    path.write_text(text)
-
-
 def cleanup_prefix(prefix):
     """What a stopped run made, found by its prefix: its projects and users (named ``<prefix>-NNNN``), realms, namespaces, types."""
     if not prefix.startswith("bp") or len(prefix) < 9:
@@ -457,7 +447,7 @@ def main():
         return
     results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
     if args.report_only:
-        record(report(results))
+        suite.record(report(results), START, END)
         return
     if "operator" in args.connection and not operator_connection():
         raise SystemExit("--connection operator: the collection has no operator connection for the networks yet")
@@ -501,7 +491,7 @@ def main():
             if side == "stock" and time.perf_counter() - started > args.stock_limit:
                 print("stock took over %d s at N=%d: no larger size" % (args.stock_limit, n), flush=True)
                 break
-    record(report(results))
+    suite.record(report(results), START, END)
     print(report(results))
 
 

@@ -320,11 +320,12 @@ def report(results, scripts_output, args):
     return "\n".join(lines)
 
 
-def record(section):
+def record(section, start=START, end=END):
+    """Put ``section`` in bench/RESULTS.md between the markers ``start`` and ``end`` (at the end when they are missing)."""
     path = BENCH / "RESULTS.md"
     text = path.read_text()
-    if START in text and END in text:
-        text = text[:text.index(START)] + section + text[text.index(END) + len(END):]
+    if start in text and end in text:
+        text = text[:text.index(start)] + section + text[text.index(end) + len(end):]
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
     path.write_text(text)

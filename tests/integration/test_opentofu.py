@@ -363,7 +363,7 @@ def test_kubernetes_backend_two_runs_for_one_cluster_at_once(run_playbook, sandb
             openstack_demo.network.delete_network(network)
 
 
-LOCAL_NETWORK = NETWORK.replace('  backend "kubernetes" {}\n', "").split('resource "terraform_data"')[0] + """
+LOCAL_NETWORK = NETWORK.replace('  backend "kubernetes" {}\n', "").split('resource "terraform_data"', maxsplit=1)[0] + """
 output "network_id" {
   value = openstack_networking_network_v2.this.id
 }

@@ -6,8 +6,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
 
 class ModuleDocFragment:
     """Connection options shared by the collection's Kubernetes modules."""
@@ -57,8 +55,7 @@ notes:
   - A write that meets a 409 Conflict is retried after re-reading the object.
 """
 
-    # The same connection as one dict option, for modules whose own connection is another service's:
-    # made from the options above, so that the two can never say different things.
+    # The same connection as one dict option, for modules whose own connection is another service's.
     CONNECTION = r"""
 options:
   kubernetes:
@@ -68,5 +65,38 @@ options:
     type: dict
     default: {}
     suboptions:
-""" + "".join("    " + line + "\n" if line else "\n" for line in re.sub(
-        r"O\((\w+)\)", r"O(kubernetes.\1)", DOCUMENTATION.split("options:\n", 1)[1].split("requirements:", 1)[0]).rstrip().splitlines())
+      api_key:
+        description: A bearer token; overrides the kubeconfig's. Defaults to C(K8S_AUTH_API_KEY).
+        type: str
+      ca_cert:
+        description: A CA bundle to verify the API server with. Defaults to C(K8S_AUTH_SSL_CA_CERT), then the kubeconfig.
+        type: path
+        aliases: [ssl_ca_cert]
+      client_cert:
+        description: A client certificate. Defaults to C(K8S_AUTH_CERT_FILE), then the kubeconfig.
+        type: path
+        aliases: [cert_file]
+      client_key:
+        description: The key of O(kubernetes.client_cert). Defaults to C(K8S_AUTH_KEY_FILE), then the kubeconfig.
+        type: path
+        aliases: [key_file]
+      context:
+        description: The kubeconfig context to use; defaults to its current context, or C(K8S_AUTH_CONTEXT).
+        type: str
+      host:
+        description:
+          - The API server URL. Defaults to C(K8S_AUTH_HOST).
+          - When it is not the kubeconfig's server, nothing of the kubeconfig is used, so its credentials never
+            go to another server; give O(kubernetes.api_key) (or a client certificate) for this one.
+        type: str
+      kubeconfig:
+        description:
+          - A kubeconfig file, or its content as a dict.
+          - Defaults to C(K8S_AUTH_KUBECONFIG), then C(KUBECONFIG), then C(~/.kube/config), unless O(kubernetes.host) is set.
+          - The secrets in a dict (tokens, passwords, client keys) are never logged or printed.
+        type: raw
+      validate_certs:
+        description: Whether to verify the API server's certificate. Defaults to C(K8S_AUTH_VERIFY_SSL), then the kubeconfig.
+        type: bool
+        aliases: [verify_ssl]
+"""

@@ -351,7 +351,7 @@ from ansible_collections.azimuth.ops.plugins.module_utils._module import secret_
 EXTRAVAR_LAYERS = ("global_extravars", "type_extravars", "cluster_extravars", "extravar_overrides")
 
 
-class CaasClusterModule(HiddenOptions, openstack.OpenStackModule):
+class CaasClusterModule(kube.KubernetesConnection, HiddenOptions, openstack.OpenStackModule):
     argument_spec = dict(
         adopt=dict(type="bool", default=False),
         answer=dict(type="bool", default=False),
@@ -361,7 +361,6 @@ class CaasClusterModule(HiddenOptions, openstack.OpenStackModule):
         extravar_overrides=dict(type="dict", default={}, no_log=True),
         global_extravars=dict(type="dict", default={}, no_log=True),
         id=dict(type="str"),
-        kubernetes=kube.CONNECTION_OPTION,
         name=dict(type="str", required=True),
         namespace=dict(type="str", required=True),
         playbook=dict(type="str"),
@@ -377,36 +376,18 @@ class CaasClusterModule(HiddenOptions, openstack.OpenStackModule):
     )
     module_kwargs = dict(required_together=[("deploy_ssh_public_key", "ssh_private_key_file")],
                          required_if=[("answer", False, ("id", "type", "playbook"))])
-    secret_carriers = openstack.OpenStackModule.secret_carriers + (("kubernetes", "kubeconfig"),) + tuple(
-        (name,) for name in EXTRAVAR_LAYERS + ("envvars",))
+    secret_carriers = tuple((name,) for name in EXTRAVAR_LAYERS + ("envvars",))
     hidden_options = EXTRAVAR_LAYERS + ("envvars",)
 
     def __init__(self):
-        self.job = None
         super(CaasClusterModule, self).__init__()
         self.unmask_hidden_options()
-        if kube.KUBERNETES_IMPORT_ERROR:
-            self.module.fail_json(msg=missing_required_lib("kubernetes"), exception=kube.KUBERNETES_IMPORT_ERROR)
         if RUNNER_IMPORT_ERROR:
             self.module.fail_json(msg=missing_required_lib("ansible-runner"), exception=RUNNER_IMPORT_ERROR)
-        try:
-            self.api = kube.api_client(self.params["kubernetes"])
-        except kube.KubernetesError as exc:
-            self.fail("Could not configure the Kubernetes client: %s" % exc)
-
-    def translate(self, exc):
-        return openstack.translate_error(exc) or kube.translate_error(exc)
-
-    @staticmethod
-    def describe(exc):
-        """One line for a failed request, without the module-level prefix."""
-        if openstack.translate_error(exc):
-            return openstack.describe_sdk_error(exc)
-        return kube.describe_error(exc)
 
     def sensitive_values(self):
         found = set().union(*(secret_values(self.params[name]) for name in self.hidden_options))
-        return found | (self.job.sensitive if self.job else set())
+        return found | super(CaasClusterModule, self).sensitive_values()
 
     def known_secrets(self):
         """Every secret of the options: what Ansible masks, and the secret-looking values of the extra variables."""
@@ -427,7 +408,7 @@ class CaasClusterModule(HiddenOptions, openstack.OpenStackModule):
 
     def take_answered_options(self):
         """Read the Cluster, its type in force and its credential into the options; False when nothing is due."""
-        api = self.api
+        api = self.kubernetes_api()
         objects = ClusterObjects(api, self.params["namespace"])
         cluster = objects.read(self.params["name"])
         if answer.work_due(cluster) is None:
@@ -448,12 +429,8 @@ class CaasClusterModule(HiddenOptions, openstack.OpenStackModule):
         return True
 
     def run(self):
-        self.job = CaasCluster(self.conn, self.api, self.params, self.check_mode, self.describe, self.known_secrets)
-        try:
-            result = self.job.run()
-        finally:  # a failed run warns too
-            for warning in self.job.warnings:
-                self.module.warn(warning)
+        self.job = CaasCluster(self.conn, self.kubernetes_api(), self.params, self.check_mode, self.describe, self.known_secrets)
+        result = self.job.run()
         result.update(self.invocation())
         return result
 

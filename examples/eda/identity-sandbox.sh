@@ -8,9 +8,9 @@
 # watch its status become Ready.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-: "${KUBECONFIG:?export the sandbox's environment first: eval \"\$(.venv/bin/python -m sandbox env)\"}"
-: "${KEYCLOAK_URL:?export the sandbox's environment first: eval \"\$(.venv/bin/python -m sandbox env)\"}"
-export ANSIBLE_COLLECTIONS_PATH="$PWD/.build/collections"
+: "${KUBECONFIG:?export the environment of the sandbox first: eval \"\$(.venv/bin/python -m sandbox env)\"}"
+: "${KEYCLOAK_URL:?export the environment of the sandbox first: eval \"\$(.venv/bin/python -m sandbox env)\"}"
+export ANSIBLE_COLLECTIONS_PATH="$PWD/.build/collections" PATH="$PWD/.venv/bin:$PATH"   # ansible-rulebook runs ansible-playbook
 work=.build/eda/identity
 mkdir -p "$work"
 cat > "$work/inventory.yml" <<'YAML'

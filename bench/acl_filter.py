@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 import conftest  # noqa: E402,F401  (links the checkout as ansible_collections.azimuth.ops)
 
 from ansible_collections.azimuth.ops.plugins.filter.acl import FilterModule  # noqa: E402
-from ansible_collections.azimuth.ops.plugins.module_utils import _acl  # noqa: E402
+from ansible_collections.azimuth.ops.plugins.module_utils.common import _acl  # noqa: E402
 
 TENANCY = {"id": "6b2f0c1e9a7d4f0e8c3b5a1d2e4f6a7b", "name": "physics-lab"}
 PREFIX = "acl.azimuth.stackhpc.com/"

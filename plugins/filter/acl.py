@@ -1,13 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: azimuth.ops contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters that evaluate platform-type ACLs; the rules live in module_utils/_acl.py."""
+"""Filters that evaluate platform-type ACLs; the rules live in module_utils/common/_acl.py."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.azimuth.ops.plugins.module_utils._acl import AclError, Evaluator, annotations_for
+from ansible_collections.azimuth.ops.plugins.module_utils.common._acl import AclError, Evaluator, annotations_for
 from ansible_collections.azimuth.ops.plugins.plugin_utils._filter import reporting
 
 # One evaluator per process, so each distinct regex is compiled once however many objects,

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: azimuth.ops contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters of the provisioning run; the rules live in module_utils/_provision.py."""
+"""Filters of the provisioning run; the rules live in module_utils/common/_provision.py."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -10,7 +10,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 from ansible.utils.display import Display
 
-from ansible_collections.azimuth.ops.plugins.module_utils._provision import ProvisionError, steps, summary
+from ansible_collections.azimuth.ops.plugins.module_utils.common._provision import ProvisionError, steps, summary
 
 
 def provision_steps(tenancies, authentication_type="openstack", network=None, operator_cloud=None):

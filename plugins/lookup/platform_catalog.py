@@ -113,7 +113,7 @@ from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
-from ansible_collections.azimuth.ops.plugins.module_utils._platform_catalog import UNSET, CatalogError, resolve
+from ansible_collections.azimuth.ops.plugins.module_utils.platform._platform_catalog import UNSET, CatalogError, resolve
 
 
 class LookupModule(LookupBase):

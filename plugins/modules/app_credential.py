@@ -309,9 +309,9 @@ user:
   sample: {id: ceec80e1f62347ce899db7abc2316981, name: sandbox-demo}
 """
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
-from ansible_collections.azimuth.ops.plugins.module_utils import _openstack as openstack
-from ansible_collections.azimuth.ops.plugins.module_utils._app_credential import AppCredential
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _kubernetes as kube
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack import _openstack as openstack
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack._app_credential import AppCredential
 
 
 class AppCredentialModule(kube.KubernetesConnection, openstack.OpenStackModule):

@@ -340,13 +340,13 @@ import os
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
-from ansible_collections.azimuth.ops.plugins.module_utils import _openstack as openstack
-from ansible_collections.azimuth.ops.plugins.module_utils import _caas_answer as answer
-from ansible_collections.azimuth.ops.plugins.module_utils._caas_cluster import CaasCluster, ClusterObjects
-from ansible_collections.azimuth.ops.plugins.module_utils._caas_run import RUNNER_IMPORT_ERROR
-from ansible_collections.azimuth.ops.plugins.module_utils._hidden_options import HiddenOptions
-from ansible_collections.azimuth.ops.plugins.module_utils._module import secret_values
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _kubernetes as kube
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack import _openstack as openstack
+from ansible_collections.azimuth.ops.plugins.module_utils.caas import _caas_answer as answer
+from ansible_collections.azimuth.ops.plugins.module_utils.caas._caas_cluster import CaasCluster, ClusterObjects
+from ansible_collections.azimuth.ops.plugins.module_utils.caas._caas_run import RUNNER_IMPORT_ERROR
+from ansible_collections.azimuth.ops.plugins.module_utils.common._hidden_options import HiddenOptions
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import secret_values
 
 EXTRAVAR_LAYERS = ("global_extravars", "type_extravars", "cluster_extravars", "extravar_overrides")
 

@@ -125,10 +125,10 @@ due:
   sample: present
 """
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _caas_answer as answer
-from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
-from ansible_collections.azimuth.ops.plugins.module_utils._caas_cluster import ClusterObjects
-from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError, secret_values
+from ansible_collections.azimuth.ops.plugins.module_utils.caas import _caas_answer as answer
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _kubernetes as kube
+from ansible_collections.azimuth.ops.plugins.module_utils.caas._caas_cluster import ClusterObjects
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError, secret_values
 
 
 class CaasClusterClaimModule(kube.KubernetesModule):

@@ -394,9 +394,9 @@ workspace:
 
 import re
 
-from ansible_collections.azimuth.ops.plugins.module_utils._hidden_options import HiddenOptions, values_under_keys
-from ansible_collections.azimuth.ops.plugins.module_utils._tofu import TofuModule
-from ansible_collections.azimuth.ops.plugins.module_utils._tofu_workspace import Workspace
+from ansible_collections.azimuth.ops.plugins.module_utils.common._hidden_options import HiddenOptions, values_under_keys
+from ansible_collections.azimuth.ops.plugins.module_utils.tofu._tofu import TofuModule
+from ansible_collections.azimuth.ops.plugins.module_utils.tofu._tofu_workspace import Workspace
 
 # Backend settings that hold secrets (kubernetes token and client_key, s3 secret_key, pg conn_str, ...),
 # but not secret_suffix or config_path.

@@ -292,10 +292,10 @@ realm:
   sample: az-physics
 """
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
-from ansible_collections.azimuth.ops.plugins.module_utils._answered_object import PLATFORM_KIND
-from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import KeycloakModule
-from ansible_collections.azimuth.ops.plugins.module_utils._platform_identity import PlatformIdentity
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _kubernetes as kube
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes._answered_object import PLATFORM_KIND
+from ansible_collections.azimuth.ops.plugins.module_utils.keycloak._keycloak import KeycloakModule
+from ansible_collections.azimuth.ops.plugins.module_utils.keycloak._platform_identity import PlatformIdentity
 
 
 class PlatformIdentityModule(kube.KubernetesConnection, KeycloakModule):

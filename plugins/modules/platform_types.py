@@ -344,9 +344,9 @@ totals:
   sample: {platform_types: 3, created: 1, updated: 1, deleted: 0, unchanged: 1, deprecated: 0, retired: 0, adopted: 0, unmanaged: 0}
 """
 
-from ansible_collections.azimuth.ops.plugins.module_utils._kubernetes import KubernetesModule
-from ansible_collections.azimuth.ops.plugins.module_utils._naming import DEFAULT_PORTAL
-from ansible_collections.azimuth.ops.plugins.module_utils._platform_types import KINDS, CustomObjects, Reconciler, Scope
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes._kubernetes import KubernetesModule
+from ansible_collections.azimuth.ops.plugins.module_utils.common._naming import DEFAULT_PORTAL
+from ansible_collections.azimuth.ops.plugins.module_utils.platform._platform_types import KINDS, CustomObjects, Reconciler, Scope
 
 PLATFORM_TYPE_OPTIONS = dict(
     annotations=dict(type="dict", default={}),

@@ -81,7 +81,7 @@ roles:
   sample: [member, reader]
 """
 
-from ansible_collections.azimuth.ops.plugins.module_utils._openstack import OpenStackModule, token_scope
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack._openstack import OpenStackModule, token_scope
 
 
 class ProjectInfoModule(OpenStackModule):

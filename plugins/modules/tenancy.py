@@ -314,9 +314,9 @@ totals:
   sample: {tenancies: 2, created: 1, updated: 0, deleted: 0, unchanged: 1, pruned: 0}
 """
 
-from ansible_collections.azimuth.ops.plugins.module_utils._kubernetes import CoreCalls, KubernetesModule, describe_error
-from ansible_collections.azimuth.ops.plugins.module_utils._naming import DEFAULT_PORTAL
-from ansible_collections.azimuth.ops.plugins.module_utils._tenancy import Reconciler, sensitive_values
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes._kubernetes import CoreCalls, KubernetesModule, describe_error
+from ansible_collections.azimuth.ops.plugins.module_utils.common._naming import DEFAULT_PORTAL
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes._tenancy import Reconciler, sensitive_values
 
 CREDENTIAL_OPTIONS = dict(
     application_credential_id=dict(type="str", required=True),

@@ -343,10 +343,10 @@ tenancies:
       created: []
 """
 
-from ansible_collections.azimuth.ops.plugins.module_utils._module import BaseModule, leaf_values
-from ansible_collections.azimuth.ops.plugins.module_utils._network import OPTIONS_SPEC, Options, TenancyNetworks
-from ansible_collections.azimuth.ops.plugins.module_utils._network_batch import BatchNetworks, cloud_entries, project_entries
-from ansible_collections.azimuth.ops.plugins.module_utils._openstack import CONNECTION_KEYS, OpenStackModule, connect
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import BaseModule, leaf_values
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack._network import OPTIONS_SPEC, Options, TenancyNetworks
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack._network_batch import BatchNetworks, cloud_entries, project_entries
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack._openstack import CONNECTION_KEYS, OpenStackModule, connect
 
 
 class TenancyNetworkModule(OpenStackModule):

@@ -413,12 +413,12 @@ totals:
   sample: {tenancies: 2, created: 1, updated: 0, deleted: 0, unchanged: 1, pruned: 0, failed: 0}
 """
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
-from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import KeycloakModule
-from ansible_collections.azimuth.ops.plugins.module_utils._naming import DEFAULT_PORTAL
-from ansible_collections.azimuth.ops.plugins.module_utils._answered_object import REALM_KIND
-from ansible_collections.azimuth.ops.plugins.module_utils._tenancy_realm import SHARED_SCOPE, TENANCY_SCOPE
-from ansible_collections.azimuth.ops.plugins.module_utils._tenancy_realm_batch import TenancyRealms
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _kubernetes as kube
+from ansible_collections.azimuth.ops.plugins.module_utils.keycloak._keycloak import KeycloakModule
+from ansible_collections.azimuth.ops.plugins.module_utils.common._naming import DEFAULT_PORTAL
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes._answered_object import REALM_KIND
+from ansible_collections.azimuth.ops.plugins.module_utils.keycloak._tenancy_realm import SHARED_SCOPE, TENANCY_SCOPE
+from ansible_collections.azimuth.ops.plugins.module_utils.keycloak._tenancy_realm_batch import TenancyRealms
 
 
 class TenancyRealmModule(kube.KubernetesConnection, KeycloakModule):

@@ -210,9 +210,9 @@ realm:
   sample: azimuth-users
 """
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
-from ansible_collections.azimuth.ops.plugins.module_utils._keycloak import KeycloakModule
-from ansible_collections.azimuth.ops.plugins.module_utils._users_realm import UsersRealm
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _kubernetes as kube
+from ansible_collections.azimuth.ops.plugins.module_utils.keycloak._keycloak import KeycloakModule
+from ansible_collections.azimuth.ops.plugins.module_utils.keycloak._users_realm import UsersRealm
 
 
 class UsersRealmModule(kube.KubernetesConnection, KeycloakModule):

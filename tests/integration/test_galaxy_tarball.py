@@ -28,7 +28,7 @@ def test_tarball_holds_the_collection_and_nothing_else(tarball):
     top_level = {name.split("/")[0] for name in names}
     assert {"plugins", "roles", "playbooks", "meta", "README.md"} <= top_level
     assert "plugins/filter/acl.py" in names
-    assert "plugins/module_utils/_acl.py" in names
+    assert "plugins/module_utils/common/_acl.py" in names
     for unwanted in ("sandbox", "tests", "bench", ".venv", ".build", ".sandbox", "scripts", ".ci", "conftest.py"):
         assert unwanted not in top_level, unwanted
     assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]

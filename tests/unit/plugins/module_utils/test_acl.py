@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _acl
-from ansible_collections.azimuth.ops.plugins.module_utils._acl import (
+from ansible_collections.azimuth.ops.plugins.module_utils.common import _acl
+from ansible_collections.azimuth.ops.plugins.module_utils.common._acl import (
     ALLOW_LIST,
     ALLOW_REGEX,
     DENY_LIST,
@@ -294,7 +294,7 @@ class TestAnnotationsFor:
 
 
 def test_types_are_named_in_words_never_by_internal_class_names():
-    from ansible_collections.azimuth.ops.plugins.module_utils._acl import a_type
+    from ansible_collections.azimuth.ops.plugins.module_utils.common._acl import a_type
 
     class _AnsibleTaggedList(list):
         pass
@@ -304,7 +304,7 @@ def test_types_are_named_in_words_never_by_internal_class_names():
 
 
 def test_a_catastrophic_regex_is_found_on_a_probe_and_on_a_name():
-    from ansible_collections.azimuth.ops.plugins.module_utils._acl import check_regex_speed
+    from ansible_collections.azimuth.ops.plugins.module_utils.common._acl import check_regex_speed
     check_regex_speed("x", "^(physics|chemistry)$", ["physics"])
     with pytest.raises(AclError, match=r"x: the regular expression '\(a\+\)\+\$' took longer than 0.1s on 64 x 'a' then '!'"):
         check_regex_speed("x", "(a+)+$", timeout=0.1)
@@ -313,6 +313,6 @@ def test_a_catastrophic_regex_is_found_on_a_probe_and_on_a_name():
 
 
 def test_the_acl_that_denies_all_denies_every_tenancy():
-    from ansible_collections.azimuth.ops.plugins.module_utils._acl import DENY_ALL
+    from ansible_collections.azimuth.ops.plugins.module_utils.common._acl import DENY_ALL
     for tenancy in (TENANCY, {"id": "x", "name": "-"}):
         assert Evaluator().allowed(template(DENY_ALL), tenancy) is False

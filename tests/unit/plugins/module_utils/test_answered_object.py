@@ -3,12 +3,12 @@ identity operator, the collection's finalizer."""
 
 import pytest
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as kube
-from ansible_collections.azimuth.ops.plugins.module_utils import _answered_object as ao
-from ansible_collections.azimuth.ops.plugins.module_utils import _tenancy_realm as tr
-from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
-from ansible_collections.azimuth.ops.plugins.module_utils._naming import ADOPTED_ANNOTATION
-from ansible_collections.azimuth.ops.plugins.module_utils._tenancy_realm_batch import TenancyRealms
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _kubernetes as kube
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _answered_object as ao
+from ansible_collections.azimuth.ops.plugins.module_utils.keycloak import _tenancy_realm as tr
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils.common._naming import ADOPTED_ANNOTATION
+from ansible_collections.azimuth.ops.plugins.module_utils.keycloak._tenancy_realm_batch import TenancyRealms
 
 from ansible_collections.azimuth.ops.tests.unit.plugins.module_utils.kube_fakes import Kube, namespace
 from ansible_collections.azimuth.ops.tests.unit.plugins.module_utils.test_tenancy_realm_batch import Calls

@@ -5,9 +5,9 @@ import base64
 import pytest
 import yaml
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _app_credential as ac
-from ansible_collections.azimuth.ops.plugins.module_utils import _cloud_credential as cc
-from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack import _app_credential as ac
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _cloud_credential as cc
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
 
 ROLES = [{"id": "r1", "name": "reader"}, {"id": "m1", "name": "member"}, {"id": "a1", "name": "admin"}]
 CONTEXT = dict(auth_url="https://keystone.example.org/v3", region_name="RegionOne", interface="internal", verify=True,

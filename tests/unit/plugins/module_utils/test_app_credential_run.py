@@ -4,10 +4,10 @@ import itertools
 
 import pytest
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _app_credential as ac
-from ansible_collections.azimuth.ops.plugins.module_utils import _cloud_credential as cc
-from ansible_collections.azimuth.ops.plugins.module_utils._kubernetes import AlreadyExists, retry_on_conflict
-from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack import _app_credential as ac
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _cloud_credential as cc
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes._kubernetes import AlreadyExists, retry_on_conflict
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
 
 AUTH_URL = "https://keystone.example.org/v3"
 ROLES = [("m1", "member"), ("r1", "reader")]

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from ansible_collections.azimuth.ops.plugins.module_utils._bounded_regex import RegexTimeout, bounded_search
+from ansible_collections.azimuth.ops.plugins.module_utils.common._bounded_regex import RegexTimeout, bounded_search
 
 EVIL = re.compile(r"(a+)+$")
 EVIL_TEXT = "a" * 40 + "!"

@@ -3,8 +3,8 @@ import os
 import pytest
 
 from ansible_collections.azimuth.ops.extensions.eda.plugins.event_source import kubernetes_objects as source
-from ansible_collections.azimuth.ops.plugins.module_utils import _caas_answer as answer
-from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils.caas import _caas_answer as answer
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
 
 TYPE = {"metadata": {"name": "ws", "resourceVersion": "7"}, "spec": {"gitUrl": "file:///a", "gitVersion": "main", "playbook": "site.yml"}}
 

@@ -1,6 +1,6 @@
 """What a CaaS run records on its Cluster: every secret it knows masked, and written only when it differs."""
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _caas_cluster as caas
+from ansible_collections.azimuth.ops.plugins.module_utils.caas import _caas_cluster as caas
 
 PARAMS = dict(name="c1", id="id-1", type="sandbox", playbook="site.yml", cluster_extravars=dict(db_password="db-pass", size=2),
               extravar_overrides={}, type_extravars=dict(image="i1"), envvars={})

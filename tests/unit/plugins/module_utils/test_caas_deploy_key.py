@@ -4,9 +4,9 @@ import base64
 
 import pytest
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _caas_deploy_key as dk
-from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
-from ansible_collections.azimuth.ops.plugins.module_utils._naming import ADOPTED_ANNOTATION
+from ansible_collections.azimuth.ops.plugins.module_utils.caas import _caas_deploy_key as dk
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils.common._naming import ADOPTED_ANNOTATION
 
 from ansible_collections.azimuth.ops.tests.unit.plugins.module_utils.kube_fakes import Kube, secret
 

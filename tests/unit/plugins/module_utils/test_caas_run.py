@@ -3,7 +3,7 @@
 import os
 import stat
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _caas_run as caas_run
+from ansible_collections.azimuth.ops.plugins.module_utils.caas import _caas_run as caas_run
 
 PARAMS = dict(
     name="ws1", id="6f1c", type="workstation", state="present",

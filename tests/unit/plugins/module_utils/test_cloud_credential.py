@@ -2,9 +2,9 @@
 
 import pytest
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _cloud_credential as cc
-from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
-from ansible_collections.azimuth.ops.plugins.module_utils._naming import ADOPTED_ANNOTATION
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _cloud_credential as cc
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils.common._naming import ADOPTED_ANNOTATION
 
 
 def test_an_identity_operator_secret_is_refused_naming_the_option_and_taken_over_with_it():

@@ -1,6 +1,6 @@
 """Hidden options: a value of the wrong type is refused with Ansible's own, readable, message."""
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _hidden_options as hidden
+from ansible_collections.azimuth.ops.plugins.module_utils.common import _hidden_options as hidden
 
 SPEC = dict(
     cluster_extravars=dict(type="dict", default={}, no_log=True),

@@ -5,8 +5,8 @@ import functools
 
 import pytest
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _idp_secret as idp_secret
-from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils.keycloak import _idp_secret as idp_secret
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
 
 from ansible_collections.azimuth.ops.tests.unit.plugins.module_utils.kube_fakes import Kube, namespace
 from ansible_collections.azimuth.ops.tests.unit.plugins.module_utils.kube_fakes import secret as make_secret

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.azimuth.ops.plugins.module_utils._naming import (
+from ansible_collections.azimuth.ops.plugins.module_utils.common._naming import (
     NamingError,
     check_dns_label,
     check_dns_subdomain,

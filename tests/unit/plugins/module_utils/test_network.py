@@ -11,7 +11,7 @@ import itertools
 import pytest
 from openstack import exceptions as sdk_exceptions
 
-from ansible_collections.azimuth.ops.plugins.module_utils._network import (
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack._network import (
     SUBNET_MARKER,
     NetworkError,
     Options,

@@ -12,7 +12,7 @@ import itertools
 
 import pytest
 
-from ansible_collections.azimuth.ops.plugins.module_utils._network import (
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack._network import (
     SUBNET_MARKER,
     NetworkError,
     Options,
@@ -21,7 +21,7 @@ from ansible_collections.azimuth.ops.plugins.module_utils._network import (
     network_marker,
     router_marker,
 )
-from ansible_collections.azimuth.ops.plugins.module_utils._network_batch import (
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack._network_batch import (
     BatchNetworks,
     chunks,
     cloud_entries,

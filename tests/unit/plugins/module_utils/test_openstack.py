@@ -2,8 +2,8 @@
 
 import pytest
 
-from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
-from ansible_collections.azimuth.ops.plugins.module_utils._openstack import token_scope
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack._openstack import token_scope
 
 
 class Access:

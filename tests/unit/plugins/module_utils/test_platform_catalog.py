@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _platform_catalog as c
+from ansible_collections.azimuth.ops.plugins.module_utils.platform import _platform_catalog as c
 
 ROLE = Path(__file__).resolve().parents[4] / "roles" / "platform_types"
 ALLOW_LIST = "acl.azimuth.stackhpc.com/allow-list"

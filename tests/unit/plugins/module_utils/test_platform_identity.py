@@ -5,11 +5,11 @@ import json
 
 import pytest
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _cloud_credential as cc
-from ansible_collections.azimuth.ops.plugins.module_utils import _oidc_secret as oidc
-from ansible_collections.azimuth.ops.plugins.module_utils import _platform_identity as pi
-from ansible_collections.azimuth.ops.plugins.module_utils import _users_realm as ur
-from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _cloud_credential as cc
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _oidc_secret as oidc
+from ansible_collections.azimuth.ops.plugins.module_utils.keycloak import _platform_identity as pi
+from ansible_collections.azimuth.ops.plugins.module_utils.keycloak import _users_realm as ur
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
 
 REALM = "az-physics"
 ISSUER = "https://keycloak.example.org/realms/az-physics"

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _platform_types as p
-from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils.platform import _platform_types as p
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
 
 PORTAL = "azimuth-ops.azimuth-cloud.io/portal"
 MANAGED = {"app.kubernetes.io/managed-by": "azimuth-ops", PORTAL: "azimuth"}

@@ -5,7 +5,7 @@ import subprocess
 import sys
 import time
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _process_tree as process_tree
+from ansible_collections.azimuth.ops.plugins.module_utils.common import _process_tree as process_tree
 
 
 def test_descendants_nearest_first():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _provision as pv
+from ansible_collections.azimuth.ops.plugins.module_utils.common import _provision as pv
 
 PHYSICS = {"id": "p1", "name": "physics"}
 NETWORK = {"azimuth_openstack_create_internal_net": True, "azimuth_openstack_internal_net_cidr": "10.0.0.0/24",

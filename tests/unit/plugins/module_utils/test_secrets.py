@@ -5,9 +5,9 @@ import yaml
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _kubernetes as k
-from ansible_collections.azimuth.ops.plugins.module_utils import _openstack as o
-from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError, leaf_values, secret_values
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _kubernetes as k
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack import _openstack as o
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError, leaf_values, secret_values
 
 TOKEN = "kube-bearer-TOKEN-1234"
 KEY_DATA = "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t"

@@ -5,9 +5,9 @@ import base64
 import pytest
 import yaml
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _tenancy as t
-from ansible_collections.azimuth.ops.plugins.module_utils._kubernetes import AlreadyExists, Conflict
-from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _tenancy as t
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes._kubernetes import AlreadyExists, Conflict
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
 
 ID = "tenant.azimuth-cloud.io/id"
 MANAGED = "app.kubernetes.io/managed-by"

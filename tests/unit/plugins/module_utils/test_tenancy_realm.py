@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _idp_secret as idp_secret
-from ansible_collections.azimuth.ops.plugins.module_utils import _keycloak_realm as kr
-from ansible_collections.azimuth.ops.plugins.module_utils import _tenancy_realm as tr
-from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils.keycloak import _idp_secret as idp_secret
+from ansible_collections.azimuth.ops.plugins.module_utils.keycloak import _keycloak_realm as kr
+from ansible_collections.azimuth.ops.plugins.module_utils.keycloak import _tenancy_realm as tr
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
 
 IDP = {"issuer": "https://portal.example.org/authproxy/{tenancy_id}", "client_id": "keycloak-oidc", "display_name": "Azimuth"}
 SECRET = "TOPSECRET-idp"

@@ -2,10 +2,10 @@
 
 import pytest
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _tenancy_realm as tr
-from ansible_collections.azimuth.ops.plugins.module_utils._module import ModuleError
-from ansible_collections.azimuth.ops.plugins.module_utils._realm_binding import REALM_ANNOTATION, REALM_ID_ANNOTATION, Bindings
-from ansible_collections.azimuth.ops.plugins.module_utils._tenancy_realm_batch import TenancyRealms
+from ansible_collections.azimuth.ops.plugins.module_utils.keycloak import _tenancy_realm as tr
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils.keycloak._realm_binding import REALM_ANNOTATION, REALM_ID_ANNOTATION, Bindings
+from ansible_collections.azimuth.ops.plugins.module_utils.keycloak._tenancy_realm_batch import TenancyRealms
 
 from ansible_collections.azimuth.ops.tests.unit.plugins.module_utils.kube_fakes import Kube, namespace
 

@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _tofu as tofu
+from ansible_collections.azimuth.ops.plugins.module_utils.tofu import _tofu as tofu
 
 PORT_ERROR = ("\nError: Error creating openstack_networking_port_v2: Expected HTTP response code [201 202] when accessing "
               "[POST http://127.0.0.1:9696/v2.0/ports], but got 404 instead: "

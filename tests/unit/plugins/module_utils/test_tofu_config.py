@@ -1,6 +1,6 @@
 """What init prepares, read from a configuration's files: the fingerprint that decides whether init runs."""
 
-from ansible_collections.azimuth.ops.plugins.module_utils import _tofu_config as config
+from ansible_collections.azimuth.ops.plugins.module_utils.tofu import _tofu_config as config
 
 MAIN = r'''
 # A comment with a { brace

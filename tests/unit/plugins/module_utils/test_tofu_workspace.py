@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.azimuth.ops.plugins.module_utils._tofu_workspace import Workspace
+from ansible_collections.azimuth.ops.plugins.module_utils.tofu._tofu_workspace import Workspace
 
 # Records its arguments; a plan writes nothing, the plan's JSON is empty.
 FAKE = """#!/bin/sh

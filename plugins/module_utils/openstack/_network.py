@@ -17,6 +17,11 @@ Concurrent runs: a run that creates an object waits ``SETTLE_SECONDS`` (Neutron'
 ``created_at`` has a resolution of one second), lists the marked candidates again and keeps the
 oldest (``created_at``, then lowest ID); it deletes its own object when another one wins, so
 every run ends on the same objects.
+
+That is why this file keeps its own write steps rather than the collection's plan writer
+(``common/_module.carry_out``): each step depends on what the one before it settled on (the subnet
+goes on the network that won, the router on that subnet), so the writes cannot be planned as a
+list up front; a failure still says what was created (``changed``, ``created``).
 """
 
 from __future__ import absolute_import, division, print_function

@@ -10,7 +10,7 @@ import yaml
 from .conftest import localhost_play, save_results
 from .keycloak_support import run_module
 # fixtures, used by name
-from .keycloak_support import keycloak_env, keycloak_requests  # noqa: F401  # pylint: disable=unused-import
+from .keycloak_support import keycloak, keycloak_env, keycloak_requests  # noqa: F401  # pylint: disable=unused-import
 
 AUTH_URL = "http://127.0.0.1:5000/v3"
 

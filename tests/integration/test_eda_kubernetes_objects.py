@@ -84,8 +84,8 @@ def test_a_dropped_watch_resumes_and_reconnects_are_bounded(kube_env, kube_core,
         task = asyncio.ensure_future(watcher.run())
         config_map(kube_core, namespace, "one")
         assert await next_events(queue, 1) == [("ADDED", "one")]
-        # the server is unavailable for three attempts: the source waits and resumes where it was
-        kube_requests.inject_fault(3, status=503, method="GET", path_regex="/configmaps$")
+        # the server is unavailable for two attempts (max_reconnects): the source waits and resumes where it was
+        kube_requests.inject_fault(2, status=503, method="GET", path_regex="/configmaps$")
         kube_core.patch_namespaced_config_map("one", namespace, {"data": {"v": "2"}})
         kube_core.delete_namespaced_config_map("one", namespace)
         assert await next_events(queue, 2) == [("MODIFIED", "one"), ("DELETED", "one")]

@@ -8,7 +8,7 @@ import base64
 import concurrent.futures
 
 from .conftest import localhost_play, save_results
-from .test_app_credential import app_credential, credentials, tenant  # noqa: F401 pylint: disable=unused-import
+from .test_app_credential import app_credential, credentials  # noqa: F401 pylint: disable=unused-import
 from .test_tenancy import credential, names, namespace, tenancy  # noqa: F401 pylint: disable=unused-import
 
 SECRET = "default-openstack-credential"

@@ -32,7 +32,7 @@ def test_the_role_refuses_an_option_the_module_does_not_have(run_playbook, sandb
                           vars={"tenancy_network_tenancies": [{"cloud": "sandbox-demo", "options": {"internal_net_cdir": "10.0.0.0/24"}}]})
     run = run_playbook([play], env=sandbox_env)
     assert not run.ok
-    assert "Unsupported parameters for (azimuth.ops.tenancy_network) module: internal_net_cdir" in run.output
+    assert "clouds[0].options: unknown option internal_net_cdir; the options are " in run.output
 
 
 def test_a_run_that_fails_part_way_reports_everything_it_created(module, cloud, names, openstack_requests, openstack_env):

@@ -361,6 +361,16 @@ class CustomCalls(_Calls):
         return self._delete(method, *args, uid=uid)
 
 
+def module_client(params):
+    """The ApiClient for a module's connection options; ModuleError (one message) when it cannot be built."""
+    if KUBERNETES_IMPORT_ERROR:
+        raise ModuleError(missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
+    try:
+        return api_client(params)
+    except KubernetesError as exc:
+        raise ModuleError("Could not configure the Kubernetes client: %s" % exc)
+
+
 class KubernetesModule(BaseModule):
     """Base for modules that talk to Kubernetes; ``self.api`` is an ApiClient when ``run()`` starts."""
 
@@ -369,12 +379,10 @@ class KubernetesModule(BaseModule):
 
     def __init__(self):
         super(KubernetesModule, self).__init__()
-        if KUBERNETES_IMPORT_ERROR:
-            self.module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
         try:
-            self.api = api_client(self.params)
-        except KubernetesError as exc:
-            self.module.fail_json(msg="Could not configure the Kubernetes client: %s" % exc)
+            self.api = module_client(self.params)
+        except ModuleError as exc:
+            self.module.fail_json(msg=str(exc), **exc.details)
 
     def translate(self, exc):
         return translate_error(exc)
@@ -438,12 +446,7 @@ class KubernetesConnection:
     def kubernetes_api(self):
         """The Kubernetes ApiClient (built on first use); ModuleError when it cannot be configured."""
         if self._kubernetes_api is None:
-            if KUBERNETES_IMPORT_ERROR:
-                raise ModuleError(missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
-            try:
-                self._kubernetes_api = api_client(self.kubernetes_params())
-            except KubernetesError as exc:
-                raise ModuleError("Could not configure the Kubernetes client: %s" % exc)
+            self._kubernetes_api = module_client(self.kubernetes_params())
         return self._kubernetes_api
 
     def translate(self, exc):

@@ -91,8 +91,9 @@ def carry_out(actions, do, what, describe=lambda exc: None, wrote=False):
 
     On a failure, a ModuleError that names the action (``what(action)``, such as ``create namespace x``),
     why (a ModuleError's message, or ``describe(exc)`` for a backend exception; any other exception is a
-    bug and propagates) and what was written before it, with ``changed`` (``wrote``: something was
-    written before these actions) and ``done``, the actions carried out.  Returns the actions done.
+    bug and propagates) and what was written before it, with the detail ``changed`` (``wrote``: something
+    was written before these actions) and the attribute ``done``, the actions carried out (kept out of
+    the details, which become the module's result).  Returns the actions done.
     """
     done = []
     for action in actions:
@@ -108,8 +109,10 @@ def carry_out(actions, do, what, describe=lambda exc: None, wrote=False):
             done.append(action)
             continue
         before = "; ".join(what(item) for item in done) or "nothing"
-        raise ModuleError("Could not %s: %s. Written before this failure: %s" % (what(action), reason, before),
-                          changed=wrote or bool(done), done=done)
+        error = ModuleError("Could not %s: %s. Written before this failure: %s" % (what(action), reason, before),
+                            changed=wrote or bool(done))
+        error.done = done
+        raise error
     return done
 
 

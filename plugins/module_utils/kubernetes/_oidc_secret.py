@@ -17,7 +17,7 @@ __metaclass__ = type
 
 from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _cloud_credential as cc
 from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _kubernetes as kube
-from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError, carry_out
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import carry_out
 
 SECRET_KEY = "client-secret"
 # Shown in diffs as they are; the client secret (and any other key) shows masked.
@@ -71,11 +71,8 @@ def write_secrets(calls, planned, wrote=False):
 
     ``wrote`` says whether something was changed before (reported on failure as ``changed``).
     """
-    try:
-        carry_out(planned, lambda item: cc.carry_out(calls, item),
-                  lambda item: "%s the Secret %s" % (cc.planned_verb(item), item["writer"].key), kube.describe_error, wrote)
-    except ModuleError as exc:
-        raise ModuleError(str(exc), changed=exc.details["changed"])
+    carry_out(planned, lambda item: cc.carry_out(calls, item),
+              lambda item: "%s the Secret %s" % (cc.planned_verb(item), item["writer"].key), kube.describe_error, wrote)
 
 
 def sensitive_strings(secrets):

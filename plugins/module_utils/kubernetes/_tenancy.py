@@ -382,7 +382,7 @@ class Reconciler:
         try:
             carry_out(outcome["actions"], lambda action: getattr(self, "_" + action["kind"])(action), _what, self.describe)
         except ModuleError as exc:
-            raise ModuleError(str(exc), **written(outcome, exc.details["done"]))
+            raise ModuleError(str(exc), **written(outcome, exc.done))
 
     def _create_namespace(self, action):
         try:

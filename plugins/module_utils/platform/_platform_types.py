@@ -562,7 +562,7 @@ class Reconciler:
             carry_out(actions, lambda action: getattr(self, "_" + action["action"])(action),
                       lambda action: "%s %s" % (action["action"], describe(action["kind"], action["name"])))
         except ModuleError as exc:
-            done = exc.details["done"]
+            done = exc.done
             raise ModuleError(str(exc), changed=bool(done),
                               written=[dict(action=a["action"], kind=a["kind"], name=a["name"]) for a in done])
 

@@ -343,7 +343,7 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _kubernetes as kube
 from ansible_collections.azimuth.ops.plugins.module_utils.openstack import _openstack as openstack
 from ansible_collections.azimuth.ops.plugins.module_utils.caas import _caas_answer as answer
-from ansible_collections.azimuth.ops.plugins.module_utils.caas._caas_cluster import CaasCluster, ClusterObjects
+from ansible_collections.azimuth.ops.plugins.module_utils.caas._caas_cluster import CaasCluster, cluster_calls
 from ansible_collections.azimuth.ops.plugins.module_utils.caas._caas_run import RUNNER_IMPORT_ERROR
 from ansible_collections.azimuth.ops.plugins.module_utils.common._hidden_options import HiddenOptions
 from ansible_collections.azimuth.ops.plugins.module_utils.common._module import secret_values
@@ -409,11 +409,11 @@ class CaasClusterModule(kube.KubernetesConnection, HiddenOptions, openstack.Open
     def take_answered_options(self):
         """Read the Cluster, its type in force and its credential into the options; False when nothing is due."""
         api = self.kubernetes_api()
-        objects = ClusterObjects(api, self.params["namespace"])
-        cluster = objects.read(self.params["name"])
+        clusters, types = cluster_calls(api)
+        cluster = clusters.read(self.params["namespace"], self.params["name"])
         if answer.work_due(cluster) is None:
             return False
-        options = answer.answered_options(cluster, *answer.type_in_force(cluster, objects.read_type))
+        options = answer.answered_options(cluster, *answer.type_in_force(cluster, lambda name: types.read(None, name)))
         secret = kube.CoreCalls(api).read_secret(self.params["namespace"], options["cloud_credentials_secret"])
         cloud, clouds_yaml, cacert = answer.credential_cloud(secret, "%s/%s" % (self.params["namespace"], options["cloud_credentials_secret"]))
         self.module.no_log_values.update(secret_values(cloud))

@@ -127,7 +127,7 @@ due:
 
 from ansible_collections.azimuth.ops.plugins.module_utils.caas import _caas_answer as answer
 from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _kubernetes as kube
-from ansible_collections.azimuth.ops.plugins.module_utils.caas._caas_cluster import ClusterObjects
+from ansible_collections.azimuth.ops.plugins.module_utils.caas._caas_cluster import cluster_calls
 from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError, secret_values
 
 
@@ -169,12 +169,12 @@ class CaasClusterClaimModule(kube.KubernetesModule):
             raise
 
     def answer(self, result):
-        objects = ClusterObjects(self.api, self.params["namespace"])
-        cluster = objects.read(self.params["name"])
+        clusters, types = cluster_calls(self.api)
+        cluster = clusters.read(self.params["namespace"], self.params["name"])
         due = answer.work_due(cluster)
         result.update(cluster=cluster, due=due)
         if due is not None:
-            version, spec = answer.type_in_force(cluster, objects.read_type)
+            version, spec = answer.type_in_force(cluster, lambda name: types.read(None, name))
             name = cluster["spec"].get("clusterTypeName")
             if spec is None and due == "present":
                 raise ModuleError("the Cluster %s/%s names the ClusterType %s, which does not exist"

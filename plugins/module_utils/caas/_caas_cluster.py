@@ -90,55 +90,9 @@ def cloud_with_cacert(clouds_text, has_cacert, run_dir_path):
     return cc.dump_yaml(clouds)
 
 
-class ClusterObjects:
-    """``Cluster`` objects as plain dicts; reads return None on 404."""
-
-    def __init__(self, api, namespace):
-        self.custom = kube.kube_client.CustomObjectsApi(api)
-        self.namespace = namespace
-
-    def read(self, name):
-        try:
-            return kube.request_json(self.custom.get_namespaced_custom_object, GROUP, VERSION, self.namespace, PLURAL, name)
-        except kube.ApiException as exc:
-            if kube.is_not_found(exc):
-                return None
-            raise
-
-    def read_type(self, name):
-        """The (cluster-scoped) ClusterType ``name``, or None."""
-        try:
-            return kube.request_json(self.custom.get_cluster_custom_object, GROUP, VERSION, TYPE_PLURAL, name)
-        except kube.ApiException as exc:
-            if kube.is_not_found(exc):
-                return None
-            raise
-
-    def create(self, body):
-        return kube.request_json(self.custom.create_namespaced_custom_object, GROUP, VERSION, self.namespace, PLURAL, body)
-
-    def patch_spec(self, name, operations):
-        return kube.request_json(self.custom.patch_namespaced_custom_object, GROUP, VERSION, self.namespace, PLURAL, name,
-                                 operations, _content_type="application/json-patch+json")
-
-    def patch_metadata(self, name, resource_version, finalizers):
-        """Set the finalizers, only on the version ``resource_version`` (a change meanwhile fails the write)."""
-        operations = [dict(op="test", path="/metadata/resourceVersion", value=resource_version),
-                      dict(op="add", path="/metadata/finalizers", value=finalizers)]
-        return kube.request_json(self.custom.patch_namespaced_custom_object, GROUP, VERSION, self.namespace, PLURAL, name,
-                                 operations, _content_type="application/json-patch+json")
-
-    def patch_status(self, name, status):
-        return kube.request_json(self.custom.patch_namespaced_custom_object_status, GROUP, VERSION, self.namespace, PLURAL,
-                                 name, dict(status=status), _content_type=kube.MERGE_PATCH)
-
-    def delete(self, name, uid):
-        try:
-            kube.request_json(self.custom.delete_namespaced_custom_object, GROUP, VERSION, self.namespace, PLURAL, name,
-                              body=dict(preconditions=dict(uid=uid)))
-        except kube.ApiException as exc:
-            if not kube.is_not_found(exc):
-                raise
+def cluster_calls(api):
+    """The calls for the ``Cluster`` objects and for the (cluster-scoped, namespace None) ``ClusterType`` objects."""
+    return kube.CustomCalls(api, GROUP, VERSION, PLURAL), kube.CustomCalls(api, GROUP, VERSION, TYPE_PLURAL)
 
 
 def mask_strings(value, secrets):
@@ -181,19 +135,20 @@ class ClusterRecord:
     with the applied extra variables when the run starts; then ``Ready`` or ``Failed``.
     """
 
-    def __init__(self, objects, params, check_mode, mask):
-        self.objects = objects
+    def __init__(self, clusters, types, params, check_mode, mask):
+        self.clusters, self.types = clusters, types
+        self.namespace = params["namespace"]
         self.params = params
         self.check_mode = check_mode
         self.mask = mask
-        self.current = objects.read(params["name"])
+        self.current = clusters.read(self.namespace, params["name"])
         self.written = False
         self.type_version = self.type_spec = None
         self.warning = None
         self.answer = params.get("answer")
         if self.answer and self.current is None:
             raise ModuleError("the Cluster %s/%s does not exist: with answer, the module answers the portal's object"
-                              % (objects.namespace, params["name"]))
+                              % (self.namespace, params["name"]))
 
     def find_type(self):
         """The ClusterType's version and spec; a stand-in version (and a warning) when there is no such object.
@@ -202,7 +157,7 @@ class ClusterRecord:
         if self.answer:
             self.type_version, self.type_spec = self.params["answer_type"]
             return
-        cluster_type = self.objects.read_type(self.params["type"])
+        cluster_type = self.types.read(None, self.params["type"])
         if cluster_type is None:
             self.type_version = stand_in_type_version(self.params, self.mask)
             self.warning = ("there is no ClusterType %s (%s/%s): the Cluster records the stand-in clusterTypeVersion %s; "
@@ -230,9 +185,9 @@ class ClusterRecord:
                 self.current.get("spec", {}).get(key) != value for key, value in spec.items())
             return
         if self.current is None:
-            self.current = self.objects.create(dict(
+            self.current = self.clusters.create(self.namespace, dict(
                 apiVersion="%s/%s" % (GROUP, VERSION), kind="Cluster",
-                metadata=dict(name=self.params["name"], namespace=self.objects.namespace, labels={CLUSTER_LABEL: self.params["name"]}),
+                metadata=dict(name=self.params["name"], namespace=self.namespace, labels={CLUSTER_LABEL: self.params["name"]}),
                 spec=spec))
             self.written = True
         else:
@@ -246,7 +201,7 @@ class ClusterRecord:
                 if operations:
                     operations.insert(0, dict(op="test", path="/metadata/resourceVersion", value=self.current["metadata"]["resourceVersion"]))
             if operations:
-                self.current = self.objects.patch_spec(self.params["name"], operations)
+                self.current = self.clusters.json_patch(self.namespace, self.params["name"], operations)
                 self.written = True
 
     def status(self):
@@ -293,7 +248,7 @@ class ClusterRecord:
             self.written = True
             return
         changes["updatedTimestamp"] = now()
-        self.current = self.objects.patch_status(self.params["name"], changes)
+        self.current = self.clusters.patch_status(self.namespace, self.params["name"], changes)
         self.written = True
 
     def let_go(self):
@@ -303,11 +258,14 @@ class ClusterRecord:
         self.written = True
         if not self.check_mode:
             kept = [item for item in answer.finalizers(self.current) if item != answer.FINALIZER]
-            self.current = self.objects.patch_metadata(self.params["name"], self.current["metadata"]["resourceVersion"], kept)
+            # only on the version read: a change meanwhile fails the write
+            operations = [dict(op="test", path="/metadata/resourceVersion", value=self.current["metadata"]["resourceVersion"]),
+                          dict(op="add", path="/metadata/finalizers", value=kept)]
+            self.current = self.clusters.json_patch(self.namespace, self.params["name"], operations)
 
     def delete(self):
         if self.current is not None and not self.check_mode:
-            self.objects.delete(self.params["name"], self.current["metadata"].get("uid"))
+            self.clusters.delete(self.namespace, self.params["name"], self.current["metadata"].get("uid"))
             self.written = True
 
 
@@ -369,6 +327,9 @@ class CaasCluster:
         if secret is not None and manager not in (None, cc.MANAGED_BY, answer.PORTAL):
             self.warnings.append("the Secret %s/%s is managed by %s, not by the portal: left alone" % (self.params["namespace"], name, manager))
             return dict(changed=False, credential=None)
+        # the one Secret writer's rule (Opaque, not being deleted), checked before anything is deleted, in check mode too
+        writer = cc.CredentialSecret(self.params["namespace"], name, {}, adopt_from=answer.PORTAL)
+        planned = cc.plan_delete(writer, secret) if secret is not None else None
         if self.check_mode:
             return dict(changed=secret is not None, credential=None)
         try:
@@ -378,8 +339,8 @@ class CaasCluster:
                 self.conn.identity.delete_application_credential(user_id, found.id)
         except Exception as exc:  # pylint: disable=broad-exception-caught  # as the operator: the removal stands
             self.warnings.append("could not delete the application credential %s: %s" % (credential_name(self.params["name"]), self.describe_error(exc)))
-        if secret is not None:
-            self.kube.delete_secret(self.params["namespace"], name, secret["metadata"].get("uid"))
+        if planned:
+            cc.carry_out(self.kube, planned)
         return dict(changed=secret is not None, credential=None)
 
     def stored_cloud(self):
@@ -455,7 +416,7 @@ class CaasCluster:
         key = self.deploy_key()
         record = None
         if self.params["record"]:
-            record = ClusterRecord(ClusterObjects(self.api, self.params["namespace"]), self.params, self.check_mode, self.mask)
+            record = ClusterRecord(*cluster_calls(self.api), self.params, self.check_mode, self.mask)
         if self.params["state"] == "absent":
             return self.absent(record, key)
         return self.present(record, key)

@@ -226,6 +226,7 @@ def retry_on_conflict(attempt, attempts=CONFLICT_ATTEMPTS):
 
 
 MERGE_PATCH = "application/merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
 
 
 class _Calls:
@@ -314,7 +315,7 @@ class NotInstalled(KubernetesError):
 
 class CustomCalls(_Calls):
     """The objects of one custom resource kind (``group``/``version``, ``plural``); patches are JSON merge
-    patches, ``patch_status`` writes the status subresource.  ``namespace`` None in a call: a cluster-scoped
+    patches (``json_patch``: JSON patches), ``patch_status`` writes the status subresource.  ``namespace`` None in a call: a cluster-scoped
     kind.  ``strict``: writes ask for strict field validation, so a misspelt field is an error, not dropped."""
 
     def __init__(self, api, group, version, plural, strict=False):
@@ -350,6 +351,11 @@ class CustomCalls(_Calls):
     def patch(self, namespace, name, patch):
         method, args = self._scoped("patch", namespace, name, patch)
         return self._write(method, *args, _content_type=MERGE_PATCH, **self.write_options)
+
+    def json_patch(self, namespace, name, operations):
+        """Apply JSON-patch ``operations``; a failed ``test`` operation is an ApiException (422), not a ``Conflict``."""
+        method, args = self._scoped("patch", namespace, name, operations)
+        return self._write(method, *args, _content_type=JSON_PATCH, **self.write_options)
 
     def patch_status(self, namespace, name, status):
         group, version, plural = self.kind

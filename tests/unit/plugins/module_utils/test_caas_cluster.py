@@ -1,42 +1,53 @@
 """What a CaaS run records on its Cluster: every secret it knows masked, and written only when it differs."""
 
-from ansible_collections.azimuth.ops.plugins.module_utils.caas import _caas_cluster as caas
+import pytest
 
-PARAMS = dict(name="c1", id="id-1", type="sandbox", playbook="site.yml", cluster_extravars=dict(db_password="db-pass", size=2),
+from ansible_collections.azimuth.ops.plugins.module_utils.caas import _caas_cluster as caas
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
+
+PARAMS = dict(name="c1", namespace="az-demo", id="id-1", type="sandbox", playbook="site.yml", cluster_extravars=dict(db_password="db-pass", size=2),
               extravar_overrides={}, type_extravars=dict(image="i1"), envvars={})
 TYPE_SPEC = dict(uiMetaUrl="https://example.org/ui.yml", gitUrl="https://example.org/a.git", gitVersion="main", playbook="site.yml")
 
 
-class FakeObjects:
-    """A Cluster and a ClusterType in memory: status patches merge (None removes), as the apiserver does."""
+class FakeTypes:
+    """The ClusterType calls: one type (cluster-scoped), or none."""
 
-    namespace = "az-demo"
+    def __init__(self, version):
+        self.version = version
+
+    def read(self, namespace, name):
+        assert namespace is None
+        if self.version is None:
+            return None
+        return dict(metadata=dict(name=name, resourceVersion=self.version), spec=TYPE_SPEC)
+
+
+class FakeObjects:
+    """The Cluster calls, a Cluster in memory: status patches merge (None removes), as the apiserver does."""
 
     def __init__(self, status=None, exists=True, type_version="41"):
         self.patches = []
         self.spec_patches = []
         self.cluster = dict(metadata=dict(name="c1", uid="u1"), spec={}, status=dict(status or {})) if exists else None
-        self.type_version = type_version
+        self.types = FakeTypes(type_version)
 
-    def read(self, name):
+    def read(self, namespace, name):
+        assert (namespace, name) == ("az-demo", "c1")
         return self.cluster
 
-    def read_type(self, name):
-        if self.type_version is None:
-            return None
-        return dict(metadata=dict(name=name, resourceVersion=self.type_version), spec=TYPE_SPEC)
-
-    def create(self, body):
+    def create(self, namespace, body):
+        assert namespace == body["metadata"]["namespace"] == "az-demo"
         self.cluster = dict(body, metadata=dict(body["metadata"], uid="u1"), status={})
         return self.cluster
 
-    def patch_spec(self, name, operations):
+    def json_patch(self, namespace, name, operations):
         self.spec_patches.append(operations)
         for operation in operations:
             self.cluster["spec"][operation["path"].split("/")[-1]] = operation["value"]
         return self.cluster
 
-    def patch_status(self, name, status):
+    def patch_status(self, namespace, name, status):
         self.patches.append(status)
         merged = dict(self.cluster.get("status") or {}, **status)
         self.cluster = dict(self.cluster, status=dict((k, v) for k, v in merged.items() if v is not None))
@@ -44,14 +55,15 @@ class FakeObjects:
 
 
 def record(secrets, objects=None):
-    return caas.ClusterRecord(objects or FakeObjects(), PARAMS, False, caas.masker(lambda: secrets))
+    objects = objects or FakeObjects()
+    return caas.ClusterRecord(objects, objects.types, PARAMS, False, caas.masker(lambda: secrets))
 
 
 def test_the_status_never_holds_a_secret_the_run_knows():
     cluster = record({"db-pass", "app-cred-secret", "user-password", ""})
     cluster.set_status(phase="Failed", error="cannot log in with app-cred-secret or user-password",
                        outputs=dict(url="https://x", password="user-password"), appliedExtraVars=cluster.applied_extravars())
-    [written] = cluster.objects.patches
+    [written] = cluster.clusters.patches
     assert written["error"] == "cannot log in with ******** or ********"
     assert written["outputs"] == dict(url="https://x", password="********")
     assert written["appliedExtraVars"] == dict(db_password="********", size=2)
@@ -61,7 +73,7 @@ def test_an_unchanged_masked_status_is_not_written_again():
     cluster = record({"db-pass"})
     cluster.set_status(phase="Ready", appliedExtraVars=cluster.applied_extravars())
     cluster.set_status(phase="Ready", appliedExtraVars=cluster.applied_extravars())
-    assert len(cluster.objects.patches) == 1
+    assert len(cluster.clusters.patches) == 1
 
 
 def test_failure_reason_puts_a_stop_first():
@@ -114,7 +126,8 @@ def test_without_a_cluster_type_a_stand_in_version_and_a_warning():
     cluster = record({"db-pass"}, FakeObjects(exists=False, type_version=None))
     cluster.ensure()
     assert cluster.type_version.startswith("azimuth-ops-") and "no ClusterType sandbox" in cluster.warning
-    other = caas.ClusterRecord(FakeObjects(exists=False, type_version=None), dict(PARAMS, type_extravars=dict(image="i2")), False,
+    missing = FakeObjects(exists=False, type_version=None)
+    other = caas.ClusterRecord(missing, missing.types, dict(PARAMS, type_extravars=dict(image="i2")), False,
                                caas.masker(set))
     other.ensure()
     assert other.type_version != cluster.type_version, "a change of the type is a new version"
@@ -122,14 +135,85 @@ def test_without_a_cluster_type_a_stand_in_version_and_a_warning():
 
 def test_check_mode_predicts_the_writes_and_makes_none():
     objects = FakeObjects(status=dict(phase="Ready", clusterTypeVersion="40", appliedExtraVars=dict(db_password="********", size=2)))
-    cluster = caas.ClusterRecord(objects, PARAMS, True, caas.masker(lambda: {"db-pass"}))
+    cluster = caas.ClusterRecord(objects, objects.types, PARAMS, True, caas.masker(lambda: {"db-pass"}))
     cluster.ensure()
     cluster.start(cluster.phase())
     assert cluster.written and objects.patches == [] and objects.spec_patches == []
     unchanged = FakeObjects(status=dict(phase="Ready", clusterTypeVersion="41", appliedExtraVars=dict(db_password="********", size=2)))
     unchanged.cluster["spec"] = dict(clusterTypeName="sandbox", clusterTypeVersion="41", cloudCredentialsSecretName="c1-caas-credential",
                                      extraVars=PARAMS["cluster_extravars"], extraVarOverrides={})
-    cluster = caas.ClusterRecord(unchanged, PARAMS, True, caas.masker(lambda: {"db-pass"}))
+    cluster = caas.ClusterRecord(unchanged, unchanged.types, PARAMS, True, caas.masker(lambda: {"db-pass"}))
     cluster.ensure()
     cluster.start(cluster.phase())
     assert not cluster.written
+
+
+class FakeKube:
+    """The Secret calls: one Secret, deletions recorded."""
+
+    def __init__(self, secret):
+        self.secret = secret
+        self.deleted = []
+
+    def read_secret(self, namespace, name):
+        return self.secret
+
+    def delete_secret(self, namespace, name, uid=None):
+        self.deleted.append((namespace, name, uid))
+        return True
+
+
+class FakeConn:
+    """The identity calls the removal of the portal's credential makes, recorded."""
+
+    def __init__(self):
+        self.deleted = []
+        self.session = self
+        self.auth = self
+        self.identity = self
+        self.user_id = "user-1"
+
+    def get_access(self, session):
+        return self
+
+    def find_application_credential(self, user_id, name):
+        return type("Found", (), dict(id="cred-" + name))
+
+    def delete_application_credential(self, user_id, credential_id):
+        self.deleted.append(credential_id)
+
+
+def portal_secret(manager="azimuth", **extra):
+    return dict(dict(type="Opaque", metadata=dict(name="portal-cred", namespace="az-demo", uid="s1",
+                                                  labels={"app.kubernetes.io/managed-by": manager})), **extra)
+
+
+def remove_portal_credential(secret, check_mode=False):
+    params = dict(PARAMS, answer=True, cloud_credentials_secret="portal-cred", cloud=dict(auth={}))
+    job = caas.CaasCluster(FakeConn(), None, params, check_mode, str)
+    job.kube = FakeKube(secret)
+    return job, job.credential("absent")
+
+
+def test_the_portals_credential_secret_goes_after_a_removal_only_that_object():
+    job, result = remove_portal_credential(portal_secret())
+    assert result["changed"] and job.kube.deleted == [("az-demo", "portal-cred", "s1")]
+    assert job.conn.deleted == ["cred-az-caas-c1"] and not job.warnings
+
+
+def test_check_mode_predicts_the_removal_and_deletes_nothing():
+    job, result = remove_portal_credential(portal_secret(), check_mode=True)
+    assert result["changed"] and job.kube.deleted == [] and job.conn.deleted == []
+
+
+def test_another_tools_secret_is_left_alone_with_a_warning():
+    job, result = remove_portal_credential(portal_secret(manager="Helm"))
+    assert not result["changed"] and job.kube.deleted == []
+    assert job.warnings == ["the Secret az-demo/portal-cred is managed by Helm, not by the portal: left alone"]
+
+
+def test_a_secret_the_collection_may_not_delete_is_refused_before_anything_goes():
+    with pytest.raises(ModuleError, match="has type kubernetes.io/tls, not Opaque"):
+        remove_portal_credential(portal_secret(type="kubernetes.io/tls"))
+    with pytest.raises(ModuleError, match="is being deleted"):
+        remove_portal_credential(portal_secret(metadata=dict(portal_secret()["metadata"], deletionTimestamp="2026-01-01T00:00:00Z")))

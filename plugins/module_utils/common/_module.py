@@ -136,7 +136,8 @@ class _AnsibleModule(AnsibleModule):
 
 
 class BaseModule:
-    """Builds the AnsibleModule from the backend's options and the module's own, runs, exits."""
+    """Builds the AnsibleModule from the backend's options and the module's own, connects (``connect()``), runs, exits;
+    one path (``guarded``) turns the failures of both into ``msg``."""
 
     base_argument_spec = {}
     # The options of a second service (``_kubernetes.KubernetesConnection``), beside the backend's.
@@ -178,8 +179,15 @@ class BaseModule:
         """Do the work; return the result dict."""
         raise NotImplementedError
 
+    def connect(self):
+        """Open the backend's connection before ``run()`` (a backend base sets ``self.conn`` or its like); nothing here."""
+
     def translate(self, exc):
         """A message for a backend exception, or None to let it propagate (a bug)."""
+        return None
+
+    def translate_connect(self, exc):
+        """A message for a backend exception raised by ``connect()`` (Could not connect...), or None to let it propagate."""
         return None
 
     def describe(self, exc):
@@ -208,20 +216,23 @@ class BaseModule:
         self._report()
         self.module.fail_json(msg=msg, **details)
 
-    def guarded(self, call, *args):
-        """``call(*args)``; a ModuleError or a backend exception (``translate``) ends the module with its message."""
+    def guarded(self, call, *args, translate=None):
+        """``call(*args)``; a ModuleError or a backend exception (``translate``, default ``self.translate``) ends the
+        module with its message."""
+        translate = translate or self.translate
         try:
             return call(*args)
         except ModuleError as exc:
             self.fail(str(exc), **exc.details)
         except Exception as exc:  # pylint: disable=broad-exception-caught
-            message = self.translate(exc)
+            message = translate(exc)
             if message is None:
                 raise
             self.fail(message)
         return None  # not reached: fail() exits
 
     def execute(self):
+        self.guarded(self.connect, translate=self.translate_connect)
         result = self.guarded(self.run)
         if not self.diff_mode:
             result.pop("diff", None)

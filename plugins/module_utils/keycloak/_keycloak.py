@@ -268,16 +268,15 @@ class KeycloakModule(BaseModule):
     def server_url(self):
         return self.params["auth_keycloak_url"].rstrip("/")
 
-    def execute(self):
-        try:
-            check_connection_options(self.params)
-            self.keycloak = KeycloakCalls(connection(self.params), login_description(self.params))
-            self.keycloak.log_in()
-        except ModuleError as exc:
-            self.fail(str(exc))
-        except (KeycloakError, KeycloakLoginError) as exc:
-            self.fail("Could not log in to Keycloak at %s: %s" % (self.server_url, describe_error(exc)))
-        super(KeycloakModule, self).execute()
+    def connect(self):
+        check_connection_options(self.params)
+        self.keycloak = KeycloakCalls(connection(self.params), login_description(self.params))
+        self.keycloak.log_in()
 
     def translate(self, exc):
         return translate_error(exc)
+
+    def translate_connect(self, exc):
+        if isinstance(exc, (KeycloakError, KeycloakLoginError)):
+            return "Could not log in to Keycloak at %s: %s" % (self.server_url, describe_error(exc))
+        return None

@@ -129,17 +129,14 @@ class OpenStackModule(BaseModule):
             self.module.fail_json(msg=missing_required_lib("openstacksdk"), exception=SDK_IMPORT_ERROR)
         self.conn = None
 
-    def execute(self):
-        try:
-            self.conn = connect(self.params)
-        except ModuleError as exc:
-            self.fail(str(exc))
-        except (sdk_exceptions.SDKException, ksa_exceptions.ClientException) as exc:
-            self.fail("Could not connect to OpenStack: %s" % describe_sdk_error(exc))
-        super(OpenStackModule, self).execute()
+    def connect(self):
+        self.conn = connect(self.params)
 
     def translate(self, exc):
         return translate_error(exc)
+
+    def translate_connect(self, exc):
+        return "Could not connect to OpenStack: %s" % describe_sdk_error(exc) if translate_error(exc) else None
 
     def describe(self, exc):
         return describe_sdk_error(exc) if translate_error(exc) else None

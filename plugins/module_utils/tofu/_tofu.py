@@ -422,12 +422,11 @@ class TofuModule(BaseModule):
         super(TofuModule, self).__init__()
         self.binary = None
 
-    def execute(self):
-        try:
-            self.binary = find_binary(self.params.get("binary_path"))
-        except TofuError as exc:
-            self.fail("Could not find OpenTofu: %s" % exc)
-        super(TofuModule, self).execute()
+    def connect(self):
+        self.binary = find_binary(self.params.get("binary_path"))
 
     def translate(self, exc):
         return str(exc) if isinstance(exc, TofuError) else None
+
+    def translate_connect(self, exc):
+        return "Could not find OpenTofu: %s" % exc if isinstance(exc, TofuError) else None

@@ -335,7 +335,7 @@ class AppCredentialModule(kube.KubernetesConnection, openstack.OpenStackModule):
 
     def run(self):
         self.job = AppCredential(self.conn, kube.CoreCalls(self.kubernetes_api()), self.params, self.check_mode,
-                                 kube.retry_on_conflict, self.describe)
+                                 kube.retry_on_conflict, self.describe, self.secrets)
         return self.job.run()
 
 

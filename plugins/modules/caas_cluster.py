@@ -385,14 +385,6 @@ class CaasClusterModule(kube.KubernetesConnection, HiddenOptions, openstack.Open
         if RUNNER_IMPORT_ERROR:
             self.module.fail_json(msg=missing_required_lib("ansible-runner"), exception=RUNNER_IMPORT_ERROR)
 
-    def sensitive_values(self):
-        found = set().union(*(secret_values(self.params[name]) for name in self.hidden_options))
-        return found | super(CaasClusterModule, self).sensitive_values()
-
-    def known_secrets(self):
-        """Every secret of the options: what Ansible masks, and the secret-looking values of the extra variables."""
-        return set(self.module.no_log_values) | set(self.sensitive_values())
-
     def execute(self):
         """With ``answer``, the options the Cluster gives first (its credential is the connection); else as any module."""
         if self.params["answer"] and not self.guarded(self.take_answered_options):
@@ -416,7 +408,7 @@ class CaasClusterModule(kube.KubernetesConnection, HiddenOptions, openstack.Open
         options = answer.answered_options(cluster, *answer.type_in_force(cluster, lambda name: types.read(None, name)))
         secret = kube.CoreCalls(api).read_secret(self.params["namespace"], options["cloud_credentials_secret"])
         cloud, clouds_yaml, cacert = answer.credential_cloud(secret, "%s/%s" % (self.params["namespace"], options["cloud_credentials_secret"]))
-        self.module.no_log_values.update(secret_values(cloud))
+        self.secrets.add(*secret_values(cloud), short=True)
         if cacert:
             cloud["cacert"] = os.path.join(self.module.tmpdir, "cacert")
             with open(cloud["cacert"], "w") as handle:
@@ -429,7 +421,9 @@ class CaasClusterModule(kube.KubernetesConnection, HiddenOptions, openstack.Open
         return True
 
     def run(self):
-        self.job = CaasCluster(self.conn, self.kubernetes_api(), self.params, self.check_mode, self.describe, self.known_secrets)
+        # the extra variables and environment, also those ``answer`` took from the Cluster
+        self.secrets.add(*set().union(*(secret_values(self.params[name]) for name in self.hidden_options)), short=True)
+        self.job = CaasCluster(self.conn, self.kubernetes_api(), self.params, self.check_mode, self.describe, self.secrets)
         result = self.job.run()
         result.update(self.invocation())
         return result

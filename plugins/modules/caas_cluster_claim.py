@@ -139,11 +139,6 @@ class CaasClusterClaimModule(kube.KubernetesModule):
         state=dict(type="str", default="claimed", choices=["claimed", "released"]),
         wait_timeout=dict(type="int", default=3600),
     )
-    found = None
-
-    def sensitive_values(self):
-        """The values under secret-looking keys of what was read (extra variables, environments)."""
-        return secret_values(self.found) if self.found else set()
 
     def run(self):
         params = self.params
@@ -171,16 +166,18 @@ class CaasClusterClaimModule(kube.KubernetesModule):
     def answer(self, result):
         clusters, types = cluster_calls(self.api)
         cluster = clusters.read(self.params["namespace"], self.params["name"])
+        # the values under secret-looking keys of what is read (extra variables, environments)
+        self.secrets.add(*secret_values(cluster))
         due = answer.work_due(cluster)
         result.update(cluster=cluster, due=due)
         if due is not None:
             version, spec = answer.type_in_force(cluster, lambda name: types.read(None, name))
+            self.secrets.add(*secret_values(spec))
             name = cluster["spec"].get("clusterTypeName")
             if spec is None and due == "present":
                 raise ModuleError("the Cluster %s/%s names the ClusterType %s, which does not exist"
                                   % (self.params["namespace"], self.params["name"], name))
             result["cluster_type"] = dict(name=name, version=version, spec=spec) if spec is not None else None
-        self.found = dict(cluster=cluster, cluster_type=result["cluster_type"])
         return result
 
 

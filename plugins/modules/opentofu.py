@@ -438,14 +438,11 @@ class OpenTofuModule(HiddenOptions, TofuModule):
 
     def __init__(self):
         super(OpenTofuModule, self).__init__()
+        self.secrets.add(*values_under_keys(self.params["backend_config"], BACKEND_SECRET_KEY))
         self.unmask_hidden_options()
 
-    def sensitive_values(self):
-        found = set(values_under_keys(self.params["backend_config"], BACKEND_SECRET_KEY))
-        return found | super(OpenTofuModule, self).sensitive_values()
-
     def run(self):
-        self.job = Workspace(self.binary, self.params, self.check_mode)
+        self.job = Workspace(self.binary, self.params, self.check_mode, self.secrets)
         result = self.job.run(self.diff_mode)
         result.update(self.invocation())
         return result

@@ -325,7 +325,8 @@ class PlatformIdentityModule(kube.KubernetesConnection, KeycloakModule):
 
     def run(self):
         api = self.kubernetes_api()
-        self.job = PlatformIdentity(self.keycloak, kube.CoreCalls(api), self.server_url, kube.CustomCalls(api, *PLATFORM_KIND))
+        self.job = PlatformIdentity(self.keycloak, kube.CoreCalls(api), self.server_url, kube.CustomCalls(api, *PLATFORM_KIND),
+                                    secrets=self.secrets)
         return self.job.run(self.params, self.check_mode)
 
 

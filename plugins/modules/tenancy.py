@@ -316,7 +316,7 @@ totals:
 
 from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes._kubernetes import CoreCalls, KubernetesModule, describe_error
 from ansible_collections.azimuth.ops.plugins.module_utils.common._naming import DEFAULT_PORTAL
-from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes._tenancy import Reconciler, sensitive_values
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes._tenancy import Reconciler, register_secrets
 
 CREDENTIAL_OPTIONS = dict(
     application_credential_id=dict(type="str", required=True),
@@ -347,11 +347,9 @@ class TenancyModule(KubernetesModule):
         tenancies=dict(type="list", elements="dict", required=True, options=TENANCY_OPTIONS),
     )
 
-    def sensitive_values(self):
-        return sensitive_values(self.params["tenancies"])
-
     def run(self):
         params = self.params
+        register_secrets(self.secrets, params["tenancies"])
         self.job = Reconciler(CoreCalls(self.api), describe_error)
         outcome = self.job.run(params["tenancies"], params["state"], params["prune"], self.check_mode, params["prune_selector"],
                                params["portal"], params["prune_all_portals"])

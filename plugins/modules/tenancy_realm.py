@@ -450,7 +450,7 @@ class TenancyRealmModule(kube.KubernetesConnection, KeycloakModule):
 
     def run(self):
         self.job = TenancyRealms(self.keycloak, lambda: kube.CoreCalls(self.kubernetes_api()), self.params["public_url"] or self.server_url,
-                                 realm_calls=lambda: kube.CustomCalls(self.kubernetes_api(), *REALM_KIND))
+                                 realm_calls=lambda: kube.CustomCalls(self.kubernetes_api(), *REALM_KIND), secrets=self.secrets)
         outcome = self.job.run(self.params, self.check_mode)
         outcome["diff"] = self.job.diff
         return outcome

@@ -244,7 +244,7 @@ class UsersRealmModule(kube.KubernetesConnection, KeycloakModule):
 
     def run(self):
         secret_calls = kube.CoreCalls(self.kubernetes_api()) if self.params.get("credentials_secret") else None
-        self.job = UsersRealm(self.keycloak, secret_calls, self.server_url)
+        self.job = UsersRealm(self.keycloak, secret_calls, self.server_url, self.secrets)
         return self.job.run(self.params, self.check_mode)
 
 

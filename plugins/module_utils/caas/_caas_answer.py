@@ -28,13 +28,12 @@ import os
 import time
 
 from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _cloud_credential as cc
-from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError, secret_values
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError, Secrets, secret_values
 
 FINALIZER = "azimuth-ops.azimuth-cloud.io/caas"
 # The portal's name in the label app.kubernetes.io/managed-by of what it makes (the credential Secret is one).
 PORTAL = "azimuth"
 SETTLED = ("Ready", "Failed")
-MASK = "********"
 PLAYBOOK_COMMAND = b"ansible-playbook"
 
 
@@ -48,19 +47,9 @@ def being_deleted(obj):
 
 def masked_extravars(extravars):
     """The cluster's extra variables as the status records them: values under secret-looking keys masked."""
-    secrets = sorted(secret_values(extravars), key=len, reverse=True)
-
-    def mask(value):
-        if isinstance(value, dict):
-            return dict((key, mask(item)) for key, item in value.items())
-        if isinstance(value, list):
-            return [mask(item) for item in value]
-        if isinstance(value, str):
-            for secret in secrets:
-                value = value.replace(secret, MASK)
-            return value
-        return MASK if not isinstance(value, bool) and str(value) in secrets else value
-    return mask(extravars)
+    secrets = Secrets()
+    secrets.add(*secret_values(extravars), short=True)
+    return secrets.mask(extravars)
 
 
 def work_due(cluster):

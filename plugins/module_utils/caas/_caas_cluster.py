@@ -35,12 +35,11 @@ from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _clo
 from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _kubernetes as kube
 from ansible_collections.azimuth.ops.plugins.module_utils.openstack._app_credential import AppCredential
 from ansible_collections.azimuth.ops.plugins.module_utils.caas._caas_deploy_key import DeployKey
-from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError, Secrets
 
 GROUP, VERSION, PLURAL = "caas.azimuth.stackhpc.com", "v1alpha1", "clusters"
 TYPE_PLURAL = "clustertypes"
 CLUSTER_LABEL = "caas.azimuth.stackhpc.com/cluster-name"
-MASK = "********"
 # The CaaS operator's messages for a failed run (its reason follows).
 FAILURE_MESSAGES = dict(
     Creating="Failed to create platform. To retry please click patch.",
@@ -93,26 +92,6 @@ def cloud_with_cacert(clouds_text, has_cacert, run_dir_path):
 def cluster_calls(api):
     """The calls for the ``Cluster`` objects and for the (cluster-scoped, namespace None) ``ClusterType`` objects."""
     return kube.CustomCalls(api, GROUP, VERSION, PLURAL), kube.CustomCalls(api, GROUP, VERSION, TYPE_PLURAL)
-
-
-def mask_strings(value, secrets):
-    """``value`` with each of ``secrets`` (longest first) replaced by ``********`` wherever it appears, nested values too."""
-    if isinstance(value, dict):
-        return dict((key, mask_strings(item, secrets)) for key, item in value.items())
-    if isinstance(value, list):
-        return [mask_strings(item, secrets) for item in value]
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, MASK)
-        return value
-    return MASK if not isinstance(value, bool) and str(value) in secrets else value
-
-
-def masker(secrets):
-    """A function that masks, in a value, every string ``secrets()`` gives when it is called."""
-    def mask(value):
-        return mask_strings(value, sorted((secret for secret in secrets() if secret), key=len, reverse=True))
-    return mask
 
 
 def stand_in_type_version(params, mask):
@@ -272,17 +251,18 @@ class ClusterRecord:
 class CaasCluster:
     """One run of the module; ``conn`` is an openstacksdk connection, ``api`` a Kubernetes ApiClient."""
 
-    def __init__(self, conn, api, params, check_mode, describe_error, known_secrets=frozenset):
-        """``known_secrets()``: the secrets of the module's options (passwords, tokens, secret-looking extra variables)."""
+    def __init__(self, conn, api, params, check_mode, describe_error, secrets=None):
+        """``secrets``: the run's ``Secrets`` (the module's, with the secrets of its options); the run registers
+        what it sees there, and the Cluster's status is masked with it."""
         self.conn = conn
         self.api = api
         self.params = params
         self.check_mode = check_mode
         self.describe_error = describe_error
         self.kube = kube.CoreCalls(api)
-        self.sensitive = set()
+        self.secrets = Secrets() if secrets is None else secrets
         self.warnings = []
-        self.mask = masker(lambda: set(known_secrets()) | self.sensitive)
+        self.mask = self.secrets.mask
 
     def validate(self):
         project = self.params["project_path"]
@@ -309,11 +289,8 @@ class CaasCluster:
             secret=dict(namespace=self.params["namespace"], name=credential_secret_name(self.params["name"]),
                         labels={CLUSTER_LABEL: self.params["name"]}, annotations=None),
         )
-        job = AppCredential(self.conn, self.kube, params, self.check_mode, kube.retry_on_conflict, self.describe_error)
-        try:
-            return job.run()
-        finally:
-            self.sensitive |= set(job.sensitive)
+        return AppCredential(self.conn, self.kube, params, self.check_mode, kube.retry_on_conflict, self.describe_error,
+                             self.secrets).run()
 
     def portal_credential(self, state):
         """The portal's credential: kept for a run; deleted after a removal (the application credential ``az-caas-<name>``,
@@ -350,7 +327,7 @@ class CaasCluster:
         credential_id, credential_secret = cc.stored_credential(data.get(cc.CLOUDS_KEY))
         if not credential_id or not credential_secret:
             return None
-        self.sensitive |= set(cc.sensitive_strings(credential_secret, data))
+        self.secrets.add(credential_secret, held_in=data.values())
         return data[cc.CLOUDS_KEY], data.get("cacert")
 
     def run_cloud(self):
@@ -362,7 +339,7 @@ class CaasCluster:
         if stored is not None:
             return stored
         text, token = token_cloud(self.conn)
-        self.sensitive.add(token)
+        self.secrets.add(token)
         return text, None
 
     # --- the appliance -----------------------------------------------------------------------
@@ -373,7 +350,7 @@ class CaasCluster:
         if self.params["deploy_ssh_public_key"] and self.params["ssh_private_key_file"]:
             return None
         key = DeployKey(self.kube, self.params["namespace"], self.params["name"], self.check_mode, adopt=self.params["adopt"],
-                        labels={CLUSTER_LABEL: self.params["name"]})
+                        labels={CLUSTER_LABEL: self.params["name"]}, secrets=self.secrets)
         key.read()
         return key
 
@@ -425,10 +402,7 @@ class CaasCluster:
         """The cluster's key pair from its Secret (made when ``make`` and missing, else a throwaway one for the run)."""
         if key is None:
             return None
-        try:
-            return key.ensure() if make or key.secret is not None else key.throwaway()
-        finally:
-            self.sensitive |= key.sensitive
+        return key.ensure() if make or key.secret is not None else key.throwaway()
 
     def present(self, record, key):
         key_pair = self.key_pair(key, make=True)

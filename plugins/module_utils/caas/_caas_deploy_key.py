@@ -20,7 +20,7 @@ __metaclass__ = type
 import base64
 
 from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes._cloud_credential import CAAS_OPERATOR, CredentialSecret
-from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError, Secrets
 
 PUBLIC_KEY, PRIVATE_KEY = "id_ed25519.pub", "id_ed25519"
 
@@ -42,8 +42,9 @@ def make_key_pair():
 
 
 def secret_strings(private_text):
-    """What must never be shown of a private key: the text, its base64 (as a Secret's data holds it), each line of it."""
-    found = set([private_text, private_text.strip(), base64.b64encode(private_text.encode()).decode()])
+    """What must never be shown of a private key: the text and each line of it (``Secrets.add`` adds their base64,
+    as a Secret's data holds it)."""
+    found = set([private_text, private_text.strip()])
     found.update(line for line in private_text.splitlines() if len(line) >= 8 and "PRIVATE KEY" not in line)
     return found
 
@@ -52,13 +53,13 @@ class DeployKey:
     """The deploy key of one cluster; ``core`` is a ``_kubernetes.CoreCalls``.  Nothing is written in check mode.
 
     ``read()`` finds the Secret and checks whose it is (raising ModuleError for another tool's);
-    ``ensure()`` makes it when missing (or adopts it); ``remove()`` deletes it.  ``sensitive``
-    collects the strings of the private key for masking.  Every write goes through the collection's
+    ``ensure()`` makes it when missing (or adopts it); ``remove()`` deletes it.  The strings
+    of the private key are registered with ``secrets`` (the run's ``Secrets``) as soon as it is known.  Every write goes through the collection's
     one Secret writer (``CredentialSecret``), whose ownership rule refuses here also a Secret that no
     label says is the collection's: a key pair must be one the collection made or took over.
     """
 
-    def __init__(self, core, namespace, cluster, check_mode, adopt=False, labels=None):
+    def __init__(self, core, namespace, cluster, check_mode, adopt=False, labels=None, secrets=None):
         """``labels``: the collection's labels for the cluster's objects, beside the managed-by one."""
         self.core = core
         self.labels = dict(labels or {})
@@ -67,7 +68,7 @@ class DeployKey:
         self.check_mode = check_mode
         self.adopt = adopt
         self.secret = None
-        self.sensitive = set()
+        self.secrets = Secrets() if secrets is None else secrets
         self.changed = False
 
     def writer(self, data):
@@ -102,7 +103,7 @@ class DeployKey:
     def throwaway(self):
         """A key pair for one run that stores nothing (a removal when the cluster has no key)."""
         public_text, private_text = make_key_pair()
-        self.sensitive |= secret_strings(private_text)
+        self.secrets.add(*secret_strings(private_text))
         return public_text, private_text
 
     def stored(self):
@@ -113,7 +114,7 @@ class DeployKey:
         except (KeyError, TypeError, ValueError):
             raise ModuleError("the Secret %s/%s does not hold the keys %s and %s of an ed25519 key pair"
                               % (self.namespace, self.name, PUBLIC_KEY, PRIVATE_KEY))
-        self.sensitive |= secret_strings(pair[PRIVATE_KEY]) | set([data[PRIVATE_KEY]])
+        self.secrets.add(*secret_strings(pair[PRIVATE_KEY]))
         return pair
 
     def remove(self):

@@ -9,7 +9,7 @@ argument spec.  But Ansible then also masks each of its values anywhere in the o
 name and every ``1`` in it would become ``********`` in the module's results.  A module that
 lists such options in ``hidden_options`` keeps them out of the invocation (returned as
 ``VALUE_SPECIFIED_IN_NO_LOG_PARAMETER``) and masks only the secrets among their values, which it
-names through ``sensitive_values()``.
+registers with ``self.secrets`` before ``unmask_hidden_options()`` (``secret_carriers``, or its own ``add()``).
 
 A hidden option whose value is of the wrong type would fail while Ansible builds the module, with
 every value in it masked in the message (a value ``a`` turns ``argument`` into ``********rgument``).
@@ -87,15 +87,10 @@ class HiddenOptions:
     def unmask_hidden_options(self):
         spec = self.module.argument_spec
         others = dict((name, option) for name, option in spec.items() if name not in self.hidden_options)
-        kept = no_log_leaves(others, self.params) | set(self.module.no_log_values & self._carried_secrets())
         hidden = set().union(*(leaf_values(self.params.get(name)) for name in self.hidden_options))
-        self.module.no_log_values.difference_update(hidden - kept)
+        self.secrets.unmask(hidden - no_log_leaves(others, self.params))
         if self.hidden_option_errors:
             self.fail("; ".join(self.hidden_option_errors))
-
-    def _carried_secrets(self):
-        finder = getattr(self, "secrets_in", None)
-        return set(finder(self.params)) if finder else set()
 
     def invocation(self):
         """The ``invocation`` to return: the module's arguments with the hidden options hidden."""

@@ -8,17 +8,27 @@ with ``_kubernetes.KubernetesConnection`` in front when Kubernetes is its second
 ``argument_spec`` (and ``module_kwargs``), and implements ``run()``, which returns the result dict
 (``changed``, the module's return values and ``diff``).  ``main()`` is ``MyModule().execute()``.
 
-The job interface: ``run()`` sets ``self.job`` to the object doing the work as soon as it has one.
-A job keeps ``warnings`` (a list of strings) and, when it sees any, ``sensitive`` (the secrets it has
-seen: values read from servers, generated ones, their encodings).  ``execute()`` turns that into the result, on
-success and on failure alike: the secrets join Ansible's no-log values (so no output, diff, warning
-or message shows them), the warnings are emitted once, and ``diff`` is kept only in diff mode.
+Secrets have one entry point, ``self.secrets`` (``Secrets``): each is registered the moment it is
+known, with its encodings, and joins Ansible's no-log values at once, so no later output (invocation,
+result, diff, warning, deprecation, message) shows it; ``secrets.mask(value)`` hides them in what is
+written to a server people read (a ``Cluster`` status).  The secrets inside free-form options
+(``secret_carriers``) are registered as the parameters are read; a module registers those its options
+derive at the start of ``run()`` (or in ``__init__``, before hidden options are unmasked).  An option
+that is ``no_log`` only to stay out of the invocation (``auth``, ``_hidden_options``) is unmasked with
+``secrets.unmask()``, which keeps every registered secret masked.
+
+The job interface: ``run()`` builds the object doing the work with ``secrets=self.secrets`` (it
+registers the secrets it sees: values read from servers, generated ones) and sets ``self.job`` to it
+as soon as it has one.  A job keeps ``warnings`` (a list of strings).  ``execute()`` turns it into the
+result, on success and on failure alike: the warnings are emitted once, and ``diff`` is kept only in
+diff mode.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import re
 
 from ansible.module_utils.basic import AnsibleModule
@@ -73,6 +83,72 @@ def option_value(params, path):
     return value
 
 
+MASK = "********"
+
+
+class Secrets:
+    """The secrets of one run, and the one place they are registered.
+
+    ``add()`` registers values with the encodings that would reveal them; once ``bind()`` has given
+    it the module's no-log values, every registration joins them at once.  ``mask()`` hides every
+    secret known (registered, or a no-log value) in a value written where people read it.
+    """
+
+    # Shorter values are not registered: masking every ``1`` or ``yes`` would garble the output.
+    MIN_LENGTH = 4
+
+    def __init__(self):
+        self.values = set()
+        self.no_log_values = set()
+
+    def bind(self, no_log_values):
+        """From now on register into ``no_log_values`` (a module's) too; the values registered so far join it."""
+        no_log_values.update(self.values)
+        self.no_log_values = no_log_values
+
+    def add(self, *values, **kwargs):
+        """Register ``values`` and the base64 of each.
+
+        ``held_in``: texts that hold them (the values of a Secret's data): the base64 of each is registered too,
+        not the text itself.  ``short``: register values shorter than MIN_LENGTH as well (secrets given in an
+        option, masked whatever their length as Ansible masks a ``no_log`` option).
+        """
+        least = 1 if kwargs.get("short") else self.MIN_LENGTH
+        found = set()
+        for value in values:
+            value = "" if value is None else str(value)
+            if len(value) >= least:
+                found.update([value, _encode(value)])
+        found.update(_encode(text) for text in kwargs.get("held_in") or () if text)
+        self.values |= found
+        self.no_log_values.update(found)
+
+    def unmask(self, values):
+        """Take ``values`` (an option's, masked by ``no_log``) out of the no-log values, except those registered."""
+        self.no_log_values.difference_update(set(values) - self.values)
+
+    def mask(self, value):
+        """``value`` with every secret known (longest first) replaced by ``********``, in nested dicts and lists too."""
+        known = sorted((secret for secret in self.values | self.no_log_values if secret), key=len, reverse=True)
+        return _masked(value, known)
+
+
+def _encode(text):
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def _masked(value, secrets):
+    if isinstance(value, dict):
+        return dict((key, _masked(item, secrets)) for key, item in value.items())
+    if isinstance(value, list):
+        return [_masked(item, secrets) for item in value]
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, MASK)
+        return value
+    return MASK if not isinstance(value, bool) and str(value) in secrets else value
+
+
 class ModuleError(Exception):
     """A failure to report as ``msg``; ``details`` are returned beside it (``changed`` after a partial write)."""
 
@@ -122,17 +198,20 @@ class _AnsibleModule(AnsibleModule):
     Ansible logs a module's invocation (to the journal or syslog) and may fail on a bad option
     while it is still being built, both before the module's own code runs; ``no_log`` covers
     only whole options.  ``find_secrets(params)`` names the secrets inside dicts such as a
-    kubeconfig or an OpenStack ``cloud``, and they join the no-log values as soon as the raw
-    parameters are read, so every output from then on shows ``********`` instead.
+    kubeconfig or an OpenStack ``cloud``; they are registered with ``secrets`` (bound to this
+    module's no-log values) as soon as the raw parameters are read, so every output from then on
+    shows ``********`` instead.
     """
 
-    def __init__(self, find_secrets, **kwargs):
+    def __init__(self, secrets, find_secrets, **kwargs):
+        self._secrets = secrets
         self._find_secrets = find_secrets
         super(_AnsibleModule, self).__init__(**kwargs)
 
     def _load_params(self):
         super(_AnsibleModule, self)._load_params()
-        self.no_log_values.update(self._find_secrets(self.params))
+        self._secrets.bind(self.no_log_values)
+        self._secrets.add(*self._find_secrets(self.params), short=True)
 
 
 class BaseModule:
@@ -155,7 +234,9 @@ class BaseModule:
         spec.update(self.service_argument_spec)
         spec.update(self.argument_spec)
         self._reported = False
-        self.module = _AnsibleModule(self.secrets_in, argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
+        # The run's secrets (see the module docstring), bound to the module's no-log values as it reads its parameters.
+        self.secrets = Secrets()
+        self.module = _AnsibleModule(self.secrets, self.secrets_in, argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
         self.params = self.module.params
 
     @classmethod
@@ -194,18 +275,8 @@ class BaseModule:
         """One line for a backend exception without the module-level prefix (a job's own messages), or None."""
         return None
 
-    def sensitive_values(self):
-        """Strings that must not appear in the module's output (beyond the ``no_log`` option values).
-
-        By default the secrets the job has seen (``job.sensitive``); a module whose options derive
-        secrets (the base64 of a Secret's data) adds them.  They join Ansible's no-log values, so
-        every output shows ``********`` instead.
-        """
-        return set(getattr(self.job, "sensitive", None) or ())
-
     def _report(self):
-        """Hide the secrets and emit the job's warnings, once, before the module exits either way."""
-        self.module.no_log_values.update(value for value in self.sensitive_values() if value and len(value) >= 4)
+        """Emit the job's warnings, once, before the module exits either way."""
         if self._reported:
             return
         self._reported = True

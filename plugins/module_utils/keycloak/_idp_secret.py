@@ -25,6 +25,7 @@ import hmac
 import secrets
 
 from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _cloud_credential as cc
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import Secrets
 from ansible_collections.azimuth.ops.plugins.module_utils.common._naming import TENANCY_ID_LABEL, tenancy_id_label
 
 SECRET_NAME = "azimuth-idp-client"
@@ -60,9 +61,10 @@ class IdpSecrets:
     ``kube`` is a ``_kubernetes.CoreCalls``; each tenancy's namespace comes from ``_realm_binding``.
     """
 
-    def __init__(self, kube):
+    def __init__(self, kube, secrets=None):
+        """``secrets``: the run's ``Secrets``, where each secret planned is registered."""
         self.kube = kube
-        self.secrets = []
+        self.secrets = Secrets() if secrets is None else secrets
         self._found = None
 
     def read(self):
@@ -78,7 +80,7 @@ class IdpSecrets:
         current = self._found.get(namespace)
         kept = cc.decode_data(current).get(CLIENT_SECRET_KEY) if current else None
         secret = generate() if rotate or not kept else kept
-        self.secrets.append(secret)
+        self.secrets.add(secret)
         data = dict(client, **{CLIENT_SECRET_KEY: secret})
         writer = cc.CredentialSecret(namespace, SECRET_NAME, data, labels={TENANCY_ID_LABEL: tenancy_id_label(item["id"])},
                                      provider=None, public_keys=PUBLIC_KEYS)
@@ -104,7 +106,3 @@ class IdpSecrets:
         if planned.get("delete"):
             return before, None
         return before, writer.view(current, previous=cc.decode_data(current) if current else None)
-
-    def sensitive(self):
-        """Every secret planned, and the base64 of each (as the Secret holds it)."""
-        return [value for secret in self.secrets for value in (secret, cc.encode(secret))]

@@ -31,7 +31,7 @@ from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _kub
 from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _oidc_secret as oidc
 from ansible_collections.azimuth.ops.plugins.module_utils.keycloak import _tenancy_realm as tr
 from ansible_collections.azimuth.ops.plugins.module_utils.keycloak._keycloak import KeycloakApiError, realm_path
-from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError, Secrets
 from ansible_collections.azimuth.ops.plugins.module_utils.common._naming import (
     MANAGED_BY,
     MANAGED_BY_LABEL,
@@ -320,12 +320,13 @@ class PlatformIdentity:
     ``platform_calls`` the ``_kubernetes.CustomCalls`` of the Platform kind (for ``platform_objects_namespace``).
     """
 
-    def __init__(self, calls, secret_calls, server_url, platform_calls=None):
+    def __init__(self, calls, secret_calls, server_url, platform_calls=None, secrets=None):
+        """``secrets``: the run's ``Secrets``, where the client secrets are registered as soon as they are known."""
         self.calls = calls
         self.secret_calls = secret_calls
         self.platform_calls = platform_calls
         self.server_url = server_url
-        self.sensitive = []
+        self.secrets = Secrets() if secrets is None else secrets
 
     def read_realm(self, realm, state):
         """The realm's export and clients; (None, []) when an absent run finds no realm."""
@@ -364,7 +365,7 @@ class PlatformIdentity:
         found = self.read_secrets(params, desired, deleting)
         issuer_url = "%s/realms/%s" % ((params.get("public_url") or self.server_url).rstrip("/"), realm)
         plan, secret_writes, diff, wanted = plan_platforms(params, desired, export, clients, found, issuer_url, deleting)
-        self.sensitive = oidc.sensitive_strings(wanted) + [c["secret"] for c in clients if c.get("secret")]
+        self.secrets.add(*[secret["data"].get(oidc.SECRET_KEY) for secret in wanted] + [c.get("secret") for c in clients])
         object_writes = self.plan_objects(objects, params, desired, deleting, diff)
         if not check_mode:
             executor = kr.Executor(self.calls)

@@ -38,7 +38,7 @@ from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _ans
 from ansible_collections.azimuth.ops.plugins.module_utils.keycloak import _tenancy_realm as tr
 from ansible_collections.azimuth.ops.plugins.module_utils.keycloak._idp_secret import IdpSecrets
 from ansible_collections.azimuth.ops.plugins.module_utils.keycloak._keycloak import describe_error, realm_path
-from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError, Secrets
 from ansible_collections.azimuth.ops.plugins.module_utils.common._naming import describe_tenancy, tenancy_namespace
 from ansible_collections.azimuth.ops.plugins.module_utils.keycloak._realm_binding import Bindings, bound_realm_id
 
@@ -81,13 +81,15 @@ class TenancyRealms:
     the tenancy's Dex needs, and the issuer and admin URLs of the Realm objects).
     """
 
-    def __init__(self, calls, kube_calls, public_url, realm_calls=None):
+    def __init__(self, calls, kube_calls, public_url, realm_calls=None, secrets=None):
+        """``secrets``: the run's ``Secrets``, where each client secret is registered as soon as it is known."""
         self.calls = calls
+        self.secrets = Secrets() if secrets is None else secrets
         self.kube_calls, self.realm_calls = kube_calls, realm_calls
         self.public_url = public_url.rstrip("/")
         self.own_warnings = []
         self.wrote = False
-        self.bindings = self.secrets = self.objects = None
+        self.bindings = self.client_secrets = self.objects = None
         self.by_id = self.by_name = self.by_tenancy = None
         self.diff = dict(before=dict(realms={}), after=dict(realms={}))
         # The template of new realms (``_tenancy_realm.read_template``), read once per run by whichever
@@ -107,14 +109,14 @@ class TenancyRealms:
             kube_calls = self.kube_calls()
             self.bindings = Bindings(kube_calls, check_mode)
             if self.shared_secret(params) is None:
-                self.secrets = IdpSecrets(kube_calls)
+                self.client_secrets = IdpSecrets(kube_calls, self.secrets)
                 self.diff["before"]["secrets"], self.diff["after"]["secrets"] = {}, {}
             if params["realm_objects"]:
                 self.objects = ao.AnsweredObjects(self.realm_calls(), "Realm", "realm_objects: false", params.get("finalizer"))
                 self.diff["before"]["realm_objects"], self.diff["after"]["realm_objects"] = {}, {}
         self.bindings.read()
-        if self.secrets:
-            self.secrets.read()
+        if self.client_secrets:
+            self.client_secrets.read()
         if self.objects:
             self.objects.read_all()
         realms = self.calls.get("admin/realms") or []
@@ -200,10 +202,10 @@ class TenancyRealms:
         binding = (namespace, Bindings.patch(namespace, name, realm_id))
         secret, client_secret = None, self.shared_secret(params)
         where = namespace["metadata"]["name"] if namespace else tenancy_namespace(item["name"])
-        if self.secrets:
+        if self.client_secrets:
             client = {"client-id": item["idp"]["client_id"], "issuer-url": tr.idp_issuer(item["idp"], item["id"]),
                       "redirect-uri": "%s/realms/%s/broker/%s/endpoint" % (self.public_url, name, tr.IDP)}
-            secret = self.secrets.plan(item, where, client, params["rotate_client_secrets"])
+            secret = self.client_secrets.plan(item, where, client, params["rotate_client_secrets"])
             result["idp_secret"], client_secret = secret["writer"].key, secret["secret"]
         export, profile = self.export(name) if realm else (None, None)
         plan = tr.plan_tenancy_realm(item, name, export, profile, params["ssl_required"], client_secret, realm_id)
@@ -230,7 +232,7 @@ class TenancyRealms:
             plan = kr.RealmPlan(realm["realm"], realm)
             plan.delete()
         where = namespace["metadata"]["name"] if namespace else None
-        secret = self.secrets.plan_delete(where) if self.secrets and where else None
+        secret = self.client_secrets.plan_delete(where) if self.client_secrets and where else None
         binding = (namespace, Bindings.unbind_patch(namespace))
         obj = self.objects.plan_release(where, where) if self.objects and where else None
         return binding, secret, plan, obj
@@ -257,7 +259,7 @@ class TenancyRealms:
 
     def _write_secret(self, secret):
         verb = "delete" if secret.get("delete") else "write"
-        self._kube_write(lambda: self.secrets.write(secret), "%s the Secret %s" % (verb, secret["writer"].key))
+        self._kube_write(lambda: self.client_secrets.write(secret), "%s the Secret %s" % (verb, secret["writer"].key))
 
     def _write_object(self, planned):
         verb = "release" if "delete" in planned else "write"
@@ -366,7 +368,7 @@ class TenancyRealms:
             result.update(created=plan.creating, deleted=plan.after is None)
         if secret:
             key = secret["writer"].key
-            self.diff["before"]["secrets"][key], self.diff["after"]["secrets"][key] = self.secrets.view(secret)
+            self.diff["before"]["secrets"][key], self.diff["after"]["secrets"][key] = self.client_secrets.view(secret)
         if obj:
             key = "%s/%s" % (obj["namespace"], obj["name"])
             self.diff["before"]["realm_objects"][key], self.diff["after"]["realm_objects"][key] = self.objects.view(obj)
@@ -445,8 +447,3 @@ class TenancyRealms:
     @property
     def warnings(self):
         return self.own_warnings + (self.bindings.warnings if self.bindings else [])
-
-    @property
-    def sensitive(self):
-        """The client secrets generated or read in this run, and their base64."""
-        return self.secrets.sensitive() if self.secrets else []

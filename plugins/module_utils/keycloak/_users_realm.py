@@ -18,7 +18,7 @@ __metaclass__ = type
 from ansible_collections.azimuth.ops.plugins.module_utils.keycloak import _keycloak_realm as kr
 from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _oidc_secret as oidc
 from ansible_collections.azimuth.ops.plugins.module_utils.keycloak._keycloak import KeycloakApiError, realm_path
-from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError, Secrets
 from ansible_collections.azimuth.ops.plugins.module_utils.common._naming import MANAGED_BY, MANAGED_BY_LABEL, describe_tenancy
 from ansible_collections.azimuth.ops.plugins.module_utils.keycloak._platform_identity import new_client_secret
 
@@ -143,11 +143,12 @@ class UsersRealm:
     ``calls`` is a ``_keycloak.KeycloakCalls``; ``secret_calls`` a ``_kubernetes.CoreCalls`` (or None).
     """
 
-    def __init__(self, calls, secret_calls, server_url):
+    def __init__(self, calls, secret_calls, server_url, secrets=None):
+        """``secrets``: the run's ``Secrets``, where the portal's client secret is registered (unless it is returned)."""
         self.calls = calls
         self.secret_calls = secret_calls
         self.server_url = server_url
-        self.sensitive = []
+        self.secrets = Secrets() if secrets is None else secrets
 
     def read(self, params):
         realm = params["realm"]
@@ -198,7 +199,7 @@ class UsersRealm:
             wanted, found = self._secret(params, issuer_url, params["portal"]["client_id"], secret)
             secret_writes, before, after = oidc.plan_secrets([wanted] if wanted else [], [found] if found else [])
             if not params.get("return_client_secret"):
-                self.sensitive = [secret] + (oidc.sensitive_strings([wanted]) if wanted else [])
+                self.secrets.add(secret)
         if not check_mode:
             executor = kr.Executor(self.calls)
             executor.run(plan)

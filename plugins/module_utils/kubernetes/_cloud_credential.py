@@ -220,15 +220,6 @@ def secret_view(secret_meta, data, previous=None, public_keys=PLAIN_KEYS):
     }
 
 
-def sensitive_strings(secret_value, data):
-    """What must never be printed: the secret and the base64 of each Secret value that holds it."""
-    values = [secret_value] if secret_value else []
-    for text in (data or {}).values():
-        if text:
-            values.append(encode(text))
-    return values
-
-
 def string_values(mapping):
     """Labels or annotations as strings (None kept: it removes the key)."""
     return dict((key, None if value is None else str(value)) for key, value in (mapping or {}).items())

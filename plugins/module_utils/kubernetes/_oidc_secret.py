@@ -73,13 +73,3 @@ def write_secrets(calls, planned, wrote=False):
     """
     carry_out(planned, lambda item: cc.carry_out(calls, item),
               lambda item: "%s the Secret %s" % (cc.planned_verb(item), item["writer"].key), kube.describe_error, wrote)
-
-
-def sensitive_strings(secrets):
-    """The client secrets of ``secrets`` (wanted dicts) and the base64 of each value that holds one."""
-    found = []
-    for secret in secrets:
-        value = secret["data"].get(SECRET_KEY)
-        if value:
-            found.extend([value, cc.encode(value)])
-    return found

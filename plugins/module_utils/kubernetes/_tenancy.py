@@ -416,18 +416,16 @@ class Reconciler:
         retry_on_conflict(attempt)
 
 
-def sensitive_values(tenancies):
-    """The credential secrets of ``tenancies`` and the base64 of the Secret data that would hold them."""
-    values = []
+def register_secrets(secrets, tenancies):
+    """Register with ``secrets`` (a ``Secrets``) the credential secrets of ``tenancies``, and the Secret data
+    (``clouds.yaml``) that would hold them."""
     for tenancy in tenancies or []:
         credential = tenancy.get("credential") or {}
         secret = credential.get("application_credential_secret")
         if not secret:
             continue
-        values.append(secret)
         try:
-            cloud = _credential(tenancy, credential)
+            held_in = [cc.dump_yaml(_credential(tenancy, credential))]
         except ModuleError:
-            continue
-        values.extend(cc.sensitive_strings(None, {cc.CLOUDS_KEY: cc.dump_yaml(cloud)}))
-    return values
+            held_in = []
+        secrets.add(secret, held_in=held_in)

@@ -28,7 +28,7 @@ import secrets as random
 import time
 
 from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _cloud_credential as cc
-from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError, Secrets
 from ansible_collections.azimuth.ops.plugins.module_utils.common._naming import MANAGED_BY, MANAGED_BY_LABEL
 
 try:
@@ -154,14 +154,15 @@ def secret_data(context, credential_id, credential_secret, include_user_info, ca
 class AppCredential:
     """One run of azimuth.ops.app_credential; ``conn`` is an openstacksdk connection, ``kube`` CoreCalls."""
 
-    def __init__(self, conn, kube, params, check_mode, retry, describe_error):
+    def __init__(self, conn, kube, params, check_mode, retry, describe_error, secrets=None):
+        """``secrets``: the run's ``Secrets``, where the credential's secret is registered as soon as it is seen."""
         self.conn = conn
         self.kube = kube
         self.params = params
         self.check_mode = check_mode
         self.retry = retry
         self.describe_error = describe_error
-        self.sensitive = []
+        self.secrets = Secrets() if secrets is None else secrets
         secret = params["secret"]
         self.namespace, self.secret_name = secret["namespace"], secret["name"]
         self.key = "%s/%s" % (self.namespace, self.secret_name)
@@ -219,7 +220,7 @@ class AppCredential:
         data = cc.decode_data(secret) if secret is not None else None
         stored_id, stored_secret = cc.stored_credential((data or {}).get(cc.CLOUDS_KEY))
         if stored_secret:
-            self.sensitive.extend(cc.sensitive_strings(stored_secret, data))
+            self.secrets.add(stored_secret, held_in=data.values())
         everything = self.credentials(context["user_id"])
         ours = [c for c in everything if c.get("project_id") == context["project_id"] and owns_name(c.get("name"), name)]
         result = dict(
@@ -323,7 +324,7 @@ class AppCredential:
             self.settle(result, context, new_name, desired)
             return
         new_data = secret_data(context, created["id"], created["secret"], self.params["include_user_info"], cacert)
-        self.sensitive.extend(cc.sensitive_strings(created["secret"], new_data))
+        self.secrets.add(created["secret"], held_in=new_data.values())
         spec = self.spec(new_data)
         result["credential"] = credential_view(created)
         result["diff"]["after"].update(credential=result["credential"], secret=spec.view(secret, previous=data))
@@ -349,7 +350,7 @@ class AppCredential:
                               "Secret %s does not hold it; run the module again once the other run has finished (it keeps the "
                               "credential the Secret holds and deletes the other)"
                               % (name, " (ID %s)" % winner["id"] if winner else "", self.key), changed=False)
-        self.sensitive.extend(cc.sensitive_strings(held_secret, data))
+        self.secrets.add(held_secret, held_in=data.values())
         differ = differences(winner, desired)
         if differ:
             raise ModuleError("Could not create the application credential %s: another run created it at the same time (ID %s), "

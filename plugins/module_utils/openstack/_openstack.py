@@ -124,7 +124,7 @@ class OpenStackModule(BaseModule):
         # 3 of identity_api_version inside a CIDR): from here on mask only its secrets.
         auth = self.params.get("auth")
         if auth:
-            self.module.no_log_values -= leaf_values(auth) - self.secrets_in(self.params)
+            self.secrets.unmask(leaf_values(auth))
         if SDK_IMPORT_ERROR:
             self.module.fail_json(msg=missing_required_lib("openstacksdk"), exception=SDK_IMPORT_ERROR)
         self.conn = None

@@ -21,7 +21,7 @@ import shutil
 
 from ansible_collections.azimuth.ops.plugins.module_utils.tofu import _tofu as tofu
 from ansible_collections.azimuth.ops.plugins.module_utils.tofu import _tofu_config as config
-from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError, leaf_values
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError, Secrets, leaf_values
 
 DATA_DIR = ".terraform"
 INIT_STAMP = "azimuth-ops-init.sha256"
@@ -33,13 +33,14 @@ STALE_PLAN_ATTEMPTS = 3
 class Workspace:
     """One run over one project directory; ``binary`` is the engine's path."""
 
-    def __init__(self, binary, params, check_mode, environ=None):
+    def __init__(self, binary, params, check_mode, secrets=None, environ=None):
+        """``secrets``: the run's ``Secrets`` (the module's), where the values never to print are registered."""
         self.binary = binary
         self.params = params
         self.check_mode = check_mode
         self.project_path = os.path.abspath(params["project_path"])
         self.environ = dict(os.environ if environ is None else environ)
-        self.sensitive = set()
+        self.secrets = Secrets() if secrets is None else secrets
         self.commands = []
         self.warnings = []
         self.workspace_missing = False
@@ -275,17 +276,17 @@ class Workspace:
         return message
 
     def note_sensitive(self, plan):
-        """Remember the values that must never be printed: sensitive variables (however given) and outputs (unless revealed)."""
+        """Register the values that must never be printed: sensitive variables (however given) and outputs (unless revealed)."""
         if self.params["reveal_sensitive_outputs"]:
             return
         variables = dict((name, item.get("value")) for name, item in (plan.get("variables") or {}).items())
         variables.update(self.params["variables"] or {})
         for name in tofu.sensitive_variables(plan):
             if name in variables:
-                self.sensitive |= leaf_values(variables[name])
+                self.secrets.add(*leaf_values(variables[name]))
         for output in tofu.planned_outputs(plan).values():
             if output["sensitive"]:
-                self.sensitive |= leaf_values(output["value"])
+                self.secrets.add(*leaf_values(output["value"]))
 
     def outputs(self, found):
         """The outputs as {name: value} (or {name: {value, type, sensitive}}), sensitive ones masked unless asked for;
@@ -294,7 +295,7 @@ class Workspace:
         reveal = self.params["reveal_sensitive_outputs"]
         if not reveal:
             for name in sensitive:
-                self.sensitive |= leaf_values(found[name]["value"])
+                self.secrets.add(*leaf_values(found[name]["value"]))
         values = dict((name, tofu.MASK if output["sensitive"] and not reveal else output["value"]) for name, output in found.items())
         if self.params["outputs_format"] == "terraform":
             values = dict((name, dict(value=values[name], sensitive=output["sensitive"],

@@ -7,7 +7,7 @@ import yaml
 
 from ansible_collections.azimuth.ops.plugins.module_utils.openstack import _app_credential as ac
 from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _cloud_credential as cc
-from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError, Secrets
 
 ROLES = [{"id": "r1", "name": "reader"}, {"id": "m1", "name": "member"}, {"id": "a1", "name": "admin"}]
 CONTEXT = dict(auth_url="https://keystone.example.org/v3", region_name="RegionOne", interface="internal", verify=True,
@@ -110,7 +110,8 @@ def test_stored_credential_and_masking():
     assert "SECRET" not in repr(changed) + repr(view)
 
 
-def test_sensitive_strings_cover_the_base64_forms():
+def test_the_secret_and_the_base64_of_the_data_holding_it_are_registered():
     data = {"clouds.yaml": "auth: {application_credential_secret: SECRET}"}
-    values = cc.sensitive_strings("SECRET", data)
-    assert values == ["SECRET", base64.b64encode(data["clouds.yaml"].encode()).decode()]
+    secrets = Secrets()
+    secrets.add("SECRET", held_in=data.values())
+    assert secrets.values == {"SECRET", base64.b64encode(b"SECRET").decode(), base64.b64encode(data["clouds.yaml"].encode()).decode()}

@@ -3,7 +3,7 @@
 import pytest
 
 from ansible_collections.azimuth.ops.plugins.module_utils.caas import _caas_cluster as caas
-from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError, Secrets
 
 PARAMS = dict(name="c1", namespace="az-demo", id="id-1", type="sandbox", playbook="site.yml", cluster_extravars=dict(db_password="db-pass", size=2),
               extravar_overrides={}, type_extravars=dict(image="i1"), envvars={})
@@ -54,9 +54,16 @@ class FakeObjects:
         return self.cluster
 
 
+def masking(*values):
+    """The mask of a run that registered ``values``."""
+    secrets = Secrets()
+    secrets.add(*values)
+    return secrets.mask
+
+
 def record(secrets, objects=None):
     objects = objects or FakeObjects()
-    return caas.ClusterRecord(objects, objects.types, PARAMS, False, caas.masker(lambda: secrets))
+    return caas.ClusterRecord(objects, objects.types, PARAMS, False, masking(*secrets))
 
 
 def test_the_status_never_holds_a_secret_the_run_knows():
@@ -128,21 +135,21 @@ def test_without_a_cluster_type_a_stand_in_version_and_a_warning():
     assert cluster.type_version.startswith("azimuth-ops-") and "no ClusterType sandbox" in cluster.warning
     missing = FakeObjects(exists=False, type_version=None)
     other = caas.ClusterRecord(missing, missing.types, dict(PARAMS, type_extravars=dict(image="i2")), False,
-                               caas.masker(set))
+                               masking())
     other.ensure()
     assert other.type_version != cluster.type_version, "a change of the type is a new version"
 
 
 def test_check_mode_predicts_the_writes_and_makes_none():
     objects = FakeObjects(status=dict(phase="Ready", clusterTypeVersion="40", appliedExtraVars=dict(db_password="********", size=2)))
-    cluster = caas.ClusterRecord(objects, objects.types, PARAMS, True, caas.masker(lambda: {"db-pass"}))
+    cluster = caas.ClusterRecord(objects, objects.types, PARAMS, True, masking("db-pass"))
     cluster.ensure()
     cluster.start(cluster.phase())
     assert cluster.written and objects.patches == [] and objects.spec_patches == []
     unchanged = FakeObjects(status=dict(phase="Ready", clusterTypeVersion="41", appliedExtraVars=dict(db_password="********", size=2)))
     unchanged.cluster["spec"] = dict(clusterTypeName="sandbox", clusterTypeVersion="41", cloudCredentialsSecretName="c1-caas-credential",
                                      extraVars=PARAMS["cluster_extravars"], extraVarOverrides={})
-    cluster = caas.ClusterRecord(unchanged, unchanged.types, PARAMS, True, caas.masker(lambda: {"db-pass"}))
+    cluster = caas.ClusterRecord(unchanged, unchanged.types, PARAMS, True, masking("db-pass"))
     cluster.ensure()
     cluster.start(cluster.phase())
     assert not cluster.written

@@ -33,8 +33,8 @@ def test_a_new_key_is_an_ed25519_pair_stored_with_the_collections_labels():
     assert (action, namespace, body["metadata"]["name"]) == ("create", "az-demo", "c1-deploy-key")
     assert body["metadata"]["labels"] == {"app.kubernetes.io/managed-by": "azimuth-ops", "caas.azimuth.stackhpc.com/cluster-name": "c1"}
     assert dict((k, base64.b64decode(v).decode()) for k, v in body["data"].items()) == {"id_ed25519.pub": public, "id_ed25519": private}
-    assert deploy_key.changed and private in deploy_key.sensitive
-    assert base64.b64encode(private.encode()).decode() in deploy_key.sensitive
+    assert deploy_key.changed and private in deploy_key.secrets.values
+    assert base64.b64encode(private.encode()).decode() in deploy_key.secrets.values
 
 
 def test_check_mode_makes_a_key_for_the_run_and_stores_nothing():
@@ -48,8 +48,8 @@ def test_the_stored_key_is_used_unchanged():
     deploy_key = key(kube)
     assert deploy_key.ensure() == (PUBLIC, PRIVATE)
     assert not deploy_key.changed and kube.writes == []
-    assert stored(OURS)["data"][dk.PRIVATE_KEY] in deploy_key.sensitive
-    assert all(line in deploy_key.sensitive for line in PRIVATE.splitlines()[1:-1])
+    assert stored(OURS)["data"][dk.PRIVATE_KEY] in deploy_key.secrets.values
+    assert all(line in deploy_key.secrets.values for line in PRIVATE.splitlines()[1:-1])
 
 
 def test_a_lost_label_is_put_back_and_the_key_kept():

@@ -48,7 +48,7 @@ def test_a_new_tenancy_gets_a_generated_secret_in_its_namespace():
     assert body["metadata"]["labels"] == {"app.kubernetes.io/managed-by": "azimuth-ops", "tenant.azimuth-cloud.io/id": "t-1"}
     before, after = secrets.view(plan)
     assert before is None and after["data"]["client-secret"] == "********" and after["data"]["client-id"] == "keycloak-oidc"
-    assert plan["secret"] in secrets.sensitive() and body["data"]["client-secret"] in secrets.sensitive()
+    assert plan["secret"] in secrets.secrets.values and body["data"]["client-secret"] in secrets.secrets.values
 
 
 def test_a_kept_secret_is_reused_and_nothing_is_written():

@@ -1,5 +1,8 @@
 """Secrets in options: found at any depth, hidden before Ansible logs the invocation, never sent to another host."""
 
+import base64
+import json
+
 import pytest
 import yaml
 from ansible.module_utils import basic
@@ -7,7 +10,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _kubernetes as k
 from ansible_collections.azimuth.ops.plugins.module_utils.openstack import _openstack as o
-from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError, leaf_values, secret_values
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError, Secrets, leaf_values, secret_values
 
 TOKEN = "kube-bearer-TOKEN-1234"
 KEY_DATA = "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t"
@@ -35,6 +38,52 @@ def test_secret_values_found_at_any_depth():
              "identity_api_version": 3, "verify": False}
     assert secret_values(cloud) == {PASSWORD}
     assert leaf_values(cloud) == {"http://k:5000/v3", "demo", PASSWORD, "3"}
+
+
+# --- the one registry ---------------------------------------------------------------------------
+
+
+def b64(text):
+    return base64.b64encode(text.encode()).decode()
+
+
+def test_a_secret_is_registered_with_its_base64_and_that_of_the_texts_holding_it():
+    secrets = Secrets()
+    no_log = set(["given-before"])
+    secrets.add("early-SECRET")
+    secrets.bind(no_log)
+    secrets.add("late-SECRET", held_in=["clouds: {secret: late-SECRET}", None])
+    assert secrets.values == {"early-SECRET", b64("early-SECRET"), "late-SECRET", b64("late-SECRET"), b64("clouds: {secret: late-SECRET}")}
+    assert no_log == secrets.values | {"given-before"}, "registered values join the module's no-log values at once"
+
+
+def test_short_and_empty_values_are_ignored_unless_given():
+    secrets = Secrets()
+    secrets.add("", None, "1", "abc", 12)
+    assert secrets.values == set()
+    secrets.add("abc", "", short=True)
+    assert secrets.values == {"abc", b64("abc")}
+
+
+def test_mask_hides_every_secret_known_in_nested_values_longest_first():
+    secrets = Secrets()
+    secrets.bind(set(["no-log-PASSWORD"]))
+    secrets.add("abcd", "abcd-efgh", 123456)
+    value = dict(error="login with abcd-efgh failed", port=123456, keep=True, items=["x no-log-PASSWORD y", b64("abcd"), 7],
+                 nested=dict(outputs=["abcd", None]))
+    assert secrets.mask(value) == dict(error="login with ******** failed", port="********", keep=True, items=["x ******** y", "********", 7],
+                                       nested=dict(outputs=["********", None]))
+    assert secrets.mask("abcd-efgh") == "********", "the longer secret is masked whole, not as ********-efgh"
+    assert value["error"] == "login with abcd-efgh failed", "the value itself is left as it was"
+
+
+def test_unmask_keeps_what_is_registered():
+    secrets = Secrets()
+    no_log = set(["alice", "physics", "the-PASSWORD"])
+    secrets.bind(no_log)
+    secrets.add("the-PASSWORD")
+    secrets.unmask(["alice", "the-PASSWORD"])
+    assert no_log == {"physics", "the-PASSWORD", b64("the-PASSWORD")}
 
 
 # --- the invocation log -----------------------------------------------------------------------
@@ -79,6 +128,16 @@ def test_auth_and_a_cloud_dict_are_masked_in_the_invocation_log_and_auth_only_wh
     # In the results only the secrets stay masked: project and user names (inside namespace names, say) are kept.
     assert "other-PASSWORD" in module.module.no_log_values
     assert not {"alice", "physics", "http://k:5000/v3"} & module.module.no_log_values
+
+
+def test_a_secret_registered_mid_run_is_masked_in_what_the_module_returns(logged, capsys):
+    with patch_module_args(dict(kubeconfig=kubeconfig(), name="x")):
+        module = KubeModule()
+        module.secrets.add("read-mid-RUN")
+        with pytest.raises(SystemExit):
+            module.module.exit_json(changed=False, seen="said read-mid-RUN")
+    output = json.loads(capsys.readouterr().out)
+    assert output["seen"] == "said ********" and "read-mid-RUN" not in json.dumps(output)
 
 
 def test_an_early_failure_does_not_show_a_kubeconfig_secret(logged, capsys):

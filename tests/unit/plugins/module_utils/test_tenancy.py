@@ -7,7 +7,7 @@ import yaml
 
 from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _tenancy as t
 from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes._kubernetes import AlreadyExists, Conflict
-from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError, Secrets
 
 ID = "tenant.azimuth-cloud.io/id"
 MANAGED = "app.kubernetes.io/managed-by"
@@ -175,11 +175,12 @@ def test_secret_changes_are_masked_in_the_diff():
     assert diff["after"]["secrets"][key]["data"]["clouds.yaml"]["clouds"]["openstack"]["auth"]["application_credential_secret"] == "******** (changed)"
 
 
-def test_sensitive_values_include_the_base64_of_the_secret_data():
-    values = t.sensitive_values([{"id": "a", "name": "alpha", "credential": CREDENTIAL}, {"id": "b", "name": "beta"}])
-    assert values[0] == "TOPSECRET"
+def test_the_registered_secrets_include_the_base64_of_the_secret_data():
+    secrets = Secrets()
+    t.register_secrets(secrets, [{"id": "a", "name": "alpha", "credential": CREDENTIAL}, {"id": "b", "name": "beta"}])
     [item] = t.desired_tenancies([{"id": "a", "name": "alpha", "credential": CREDENTIAL}])
-    assert values[1] == base64.b64encode(t.credential_secret(item, "az-alpha").data["clouds.yaml"].encode()).decode()
+    held = base64.b64encode(t.credential_secret(item, "az-alpha").data["clouds.yaml"].encode()).decode()
+    assert "TOPSECRET" in secrets.values and held in secrets.values
 
 
 class FakeKube:

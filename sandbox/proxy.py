@@ -11,7 +11,8 @@ A test starts one in-process (``with RecordingProxy(upstream) as proxy:``) on a 
   Keycloak; never for kube, whose watches must stream).  ``links`` adds more
   base URLs to rewrite, so that a Keystone proxy can send openstacksdk to a Neutron proxy.
 - ``counts()`` gives ``{"METHOD /path": n}`` (no query string) for every request received since
-  the start or ``reset_counts()``, faulted ones included.
+  the start or ``reset_counts()``, faulted ones included; a Kubernetes dry run (``dryRun=All`` in the
+  query) as ``{"DRYRUN METHOD /path": n}``, which ``writes()`` leaves out and ``dry_runs()`` gives.
 - ``inject_fault(count, status=... | timeout=..., method=None, path_regex=None)``: the next
   ``count`` matching requests get that status with the server's kind of error body (``errors``
   picks it: kube, keystone, neutron, keycloak) or hang ``timeout`` seconds and are then dropped
@@ -30,9 +31,10 @@ import ssl
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+DRY_RUN = "DRYRUN "
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
               "transfer-encoding", "upgrade", "proxy-connection"}
 UPSTREAM_TIMEOUT = 600
@@ -41,6 +43,18 @@ UPSTREAM_TIMEOUT = 600
 def writes(counts):
     """The write requests among ``counts`` (route -> number)."""
     return {route: count for route, count in counts.items() if route.split(" ", 1)[0] in WRITE_METHODS}
+
+
+def dry_runs(counts):
+    """The Kubernetes dry-run requests (``dryRun=All``) among ``counts``, which write nothing."""
+    return {route: count for route, count in counts.items() if route.startswith(DRY_RUN)}
+
+
+def route_of(method, target):
+    """The key ``counts()`` files a request under: ``METHOD /path``, prefixed ``DRYRUN `` for a dry run."""
+    parts = urlsplit(target)
+    dry = "All" in parse_qs(parts.query).get("dryRun", [])
+    return f"{DRY_RUN if dry else ''}{method} {parts.path}"
 
 
 # --- faults ----------------------------------------------------------------------------------
@@ -161,7 +175,6 @@ class RecordingProxy:
         after = self.counts()
         served.update((route, n - before.get(route, 0)) for route, n in after.items() if n != before.get(route, 0))
 
-
     # faults
 
     def inject_fault(self, count, status=None, timeout=None, method=None, path_regex=None):
@@ -174,10 +187,11 @@ class RecordingProxy:
         with self._lock:
             self._faults.clear()
 
-    def record(self, method, path):
-        """Count a request; return the fault it meets (consuming one of its count), or None."""
+    def record(self, method, target):
+        """Count a request (``target``: its path and query); return the fault it meets (consuming one of its count), or None."""
+        path = urlsplit(target).path
         with self._lock:
-            self._counts[f"{method} {path}"] += 1
+            self._counts[route_of(method, target)] += 1
             for fault in self._faults:
                 if _matches(fault, method, path):
                     fault["count"] -= 1
@@ -239,8 +253,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _proxy(self):
         self._head_sent = False
         proxy = self.server.proxy
-        path = urlsplit(self.path).path
-        fault = proxy.record(self.command, path)
+        fault = proxy.record(self.command, self.path)
         body = self._read_body()
         if fault and fault["timeout"] is not None:
             proxy.hang(fault["timeout"])
@@ -340,4 +353,3 @@ def _header(headers, name):
 def _is_text(headers):
     content_type = _header(headers, "content-type")
     return "json" in content_type or content_type.startswith("text/")
-

@@ -49,7 +49,10 @@ attributes:
     membership:
       - azimuth.ops.kubernetes
   check_mode:
-    description: Reads the cluster and predicts every change, writing nothing.
+    description:
+      - Reads the cluster and predicts every change, writing nothing.
+      - The writes it predicts are sent to the API server as dry runs (C(dryRun=All)), so that a spec that the CRD's
+        schema or strict field validation refuses fails check mode as it would fail a real run.
     support: full
   diff_mode:
     description: Returns the labels, annotations and spec of every object that changes, before and after.
@@ -376,7 +379,7 @@ class PlatformTypesModule(KubernetesModule):
         if params["deprecate_missing"]:
             scope = Scope(params["deprecate_kinds"], None if params["deprecate_all_portals"] else params["portal"],
                           params["deprecate_selector"])
-        self.job = Reconciler(CustomObjects(self.api), adopt=params["adopt"])
+        self.job = Reconciler(CustomObjects(self.api, dry_run=self.check_mode), adopt=params["adopt"])
         outcome = self.job.run(params["platform_types"], params["state"], scope, params["deprecated_annotations"], self.check_mode,
                                params["portal"])
         return dict(changed=bool(outcome["actions"]), platform_types=outcome["results"], deprecated=outcome["deprecated"],

@@ -42,7 +42,10 @@ attributes:
     membership:
       - azimuth.ops.kubernetes
   check_mode:
-    description: Reads the cluster and predicts every change, writing nothing.
+    description:
+      - Reads the cluster and predicts every change, writing nothing.
+      - The writes it predicts are sent to the API server as dry runs (C(dryRun=All)), so that check mode fails on
+        what the server would refuse; a Secret in a namespace still to be created is only predicted.
     support: full
   diff_mode:
     description:
@@ -350,7 +353,7 @@ class TenancyModule(KubernetesModule):
     def run(self):
         params = self.params
         register_secrets(self.secrets, params["tenancies"])
-        self.job = Reconciler(CoreCalls(self.api), describe_error)
+        self.job = Reconciler(CoreCalls(self.api, dry_run=self.check_mode), describe_error)
         outcome = self.job.run(params["tenancies"], params["state"], params["prune"], self.check_mode, params["prune_selector"],
                                params["portal"], params["prune_all_portals"])
         return dict(changed=bool(outcome["actions"]), tenancies=outcome["results"], pruned=outcome["pruned"], totals=outcome["totals"],

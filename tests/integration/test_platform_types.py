@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from sandbox.proxy import writes
+from sandbox.proxy import dry_runs, writes
 
 from .conftest import localhost_play, save_results as save_task
 
@@ -115,14 +115,18 @@ def test_objects_are_created_predicted_exactly_then_left_alone(run_playbook, kub
         {"kind": "AppTemplate", "name": unique_name + "-app", "annotations": {DENY_REGEX: "-test$"}, "spec": {"chart": CHART}},
         {"kind": "ClusterType", "name": unique_name + "-type", "annotations": {LIFETIME: "24"}, "spec": dict(APPLIANCE, jobTimeout=600)},
     ]
-    # check mode: the prediction, and not one write
+    # check mode: the prediction, each create asked of the API server as a dry run, and not one write
     with kube_requests.measure() as served:
         predicted = run = platform_types(run_playbook, kube_env, scope, items, "--check", "--diff")
     assert run.ok, run.output
     assert writes(served) == {}
+    assert dry_runs(served) == {"DRYRUN POST /apis/azimuth.stackhpc.com/v1alpha1/clustertemplates": 1,
+                                "DRYRUN POST /apis/azimuth.stackhpc.com/v1alpha1/apptemplates": 1,
+                                "DRYRUN POST /apis/caas.azimuth.stackhpc.com/v1alpha1/clustertypes": 1}
     assert predicted.results["changed"] is True
     assert [r["action"] for r in predicted.results["platform_types"]] == ["created"] * 3
-    assert platform_objects.get("AppTemplate", unique_name + "-app") is None
+    for item in items:
+        assert platform_objects.get(item["kind"], item["name"]) is None
 
     applied = run = platform_types(run_playbook, kube_env, scope, items, "--diff")
     assert run.ok, run.output
@@ -247,6 +251,31 @@ def test_a_spec_the_api_server_rejects_names_the_object_and_the_field(run_playbo
     assert "Could not create ClusterType '%s': the API server rejected it" % name in run.output
     assert 'unknown field \\"spec.jobTimout\\"' in run.output
     assert platform_objects.get("ClusterType", name) is None
+
+
+def test_check_mode_fails_on_what_the_api_server_would_reject_and_writes_nothing(
+        run_playbook, kube_env, kube_requests, platform_objects, scope, unique_name):
+    good, bad = unique_name + "-good", unique_name + "-bad"
+    items = [{"kind": "ClusterType", "name": good, "spec": APPLIANCE},
+             {"kind": "ClusterTemplate", "name": bad, "spec": {"description": "d", "values": KUBE_VALUES}}]
+    with kube_requests.measure() as served:
+        run = platform_types(run_playbook, kube_env, scope, items, "--check")
+    assert not run.ok
+    assert ("Could not create ClusterTemplate '%s': the API server rejected it: spec.label: Required value. "
+            "Nothing was written (check mode asked the API server with a dry run)" % bad) in run.output
+    assert '"changed": false' in run.output
+    assert writes(served) == {} and sum(dry_runs(served).values()) == 2
+    assert platform_objects.get("ClusterType", good) is None and platform_objects.get("ClusterTemplate", bad) is None
+    # strict field validation in the dry run too: a misspelt field of an object that exists
+    platform_types(run_playbook, kube_env, scope, items[:1])
+    with kube_requests.measure() as served:
+        run = platform_types(run_playbook, kube_env, scope, [dict(items[0], spec=dict(APPLIANCE, jobTimout=5))], "--check")
+    assert not run.ok
+    assert "Could not patch ClusterType '%s': the API server rejected it" % good in run.output
+    assert 'unknown field \\"spec.jobTimout\\"' in run.output
+    assert writes(served) == {} and list(dry_runs(served)) == [
+        "DRYRUN PATCH /apis/caas.azimuth.stackhpc.com/v1alpha1/clustertypes/" + good]
+    assert "jobTimout" not in platform_objects.get("ClusterType", good)["spec"]
 
 
 def test_a_failure_after_a_write_says_what_was_written(run_playbook, kube_env, platform_objects, scope, unique_name):

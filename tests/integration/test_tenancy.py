@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from sandbox.proxy import writes
+from sandbox.proxy import dry_runs, writes
 
 from .conftest import localhost_play, save_results
 
@@ -109,6 +109,24 @@ def test_create_recreate_modify_delete_with_and_without_check_mode(run_playbook,
     assert not result["changed"]
     result = step([changed, two], state="absent")
     assert not result["changed"]
+
+
+def test_check_mode_asks_the_server_with_dry_runs_but_not_for_a_secret_in_a_namespace_still_to_create(
+        run_playbook, kube_env, kube_requests, kube_core, names):
+    old, new = names("old"), names("new")
+    tenancy(run_playbook, kube_env, [old])
+    wanted = [dict(old, credential=credential("s3cret-old")), dict(new, credential=credential("s3cret-new"))]
+    with kube_requests.measure() as served:
+        run, predicted = tenancy(run_playbook, kube_env, wanted, "--check", "--diff")
+    assert run.ok, run.output
+    assert writes(served) == {}
+    assert dry_runs(served) == {"DRYRUN POST /api/v1/namespaces/az-%s/secrets" % old["name"]: 1, "DRYRUN POST /api/v1/namespaces": 1}
+    assert namespace(kube_core, "az-" + new["name"]) is None
+    assert kube_core.list_namespaced_secret("az-" + old["name"], field_selector="metadata.name=" + SECRET).items == []
+    run, done = tenancy(run_playbook, kube_env, wanted, "--diff")
+    assert run.ok, run.output
+    assert [predicted[key] for key in ("tenancies", "totals", "changed")] == [done[key] for key in ("tenancies", "totals", "changed")]
+    assert predicted["diff"] == done["diff"]
 
 
 def test_second_run_sends_no_write_request_and_diff_masks_the_secret(run_playbook, kube_env, kube_requests, kube_core, names):

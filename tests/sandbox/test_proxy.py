@@ -15,7 +15,7 @@ import requests
 import yaml
 
 from sandbox import proxies
-from sandbox.proxy import RecordingProxy, parse_fault, writes
+from sandbox.proxy import RecordingProxy, dry_runs, parse_fault, route_of, writes
 
 KEYSTONE = "http://127.0.0.1:5000"
 
@@ -64,6 +64,14 @@ def test_bad_faults_are_refused(fault):
 def test_writes_are_the_write_methods():
     assert writes({"GET /a": 1, "POST /a": 2, "PUT /b": 1, "PATCH /c": 1, "DELETE /d": 3, "HEAD /e": 1}) == {
         "POST /a": 2, "PUT /b": 1, "PATCH /c": 1, "DELETE /d": 3}
+
+
+def test_a_dry_run_is_counted_apart_and_is_not_a_write():
+    assert route_of("POST", "/api/v1/namespaces?dryRun=All&fieldManager=x") == "DRYRUN POST /api/v1/namespaces"
+    assert route_of("POST", "/api/v1/namespaces?fieldManager=x") == "POST /api/v1/namespaces"
+    counts = {"GET /a": 1, "POST /a": 2, "DRYRUN POST /a": 3, "DRYRUN DELETE /b": 1}
+    assert writes(counts) == {"POST /a": 2}
+    assert dry_runs(counts) == {"DRYRUN POST /a": 3, "DRYRUN DELETE /b": 1}
 
 
 def test_the_upstream_is_a_base_url():
@@ -160,6 +168,9 @@ def test_kube_requests_are_counted_and_faults_answer_a_status(kube, kubeconfig, 
     try:
         assert core.read_namespace(name).metadata.labels["test"] == unique_name
         assert kube.counts() == {"POST /api/v1/namespaces": 1, "GET /api/v1/namespaces/" + name: 1}
+        core.patch_namespace(name, {"metadata": {"labels": {"dry": "run"}}}, dry_run="All")
+        assert dry_runs(kube.counts()) == {"DRYRUN PATCH /api/v1/namespaces/" + name: 1}
+        assert "dry" not in core.read_namespace(name).metadata.labels
         kube.inject_fault(count=1, status=409, method="PATCH")
         with pytest.raises(ApiException) as raised:
             core.patch_namespace(name, {"metadata": {"labels": {"x": "y"}}})

@@ -225,16 +225,39 @@ def retry_on_conflict(attempt, attempts=CONFLICT_ATTEMPTS):
     return None
 
 
+def try_out(actions, do, what, describe=lambda exc: None):
+    """Check mode's ``carry_out``: ``do(action)`` for each action, through calls with ``dry_run`` set, so that
+    the server judges each write and keeps none.  A refusal is a ModuleError naming the action (``what``) and
+    why (as ``carry_out`` says it), with ``changed`` False."""
+    for action in actions:
+        try:
+            do(action)
+        except ModuleError as exc:
+            reason = str(exc)
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            reason = describe(exc)
+            if reason is None:
+                raise
+        else:
+            continue
+        raise ModuleError("Could not %s: %s. Nothing was written (check mode asked the API server with a dry run)"
+                          % (what(action), reason), changed=False)
+
+
 MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 
 
 class _Calls:
     """Objects as plain dicts: reads return None on 404; a write that meets a 409 raises ``Conflict``
-    (``AlreadyExists`` for a create)."""
+    (``AlreadyExists`` for a create).  ``dry_run``: every write (create, patch, delete) is a server-side
+    dry run (``dryRun=All``), judged by the server as a real one would be and not persisted."""
 
-    @staticmethod
-    def _write(method, *args, **kwargs):
+    dry_run = False
+
+    def _write(self, method, *args, **kwargs):
+        if self.dry_run:
+            kwargs["dry_run"] = "All"
         try:
             return request_json(method, *args, **kwargs)
         except ApiException as exc:
@@ -255,6 +278,8 @@ class _Calls:
     def _delete(self, method, *args, uid=None):
         """Delete (only the object with ``uid`` when given); False when it was already gone."""
         body = {"preconditions": {"uid": uid}} if uid else None
+        if body and self.dry_run:
+            body["dryRun"] = ["All"]  # the server takes a body's DeleteOptions instead of the query's dryRun
         try:
             self._write(method, *args, body=body)
         except ApiException as exc:
@@ -267,8 +292,9 @@ class _Calls:
 class CoreCalls(_Calls):
     """Namespaces and Secrets; patches are JSON merge patches."""
 
-    def __init__(self, api):
+    def __init__(self, api, dry_run=False):
         self.core = kube_client.CoreV1Api(api)
+        self.dry_run = dry_run
 
     def list_namespaces(self, label_selector):
         return request_json(self.core.list_namespace, label_selector=label_selector)["items"]
@@ -318,8 +344,9 @@ class CustomCalls(_Calls):
     patches (``json_patch``: JSON patches), ``patch_status`` writes the status subresource.  ``namespace`` None in a call: a cluster-scoped
     kind.  ``strict``: writes ask for strict field validation, so a misspelt field is an error, not dropped."""
 
-    def __init__(self, api, group, version, plural, strict=False):
+    def __init__(self, api, group, version, plural, strict=False, dry_run=False):
         self.custom = kube_client.CustomObjectsApi(api)
+        self.dry_run = dry_run
         self.kind = (group, version, plural)
         self.write_options = dict(field_validation="Strict") if strict else {}
 

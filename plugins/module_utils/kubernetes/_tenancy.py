@@ -13,7 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _cloud_credential as cc
-from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes._kubernetes import AlreadyExists, retry_on_conflict
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes._kubernetes import AlreadyExists, retry_on_conflict, try_out
 from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError, carry_out
 from ansible_collections.azimuth.ops.plugins.module_utils.common._naming import (
     DEFAULT_PORTAL,
@@ -324,6 +324,13 @@ def _what(action):
     return "%s %s of %s" % (action["kind"].split("_")[0], target, describe_tenancy(action["tenancy"]))
 
 
+def judgeable(actions):
+    """The actions a dry run can judge: not the Secrets in a namespace the same plan creates (the server has no
+    such namespace yet, and would answer 404); those stay predictions."""
+    created = set(action["name"] for action in actions if action["kind"] == "create_namespace")
+    return [action for action in actions if not (action["kind"] == "write_secret" and action["spec"].namespace in created)]
+
+
 def written(outcome, done):
     """The module's ``tenancies`` and ``pruned`` as far as the actions ``done`` went (a run that failed part way)."""
     results = [dict(r, changed=False, created=False, deleted=False) for r in outcome["results"]]
@@ -341,7 +348,8 @@ def written(outcome, done):
 
 
 class Reconciler:
-    """Reads the cluster once per kind, plans, and (unless checking) writes what differs.
+    """Reads the cluster once per kind, plans, and writes what differs; in check mode, when ``kube.dry_run``,
+    it sends as dry runs the writes the server can judge (``judgeable``).
 
     ``kube`` is a small adapter (``_kubernetes.CoreCalls``) with ``list_namespaces``,
     ``read_namespace``, ``list_secrets``, ``create_namespace``, ``patch_namespace``,
@@ -375,12 +383,17 @@ class Reconciler:
         self.warnings = result["warnings"]
         if not check_mode:
             self.apply(result)
+        elif self.kube.dry_run:
+            try_out(judgeable(result["actions"]), self._carry, _what, self.describe)
         return result
+
+    def _carry(self, action):
+        getattr(self, "_" + action["kind"])(action)
 
     def apply(self, outcome):
         """Carry out the plan's actions in order; a failure says which write failed and what was written before it."""
         try:
-            carry_out(outcome["actions"], lambda action: getattr(self, "_" + action["kind"])(action), _what, self.describe)
+            carry_out(outcome["actions"], self._carry, _what, self.describe)
         except ModuleError as exc:
             raise ModuleError(str(exc), **written(outcome, exc.done))
 

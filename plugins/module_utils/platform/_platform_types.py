@@ -513,7 +513,8 @@ class Scope:
 
 
 class Reconciler:
-    """Lists each kind once, plans, and (unless checking) writes what differs.
+    """Lists each kind once, plans, and writes what differs; in check mode, when ``kube.dry_run``, it sends
+    the same writes as dry runs, so that the API server refuses what it would refuse in a real run.
 
     ``kube`` is a ``CustomObjects`` (or a fake with the same methods): ``list(kind, selector)``,
     ``get(kind, name)``, ``create(kind, body)``, ``patch(kind, name, body)``, ``delete(kind, name, uid)``;
@@ -554,13 +555,21 @@ class Reconciler:
         self.warnings = result["warnings"]
         if not check_mode:
             self.apply(result["actions"])
+        elif self.kube.dry_run:
+            k8s.try_out(result["actions"], self._carry, self._what)
         return result
+
+    def _carry(self, action):
+        getattr(self, "_" + action["action"])(action)
+
+    @staticmethod
+    def _what(action):
+        return "%s %s" % (action["action"], describe(action["kind"], action["name"]))
 
     def apply(self, actions):
         """Carry out ``actions`` in order; a failure says what was already written (and is ``changed``)."""
         try:
-            carry_out(actions, lambda action: getattr(self, "_" + action["action"])(action),
-                      lambda action: "%s %s" % (action["action"], describe(action["kind"], action["name"])))
+            carry_out(actions, self._carry, self._what)
         except ModuleError as exc:
             done = exc.done
             raise ModuleError(str(exc), changed=bool(done),
@@ -645,11 +654,13 @@ class CustomObjects:
     (one per kind), every failure but a write conflict as a ModuleError naming the object.
 
     Writes ask the API server for strict field validation, so a misspelt spec field is an error
-    rather than silently dropped.
+    rather than silently dropped.  ``dry_run``: writes are server-side dry runs (check mode).
     """
 
-    def __init__(self, api):
-        self.calls = dict((kind, k8s.CustomCalls(api, spec.group, spec.version, spec.plural, strict=True)) for kind, spec in KINDS.items())
+    def __init__(self, api, dry_run=False):
+        self.dry_run = dry_run
+        self.calls = dict((kind, k8s.CustomCalls(api, spec.group, spec.version, spec.plural, strict=True, dry_run=dry_run))
+                          for kind, spec in KINDS.items())
 
     @staticmethod
     def _do(verb, kind, name, call, *args, **kwargs):

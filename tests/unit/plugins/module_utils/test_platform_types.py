@@ -19,9 +19,11 @@ def item(kind="AppTemplate", name="jupyterhub", spec=None, annotations=None, lab
 
 
 class FakeCluster:
-    """An in-memory API server for the reconciler: defaults, resourceVersions, conflicts on demand."""
+    """An in-memory API server for the reconciler: defaults, resourceVersions, conflicts on demand; with
+    ``dry_run`` its writes are judged and recorded but change nothing."""
 
-    def __init__(self, objects=(), defaults=None):
+    def __init__(self, objects=(), defaults=None, dry_run=False):
+        self.dry_run = dry_run
         self.objects = {}
         self.calls = []
         self.defaults = defaults or {}
@@ -54,6 +56,8 @@ class FakeCluster:
             raise ModuleError(self.reject)
         if (kind, body["metadata"]["name"]) in self.objects:
             raise p.k8s.AlreadyExists()
+        if self.dry_run:
+            return
         obj = copy.deepcopy(body)
         obj["spec"] = dict(self.defaults.get(kind, {}), **obj["spec"])
         self.put(obj)
@@ -66,6 +70,8 @@ class FakeCluster:
             raise p.k8s.Conflict()
         current = self.objects[(kind, name)]
         assert body["metadata"]["resourceVersion"] == current["metadata"]["resourceVersion"]
+        if self.dry_run:
+            return
         body = copy.deepcopy(body)
         del body["metadata"]["resourceVersion"]
         updated = p.apply_patch(current, body)
@@ -74,7 +80,8 @@ class FakeCluster:
 
     def delete(self, kind, name, uid=None):
         self.calls.append(("delete", kind, name))
-        self.objects.pop((kind, name), None)
+        if not self.dry_run:
+            self.objects.pop((kind, name), None)
 
     def writes(self):
         return [call for call in self.calls if call[0] in ("create", "patch", "delete")]
@@ -243,6 +250,26 @@ def test_check_mode_predicts_and_writes_nothing():
     assert cluster.writes() == []
     real = run(cluster, [item()])
     assert predicted["results"] == real["results"] and predicted["diff"] == real["diff"]
+
+
+def test_check_mode_sends_the_planned_writes_as_dry_runs_and_predicts_as_without():
+    existing = p.create_body(p.desired_objects([item(name="old", spec={"chart": {"repo": "r", "name": "old"}})])[0])
+    plain, dry = FakeCluster([existing]), FakeCluster([existing], dry_run=True)
+    items = [item(), item(name="old")]
+    predicted = run(dry, items, check_mode=True)
+    assert dry.writes() == [("create", "AppTemplate", "jupyterhub"), ("patch", "AppTemplate", "old")]
+    assert sorted(dry.objects) == [("AppTemplate", "old")] and dry.objects[("AppTemplate", "old")] == plain.objects[("AppTemplate", "old")]
+    assert predicted == run(plain, items, check_mode=True) and plain.writes() == []
+
+
+def test_a_dry_run_refused_fails_the_check_unchanged_naming_the_object():
+    cluster = FakeCluster(dry_run=True)
+    cluster.reject = "the API server rejected it: spec.chart: Required value"
+    with pytest.raises(ModuleError) as error:
+        run(cluster, [item()], check_mode=True)
+    assert str(error.value) == ("Could not create AppTemplate 'jupyterhub': the API server rejected it: spec.chart: Required value. "
+                                "Nothing was written (check mode asked the API server with a dry run)")
+    assert error.value.details == {"changed": False} and cluster.objects == {}
 
 
 def test_deprecation_with_a_selector_lists_only_its_scope():

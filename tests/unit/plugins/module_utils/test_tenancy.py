@@ -190,6 +190,8 @@ class FakeKube:
     ``meanwhile`` (call name -> function) runs just before that call, as a concurrent run would.
     """
 
+    dry_run = False
+
     def __init__(self, namespaces=(), secrets=()):
         self.namespaces = dict((n["metadata"]["name"], n) for n in namespaces)
         self.secrets = dict(((s["metadata"]["namespace"], s["metadata"]["name"]), s) for s in secrets)
@@ -267,6 +269,44 @@ class FakeKube:
 
 def describe(exc):
     return "HTTP 500: %s" % exc if isinstance(exc, ServerError) else None
+
+
+class DryRunKube(FakeKube):
+    """A FakeKube whose writes are dry runs: counted (and failed as ``failing`` says), nothing kept."""
+
+    dry_run = True
+
+    def create_namespace(self, body):
+        self._call("create_namespace")
+
+    def patch_namespace(self, name, patch):
+        self._call("patch_namespace")
+
+    def create_secret(self, namespace, body):
+        self._call("create_secret")
+
+    def patch_secret(self, namespace, name, patch):
+        self._call("patch_secret")
+
+
+def test_check_mode_dry_runs_what_the_server_can_judge_and_predicts_as_without():
+    tenancies = [{"id": "id0", "name": "t0", "oidc_group": "/g", "credential": CREDENTIAL}, {"id": "id1", "name": "t1", "credential": CREDENTIAL}]
+    kube = DryRunKube([managed("az-t0", "id0")])
+    predicted = t.Reconciler(kube, describe).run(tenancies, "present", False, check_mode=True)
+    # the new namespace az-t1 is a dry run, its Secret (in a namespace the server has not got) is not sent
+    assert [c for c in kube.calls if c.startswith(("create", "patch"))] == ["patch_namespace", "create_secret", "create_namespace"]
+    plain = t.Reconciler(FakeKube([managed("az-t0", "id0")]), describe).run(tenancies, "present", False, check_mode=True)
+    assert [predicted[key] for key in ("results", "diff", "totals")] == [plain[key] for key in ("results", "diff", "totals")]
+
+
+def test_a_dry_run_refused_fails_the_check_unchanged():
+    kube = DryRunKube([managed("az-t0", "id0")])
+    kube.failing = {"patch_namespace"}
+    with pytest.raises(ModuleError) as error:
+        t.Reconciler(kube, describe).run([{"id": "id0", "name": "t0", "oidc_group": "/g"}], "present", False, check_mode=True)
+    assert str(error.value) == ("Could not patch namespace az-t0 of tenancy t0 (id0): HTTP 500: patch_namespace refused. "
+                                "Nothing was written (check mode asked the API server with a dry run)")
+    assert error.value.details == {"changed": False}
 
 
 class ServerError(Exception):

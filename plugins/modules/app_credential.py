@@ -28,6 +28,8 @@ description:
   - Application credential names are unique per user. While two generations coexist, the new one is
     called C(<name>-<8 hex digits>). The module treats the credentials of the user in the current project
     called O(name) or C(O(name)-<8 hex digits>) as its own. Do not give other credentials such names.
+  - With O(credentials), does the same for many tenancies in one call, each through its own cloud (a user of
+    its own, scoped to its project), eight at a time.
   - The top-level connection options are the OpenStack ones (the C(azimuth.ops.openstack) group). The
     Kubernetes connection is the dict O(kubernetes), with the same keys and environment fallbacks as
     the collection's Kubernetes modules, so C(KUBECONFIG) alone is enough.
@@ -46,6 +48,22 @@ attributes:
       - Every C(application_credential_secret) is C(********) (C(******** (changed)) when it changes).
     support: full
 options:
+  credentials:
+    description:
+      - The batch form, for many tenancies' credentials in one call. Each entry is a dict with C(cloud) (a
+        C(clouds.yaml) cloud name or a dict of connection settings, as O(cloud)) and, over the task's, any of
+        O(name), O(description), O(expires_at), O(include_cacert), O(include_user_info), O(roles), O(secret),
+        O(state), O(unrestricted) and O(verify) (C(secret) key by key).
+      - Each entry's credential is the authenticated user's in the project its cloud is scoped to, kept as the
+        single form keeps it. The task's other connection options (O(region_name), O(interface),
+        O(validate_certs), O(ca_cert)...) apply over each cloud; the task's own cloud is not used.
+      - An entry that cannot be used (a bad option, a cloud that does not authenticate, no namespace for its
+        Secret, a Secret that another entry writes too) fails alone, before anything is written for it; the
+        others go on, and the task then fails naming each failure, by the entry's index and its cloud name or
+        project only (never a secret).
+      - The results are in RV(credentials).
+    type: list
+    elements: dict
   description:
     description:
       - The credential's description.
@@ -69,9 +87,15 @@ options:
     type: bool
     default: false
   name:
-    description: The credential's name (see the description for the names of its generations).
+    description:
+      - The credential's name (see the description for the names of its generations).
+      - Required, here or in each entry of O(credentials).
     type: str
-    required: true
+  namespaces:
+    description:
+      - With O(credentials), the namespace of each project's Secret, by project ID, for the entries whose
+        O(secret) names no namespace (such as the C(namespace) of each tenancy from M(azimuth.ops.tenancy)).
+    type: dict
   roles:
     description:
       - Names or IDs of the roles the credential has; the user must hold each in the project.
@@ -82,9 +106,10 @@ options:
     type: list
     elements: str
   secret:
-    description: The Kubernetes Secret that holds the credential. Its namespace must exist.
+    description:
+      - The Kubernetes Secret that holds the credential. Its namespace must exist.
+      - Required without O(credentials); with it, the defaults of the entries' C(secret).
     type: dict
-    required: true
     suboptions:
       annotations:
         description: Annotations for the Secret; V(null) removes one. Others are left alone.
@@ -99,9 +124,10 @@ options:
         type: str
         default: default-openstack-credential
       namespace:
-        description: The Secret's namespace, for example the tenancy's namespace from M(azimuth.ops.tenancy).
+        description:
+          - The Secret's namespace, for example the tenancy's namespace from M(azimuth.ops.tenancy).
+          - Required without O(credentials); with it, see O(namespaces).
         type: str
-        required: true
   state:
     description:
       - V(present) ensures the credential and the Secret.
@@ -135,7 +161,8 @@ notes:
   - C(clouds.yaml) gets the connection's auth URL, region and interface, and C(verify) V(false) when the
     connection does not verify certificates.
   - A no-op run costs Keystone one token request and one list of the user's application credentials
-    (plus one token request with O(verify)), and Kubernetes one read of the Secret.
+    (plus one token request with O(verify)), and Kubernetes one read of the Secret; with O(credentials), that
+    for each entry.
   - Two runs that create the credential at once; Keystone refuses the second create of its name. The run that
     lost settles on the other run's credential once the Secret holds it (RV(rotated=false), nothing created),
     and otherwise fails, having written nothing, with a message naming the credential; run it again then.
@@ -175,6 +202,18 @@ EXAMPLES = r"""
       namespace: az-demo
     state: absent
 
+- name: Keep the credentials of several tenancies, each through its own cloud, in one call
+  azimuth.ops.app_credential:
+    name: azimuth-portal
+    credentials:
+      - cloud: portal-demo
+      - cloud: portal-physics
+        roles: [member]
+    namespaces:
+      # The namespace of each project's Secret, by project ID (for example from azimuth.ops.tenancy).
+      7ecb5bf4a0a84f80a5cd4e1ccbf4d0f0: az-demo
+      0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a: az-physics
+
 - name: Set the OpenStack connection once for the collection's OpenStack modules
   module_defaults:
     group/azimuth.ops.openstack:
@@ -193,7 +232,7 @@ credential:
   description:
     - The credential the Secret holds after the run, without its secret (V(null) after O(state=absent)).
     - In check mode, a credential that would be created has C(id) V(null).
-  returned: always
+  returned: always, without O(credentials)
   type: dict
   contains:
     description:
@@ -228,7 +267,7 @@ credential:
     expires_at: null
 deleted_credentials:
   description: IDs of the credentials deleted (or that would be, in check mode) because they were replaced or O(state=absent).
-  returned: always
+  returned: always, without O(credentials)
   type: list
   elements: str
   sample: [0c2a3c9e5f5b4d2a8c1e7f6a5b4c3d2e]
@@ -263,7 +302,7 @@ diff:
                   application_credential_secret: "********"
 project:
   description: The project the credential belongs to (the connection's).
-  returned: always
+  returned: always, without O(credentials)
   type: dict
   contains:
     id:
@@ -275,17 +314,17 @@ project:
   sample: {id: 7ecb5bf4a0a84f80a5cd4e1ccbf4d0f0, name: demo}
 reason:
   description: Why the credential was (or would be) replaced, or V(null) when it was kept.
-  returned: always
+  returned: always, without O(credentials)
   type: str
   sample: the Secret az-demo/default-openstack-credential does not exist
 rotated:
   description: Whether a new credential was (or would be) created.
-  returned: always
+  returned: always, without O(credentials)
   type: bool
   sample: true
 secret:
   description: The Secret's namespace and name.
-  returned: always
+  returned: always, without O(credentials)
   type: dict
   contains:
     name:
@@ -297,7 +336,7 @@ secret:
   sample: {namespace: az-demo, name: default-openstack-credential}
 user:
   description: The authenticated user, who owns the credential.
-  returned: always
+  returned: always, without O(credentials)
   type: dict
   contains:
     id:
@@ -307,35 +346,74 @@ user:
       description: The user's name.
       type: str
   sample: {id: ceec80e1f62347ce899db7abc2316981, name: sandbox-demo}
+credentials:
+  description:
+    - With O(credentials), one item per entry in the same order, each with RV(credential), RV(deleted_credentials),
+      RV(project), RV(reason), RV(rotated), RV(secret), RV(user) and C(changed) as the single form returns them.
+    - In diff mode, RV(diff) has C(before) and C(after) as lists, an item per entry.
+    - When the task fails, the item of each entry that failed is V(null).
+  returned: with O(credentials)
+  type: list
+  elements: dict
+  sample:
+    - changed: true
+      rotated: true
+      reason: the Secret az-demo/default-openstack-credential does not exist
+      credential: {id: 3be8be35db4c4328b72d019372c8f523, name: azimuth-portal, roles: [member, reader]}
+      deleted_credentials: []
+      project: {id: 7ecb5bf4a0a84f80a5cd4e1ccbf4d0f0, name: demo}
+      secret: {namespace: az-demo, name: default-openstack-credential}
+      user: {id: ceec80e1f62347ce899db7abc2316981, name: sandbox-demo}
 """
 
+from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
 from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _kubernetes as kube
 from ansible_collections.azimuth.ops.plugins.module_utils.openstack import _openstack as openstack
 from ansible_collections.azimuth.ops.plugins.module_utils.openstack._app_credential import AppCredential
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack._app_credential_batch import BatchCredentials, make_entries
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack._clouds import OwnClouds, opener
+
+# The options of one credential: the task's, and what each entry of credentials may give over them.
+CREDENTIAL_SPEC = dict(
+    description=dict(type="str"),
+    expires_at=dict(type="str"),
+    include_cacert=dict(type="bool", default=False),
+    include_user_info=dict(type="bool", default=False),
+    name=dict(type="str"),
+    roles=dict(type="list", elements="str"),
+    secret=dict(type="dict", no_log=False, options=dict(
+        annotations=dict(type="dict"),
+        labels=dict(type="dict"),
+        name=dict(type="str", default="default-openstack-credential"),
+        namespace=dict(type="str"),
+    )),
+    state=dict(type="str", default="present", choices=["absent", "present"]),
+    unrestricted=dict(type="bool", default=False),
+    verify=dict(type="bool", default=False),
+)
 
 
-class AppCredentialModule(kube.KubernetesConnection, openstack.OpenStackModule):
-    argument_spec = dict(
-        description=dict(type="str"),
-        expires_at=dict(type="str"),
-        include_cacert=dict(type="bool", default=False),
-        include_user_info=dict(type="bool", default=False),
-        name=dict(type="str", required=True),
-        roles=dict(type="list", elements="str"),
-        secret=dict(type="dict", required=True, no_log=False, options=dict(
-            annotations=dict(type="dict"),
-            labels=dict(type="dict"),
-            name=dict(type="str", default="default-openstack-credential"),
-            namespace=dict(type="str", required=True),
-        )),
-        state=dict(type="str", default="present", choices=["absent", "present"]),
-        unrestricted=dict(type="bool", default=False),
-        verify=dict(type="bool", default=False),
-    )
+class AppCredentialModule(OwnClouds, kube.KubernetesConnection, openstack.OpenStackModule):
+    argument_spec = dict(CREDENTIAL_SPEC, credentials=dict(type="list", elements="dict", no_log=True), namespaces=dict(type="dict"))
+    secret_carriers = (("credentials",),)
+    own_clouds_option = "credentials"
+    kube_calls = None
+
+    def credential_job(self, conn, params):
+        return AppCredential(conn, self.kube_calls, params, self.check_mode, kube.retry_on_conflict,
+                             self.describe, self.secrets)
 
     def run(self):
-        self.job = AppCredential(self.conn, kube.CoreCalls(self.kubernetes_api()), self.params, self.check_mode,
-                                 kube.retry_on_conflict, self.describe, self.secrets)
+        self.kube_calls = kube.CoreCalls(self.kubernetes_api())
+        base = dict((name, self.params[name]) for name in CREDENTIAL_SPEC)
+        base["secret"] = dict(self.params["secret"] or {}, name=(self.params["secret"] or {}).get("name") or "default-openstack-credential")
+        if self.params["credentials"] is not None:
+            entries = make_entries(self.params["credentials"], base, CREDENTIAL_SPEC, lambda cloud: opener(self.params, cloud))
+            self.job = BatchCredentials(entries, self.params["namespaces"], self.credential_job, self.describe)
+            return self.job.run(diff=self.diff_mode)
+        if not self.params["name"] or not base["secret"].get("namespace"):
+            raise ModuleError("name and secret.namespace are required (or give credentials)")
+        self.job = self.credential_job(self.conn, base)
         return self.job.run()
 
 

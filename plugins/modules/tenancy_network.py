@@ -343,35 +343,19 @@ tenancies:
       created: []
 """
 
-from ansible_collections.azimuth.ops.plugins.module_utils.common._module import BaseModule, leaf_values
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack._clouds import OwnClouds, opener
 from ansible_collections.azimuth.ops.plugins.module_utils.openstack._network import OPTIONS_SPEC, Options, TenancyNetworks
 from ansible_collections.azimuth.ops.plugins.module_utils.openstack._network_batch import BatchNetworks, cloud_entries, project_entries
-from ansible_collections.azimuth.ops.plugins.module_utils.openstack._openstack import CONNECTION_KEYS, OpenStackModule, connect
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack._openstack import OpenStackModule
 
 
-class TenancyNetworkModule(OpenStackModule):
+class TenancyNetworkModule(OwnClouds, OpenStackModule):
     argument_spec = dict(OPTIONS_SPEC, projects=dict(type="list", elements="raw"), clouds=dict(type="list", elements="raw", no_log=True))
     secret_carriers = OpenStackModule.secret_carriers + (("clouds",),)
 
-    def __init__(self):
-        super(TenancyNetworkModule, self).__init__()
-        # As for auth (the base): only the secrets inside the clouds stay masked, not their names and projects.
-        clouds = self.params.get("clouds")
-        if clouds:
-            self.module.no_log_values -= leaf_values(clouds) - self.secrets_in(self.params)
-
-    def execute(self):
-        if self.params["clouds"] is not None and self.params["projects"] is None:
-            # Only the tenancies' own clouds: no connection of the task's own to open.
-            BaseModule.execute(self)
-        else:
-            super(TenancyNetworkModule, self).execute()
-
-    def _opener(self, cloud):
-        """Opens ``cloud`` with the task's connection settings (not its auth) over it."""
-        params = dict((option, self.params.get(option)) for option in CONNECTION_KEYS if option != "auth_type")
-        params["cloud"] = cloud
-        return lambda: connect(params)
+    def needs_task_connection(self):
+        # Projects are worked on through the task's connection; only the tenancies' own clouds need none.
+        return self.params["clouds"] is None or self.params["projects"] is not None
 
     def run(self):
         options = Options.from_params(self.params)
@@ -380,7 +364,7 @@ class TenancyNetworkModule(OpenStackModule):
         else:
             base = dict((field, self.params.get(field)) for field in OPTIONS_SPEC)
             projects = project_entries(self.params["projects"], base)
-            clouds = [(label, self._opener(cloud), entry) for label, cloud, entry in cloud_entries(self.params["clouds"], base)]
+            clouds = [(label, opener(self.params, cloud), entry) for label, cloud, entry in cloud_entries(self.params["clouds"], base)]
             networks = BatchNetworks(self.conn, options, projects, check_mode=self.check_mode, clouds=clouds)
         self.job = networks  # its warnings are emitted on success and failure alike
         return networks.run(diff=self.diff_mode)

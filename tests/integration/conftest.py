@@ -1,5 +1,6 @@
 """Run real ansible-playbook processes against this checkout of azimuth.ops."""
 
+import contextlib
 import json
 import os
 import secrets
@@ -159,32 +160,47 @@ def purge_project(admin, project_id):
             net.delete_security_group(group)
 
 
-@pytest.fixture
-def tenant(kube_requests, openstack_admin, unique_name, kube_core, tmp_path):
-    """A project, a member user with a password, a namespace ``az-<unique_name>``, and the user's cloud both as a dict
+@contextlib.contextmanager
+def made_tenant(admin, kube_core, name, tmp_path):
+    """A project, a member user with a password, a namespace ``az-<name>``, and the user's cloud both as a dict
     (``cloud``) and as the cloud ``tenant`` of a clouds.yaml (``env``); all deleted afterwards, with what runs left."""
     from kubernetes.client.rest import ApiException  # pylint: disable=import-outside-toplevel
-    admin = openstack_admin
-    project = admin.identity.create_project(name=unique_name, domain_id="default")
+    project = admin.identity.create_project(name=name, domain_id="default")
     password = secrets.token_urlsafe(16)
-    user = admin.identity.create_user(name=unique_name, password=password, domain_id="default", default_project_id=project.id)
+    user = admin.identity.create_user(name=name, password=password, domain_id="default", default_project_id=project.id)
     admin.identity.assign_project_role_to_user(project, user, admin.identity.find_role("member"))
-    namespace = "az-" + unique_name
+    namespace = "az-" + name
     kube_core.create_namespace({"metadata": {"name": namespace}})
-    cloud = {"auth": {"auth_url": AUTH_URL, "username": unique_name, "password": password, "project_name": unique_name,
+    cloud = {"auth": {"auth_url": AUTH_URL, "username": name, "password": password, "project_name": name,
                       "user_domain_name": "Default", "project_domain_name": "Default"}, "region_name": "RegionOne"}
-    clouds = tmp_path / "tenant-clouds.yaml"
+    clouds = tmp_path / ("%s-clouds.yaml" % name)
     clouds.write_text(yaml.safe_dump({"clouds": {"tenant": cloud}}))
     clouds.chmod(0o600)
-    yield {"name": unique_name, "cloud": cloud, "password": password, "namespace": namespace, "user": user, "project": project,
-           "env": dict(OS_CLOUD="tenant", OS_CLIENT_CONFIG_FILE=str(clouds))}
     try:
-        kube_core.delete_namespace(namespace)
-    except ApiException as exc:
-        if exc.status != 404:
-            raise
-    purge_project(admin, project.id)
-    for credential in admin.identity.application_credentials(user.id):
-        admin.identity.delete_application_credential(user.id, credential.id)
-    admin.identity.delete_user(user)
-    admin.identity.delete_project(project)
+        yield {"name": name, "cloud": cloud, "password": password, "namespace": namespace, "user": user, "project": project,
+               "env": dict(OS_CLOUD="tenant", OS_CLIENT_CONFIG_FILE=str(clouds))}
+    finally:
+        try:
+            kube_core.delete_namespace(namespace)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+        purge_project(admin, project.id)
+        for credential in admin.identity.application_credentials(user.id):
+            admin.identity.delete_application_credential(user.id, credential.id)
+        admin.identity.delete_user(user)
+        admin.identity.delete_project(project)
+
+
+@pytest.fixture
+def tenant(kube_requests, openstack_admin, unique_name, kube_core, tmp_path):
+    """One tenancy of ``made_tenant``, named ``unique_name``."""
+    with made_tenant(openstack_admin, kube_core, unique_name, tmp_path) as made:
+        yield made
+
+
+@pytest.fixture
+def tenants(kube_requests, openstack_admin, unique_name, kube_core, tmp_path):
+    """Three tenancies of ``made_tenant``, named ``<unique_name>-<0..2>``."""
+    with contextlib.ExitStack() as stack:
+        yield [stack.enter_context(made_tenant(openstack_admin, kube_core, "%s-%d" % (unique_name, index), tmp_path)) for index in range(3)]

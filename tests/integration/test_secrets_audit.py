@@ -217,6 +217,12 @@ CASES = {
         role("azimuth.ops.tenancy_network", tenancy_network_cloud=lab.cloud, tenancy_network_tenancies=[{"project": lab.unique_name}],
              tenancy_network_options=lab.network_options()),
     ],
+    "app_credential credentials and project_info clouds: passwords in clouds, one refused": lambda lab: [
+        task("azimuth.ops.project_info", ignore_errors=True, clouds=[lab.cloud, dict(lab.cloud, auth=dict(lab.auth, password=lab.password + "-refused"))]),
+        task("azimuth.ops.app_credential", ignore_errors=True, name="portal", kubernetes={"kubeconfig": lab.kubeconfig}, credentials=[
+            {"cloud": lab.cloud, "secret": {"namespace": lab.namespace}},
+            {"cloud": dict(lab.cloud, auth=dict(lab.auth, password=lab.password + "-refused")), "secret": {"namespace": lab.namespace, "name": "b"}}]),
+    ],
 }
 
 

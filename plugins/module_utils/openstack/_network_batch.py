@@ -29,7 +29,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import concurrent.futures
 import functools
 import threading
 import time
@@ -48,6 +47,7 @@ from ansible_collections.azimuth.ops.plugins.module_utils.openstack._network imp
     network_marker,
     render_template,
 )
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack._clouds import WORKERS, close, cloud_label, pool_map
 from ansible_collections.azimuth.ops.plugins.module_utils.openstack._openstack import describe_sdk_error
 
 SHARED = "access_as_shared"
@@ -58,8 +58,6 @@ ROUTER_PORT_OWNERS = ("network:router_interface", "network:router_interface_dist
                       "network:ha_router_replicated_interface", "network:router_centralized_snat")
 ROUTER_FIELDS = ("id", "name", "description", "project_id", "external_gateway_info", "created_at")
 PORT_FIELDS = ("id", "project_id", "device_id", "network_id", "fixed_ips")
-# Projects run at the same time (threads; most of a creating run is waiting).
-WORKERS = 8
 # Characters of repeated ``name=`` values per request: well under the 8 KiB request line that
 # Neutron (eventlet) and common proxies in front of it accept.
 MAX_QUERY = 4000
@@ -355,15 +353,6 @@ def project_entries(entries, base):
     return found
 
 
-def cloud_label(index, cloud):
-    """How messages name a cloud of ``clouds``: never by anything but its name or its project (no secret)."""
-    if isinstance(cloud, str):
-        return "clouds[%d] (cloud %s)" % (index, cloud)
-    auth = cloud.get("auth") if isinstance(cloud, dict) and isinstance(cloud.get("auth"), dict) else {}
-    project = auth.get("project_name") or auth.get("project_id")
-    return "clouds[%d]%s" % (index, " (project %s)" % project if isinstance(project, str) else "")
-
-
 def cloud_entries(entries, base):
     """``clouds`` as ``[(label, cloud, Options)]``: each entry a cloud name, a dict of connection settings, or a dict
     {cloud, options}.  Messages name keys, never values (a cloud holds secrets)."""
@@ -380,7 +369,7 @@ def cloud_entries(entries, base):
             cloud, given = entry, None
         else:
             raise NetworkError("%s must be a cloud name, a dict of connection settings, or a dict with cloud and options" % where)
-        found.append((cloud_label(index, cloud), cloud, entry_options(base, given, where)))
+        found.append((cloud_label(where, cloud), cloud, entry_options(base, given, where)))
     return found
 
 
@@ -430,7 +419,7 @@ class BatchNetworks:
             outcomes = self._run_all(jobs + more, diff)
         finally:
             for conn in self._opened:
-                _close(conn)
+                close(conn)
         failure = next((snapshot.failure for snapshot in snapshots if snapshot.failure is not None), None)
         return self._result(outcomes, failed, failure, diff)
 
@@ -493,11 +482,7 @@ class BatchNetworks:
         return jobs, failures
 
     def _pool(self, work, items):
-        items = list(items)
-        if not items:
-            return []
-        with concurrent.futures.ThreadPoolExecutor(max_workers=min(self.workers, len(items))) as pool:
-            return list(pool.map(work, items))
+        return pool_map(work, items, self.workers)
 
     def _read_projects(self, listing):
         try:
@@ -557,12 +542,3 @@ class BatchNetworks:
             batch["diff"] = dict((side, dict((project.id, result["diff"][side]) for project, result, _e, _w in outcomes))
                                  for side in ("before", "after"))
         return batch
-
-
-def _close(conn):
-    close = getattr(conn, "close", None)
-    if close is not None:
-        try:
-            close()
-        except Exception:  # pylint: disable=broad-exception-caught
-            pass  # closing is tidying up; the run's result stands

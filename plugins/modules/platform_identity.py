@@ -189,8 +189,8 @@ EXAMPLES = r"""
             fqdn: ij90kl12.apps.example.org
     discovery:
       namespace: zenith-services
-      kubernetes:
-        kubeconfig: /etc/azimuth/kubeconfig
+    kubernetes:
+      kubeconfig: /etc/azimuth/kubeconfig
 
 - name: Drop a service (its client, subgroup and Secret go)
   azimuth.ops.platform_identity:

@@ -162,7 +162,7 @@ class Conflict(ModuleError):
     read, or one of its name was made meanwhile.  The caller re-reads and plans again, or reports it."""
 
 
-def carry_out(actions, do, what, describe=lambda exc: None, wrote=False):
+def carry_out(actions, do, what, describe=lambda exc: None, wrote=False, dry_run=False):
     """The one place that writes a plan: ``do(action)`` for each action in order.
 
     On a failure, a ModuleError that names the action (``what(action)``, such as ``create namespace x``),
@@ -170,6 +170,9 @@ def carry_out(actions, do, what, describe=lambda exc: None, wrote=False):
     bug and propagates) and what was written before it, with the detail ``changed`` (``wrote``: something
     was written before these actions) and the attribute ``done``, the actions carried out (kept out of
     the details, which become the module's result).  Returns the actions done.
+
+    ``dry_run``: check mode's run of the plan, ``do`` going through calls that ask the server to judge
+    each write and keep none (``dryRun=All``); a refusal says that nothing was written, ``changed`` False.
     """
     done = []
     for action in actions:
@@ -184,6 +187,9 @@ def carry_out(actions, do, what, describe=lambda exc: None, wrote=False):
         else:
             done.append(action)
             continue
+        if dry_run:
+            raise ModuleError("Could not %s: %s. Nothing was written (check mode asked the API server with a dry run)"
+                              % (what(action), reason), changed=False)
         before = "; ".join(what(item) for item in done) or "nothing"
         error = ModuleError("Could not %s: %s. Written before this failure: %s" % (what(action), reason, before),
                             changed=wrote or bool(done))

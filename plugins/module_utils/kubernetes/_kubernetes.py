@@ -225,25 +225,6 @@ def retry_on_conflict(attempt, attempts=CONFLICT_ATTEMPTS):
     return None
 
 
-def try_out(actions, do, what, describe=lambda exc: None):
-    """Check mode's ``carry_out``: ``do(action)`` for each action, through calls with ``dry_run`` set, so that
-    the server judges each write and keeps none.  A refusal is a ModuleError naming the action (``what``) and
-    why (as ``carry_out`` says it), with ``changed`` False."""
-    for action in actions:
-        try:
-            do(action)
-        except ModuleError as exc:
-            reason = str(exc)
-        except Exception as exc:  # pylint: disable=broad-exception-caught
-            reason = describe(exc)
-            if reason is None:
-                raise
-        else:
-            continue
-        raise ModuleError("Could not %s: %s. Nothing was written (check mode asked the API server with a dry run)"
-                          % (what(action), reason), changed=False)
-
-
 MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 

@@ -13,7 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes import _cloud_credential as cc
-from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes._kubernetes import AlreadyExists, retry_on_conflict, try_out
+from ansible_collections.azimuth.ops.plugins.module_utils.kubernetes._kubernetes import AlreadyExists, retry_on_conflict
 from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError, carry_out
 from ansible_collections.azimuth.ops.plugins.module_utils.common._naming import (
     DEFAULT_PORTAL,
@@ -384,7 +384,7 @@ class Reconciler:
         if not check_mode:
             self.apply(result)
         elif self.kube.dry_run:
-            try_out(judgeable(result["actions"]), self._carry, _what, self.describe)
+            carry_out(judgeable(result["actions"]), self._carry, _what, self.describe, dry_run=True)
         return result
 
     def _carry(self, action):

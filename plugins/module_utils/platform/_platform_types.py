@@ -556,7 +556,7 @@ class Reconciler:
         if not check_mode:
             self.apply(result["actions"])
         elif self.kube.dry_run:
-            k8s.try_out(result["actions"], self._carry, self._what)
+            carry_out(result["actions"], self._carry, self._what, dry_run=True)
         return result
 
     def _carry(self, action):

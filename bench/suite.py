@@ -69,9 +69,11 @@ class Sides:
                     ANSIBLE_NOCOLOR="1")
         empty = self.workdir / "no-collections"
         empty.mkdir(exist_ok=True)
+        # Each side its own ANSIBLE_HOME in the work directory: nothing is left in ~/.ansible.
         self.env = {
-            "ours": dict(base, ANSIBLE_COLLECTIONS_PATH=str(REPO / ".build" / "collections")),
-            "stock": dict(base, ANSIBLE_COLLECTIONS_PATH=str(empty)),  # only the ansible package's own collections
+            "ours": dict(base, ANSIBLE_COLLECTIONS_PATH=str(REPO / ".build" / "collections"), ANSIBLE_HOME=str(self.workdir / "home-ours")),
+            # only the ansible package's own collections
+            "stock": dict(base, ANSIBLE_COLLECTIONS_PATH=str(empty), ANSIBLE_HOME=str(self.workdir / "home-stock")),
         }
         self.binary = {"ours": Path(sys.executable).parent / "ansible-playbook", "stock": STOCK_VENV / "bin" / "ansible-playbook"}
 

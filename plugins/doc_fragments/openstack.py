@@ -56,6 +56,18 @@ options:
   api_timeout:
     description: Seconds to wait for each API request.
     type: int
+  token_cache:
+    description:
+      - A directory where the module calls of one run share their tokens, so that each cloud (each set of
+        credentials) authenticates once per run instead of once per module call.
+      - It must belong to the user the module runs as and be private to it (mode V(0700)), because it holds
+        tokens; the module refuses any other. Make it at the start of the run and remove it at the end, as
+        the C(azimuth.ops.provision) playbook does with C(ansible.builtin.tempfile).
+      - Each file is named by a keyed hash of the credentials, so a file's name reveals nothing of them and
+        other credentials never use its token. An expired or revoked token is replaced by a new one.
+      - If not set, the environment variable C(AZIMUTH_OPS_TOKEN_CACHE) is used; when that is empty too,
+        every module call authenticates for itself.
+    type: path
 requirements:
   - python >= 3.9
   - openstacksdk >= 1.0

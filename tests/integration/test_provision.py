@@ -261,3 +261,32 @@ def test_networks_in_one_call_through_the_operators_connection_or_each_tenancys_
         assert [(r["network"], r["changes"]) for r in again.results["rows"]] == [("-", "none"), (names.net, "none")]
     finally:
         cloud.clean(names)
+
+
+def test_each_tenancy_cloud_authenticates_once_per_run_and_the_tokens_go_with_the_run(
+        run_playbook, kube_env, kube_requests, openstack_admin, openstack_demo, openstack_requests, tmp_path, unique_name):
+    """Checks, networks, project_info and app_credential share each cloud's token through the run's private directory."""
+    from .test_tenancy_network import Cloud, Names  # pylint: disable=import-outside-toplevel
+    from .test_tenancy_network_batch import member_cloud  # pylint: disable=import-outside-toplevel
+    names, cloud = Names(unique_name), Cloud(openstack_admin, openstack_demo)
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = dict(kube_env, TMPDIR=str(temporary))  # where ansible.builtin.tempfile makes the run's token directory
+    try:
+        tenancies = []
+        for n in (1, 2):
+            project = cloud.project_with_member("%s-%d" % (unique_name, n))
+            own = member_cloud(cloud, project.name, project.name)
+            own["auth"]["auth_url"] = openstack_requests.keystone.url + "/v3"
+            tenancies.append({"cloud": own, "network": {"internal_net_name": names.net, "router_name": names.router}})
+        config = configuration(tmp_path, unique_name, azimuth_tenancies=tenancies)  # OIDC: each gets an application credential
+        for args in (["--check"], [], []):  # predicted, first, no-op
+            with openstack_requests.measure() as served:
+                run = provision(run_playbook, env, *args, variables=config)
+            assert run.ok, run.output
+            assert served["keystone"].get("POST /v3/auth/tokens") == len(tenancies), (args, served["keystone"])
+            assert list(temporary.iterdir()) == []  # the tokens went with the run
+        assert [r["changes"] for r in run.results["rows"]] == ["none"] * 2
+        assert all(project.name + "-pass" not in run.output for project in cloud.projects)
+    finally:
+        cloud.clean(names)

@@ -33,7 +33,7 @@ def cloud_label(where, cloud):
 def opener(params, cloud):
     """A function that opens ``cloud`` (a clouds.yaml name or a dict) with the task's connection settings (not its auth) over it."""
     settings = dict((option, params.get(option)) for option in CONNECTION_KEYS if option != "auth_type")
-    settings["cloud"] = cloud
+    settings.update(cloud=cloud, token_cache=params.get("token_cache"))
     return lambda: connect(settings)
 
 

@@ -12,9 +12,10 @@ __metaclass__ = type
 
 import traceback
 
-from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.azimuth.ops.plugins.module_utils.common._module import BaseModule, ModuleError, leaf_values
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack._token_cache import TokenCache
 
 try:
     import openstack
@@ -38,6 +39,7 @@ OPENSTACK_ARGUMENT_SPEC = dict(
     client_cert=dict(type="path", aliases=["cert"]),
     client_key=dict(type="path", no_log=False, aliases=["key"]),
     api_timeout=dict(type="int"),
+    token_cache=dict(type="path", fallback=(env_fallback, ["AZIMUTH_OPS_TOKEN_CACHE"])),
 )
 
 # The option -> the openstack.connect() (clouds.yaml) key it sets.
@@ -71,8 +73,15 @@ def connection_kwargs(params):
 
 
 def connect(params):
-    """An openstacksdk connection, authenticated now so that bad credentials fail here."""
+    """An openstacksdk connection, authenticated now so that bad credentials fail here.
+
+    With ``token_cache``, a token an earlier module call of the run stored for the same credentials is used
+    (no new authentication), and a new one is stored for the next.
+    """
+    cache = TokenCache.at(params.get("token_cache"))
     conn = openstack.connect(**connection_kwargs(params))
+    if cache:
+        cache.attach(conn)
     conn.authorize()
     return conn
 

@@ -406,7 +406,8 @@ class AppCredentialModule(OwnClouds, kube.KubernetesConnection, openstack.OpenSt
     def run(self):
         self.kube_calls = kube.CoreCalls(self.kubernetes_api())
         base = dict((name, self.params[name]) for name in CREDENTIAL_SPEC)
-        base["secret"] = dict(self.params["secret"] or {}, name=(self.params["secret"] or {}).get("name") or "default-openstack-credential")
+        secret = self.params["secret"] or {}
+        base["secret"] = dict(secret, name=secret.get("name") or CREDENTIAL_SPEC["secret"]["options"]["name"]["default"])
         if self.params["credentials"] is not None:
             entries = make_entries(self.params["credentials"], base, CREDENTIAL_SPEC, lambda cloud: opener(self.params, cloud))
             self.job = BatchCredentials(entries, self.params["namespaces"], self.credential_job, self.describe)

@@ -109,9 +109,20 @@ projects:
       roles: [member, reader]
 """
 
+import functools
+
 from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
-from ansible_collections.azimuth.ops.plugins.module_utils.openstack._clouds import OwnClouds, close, cloud_label, opener, pool_map
-from ansible_collections.azimuth.ops.plugins.module_utils.openstack._openstack import OpenStackModule, describe_sdk_error, token_scope
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack._clouds import OwnClouds, close, cloud_label, open_cloud, opener, pool_map
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack._openstack import OpenStackModule, token_scope
+
+
+def scope_then_close(connect):
+    """The token's scope of the connection ``connect()`` opens, closed once read."""
+    conn = connect()
+    try:
+        return token_scope(conn)
+    finally:
+        close(conn)
 
 
 class ProjectInfoModule(OwnClouds, OpenStackModule):
@@ -133,19 +144,7 @@ class ProjectInfoModule(OwnClouds, OpenStackModule):
         label = cloud_label("clouds[%d]" % index, cloud)
         if not cloud or not isinstance(cloud, (str, dict)):
             return None, "%s must be a cloud name or a dict of connection settings" % label
-        conn = None
-        try:
-            conn = opener(self.params, cloud)()
-            return token_scope(conn), None
-        except ModuleError as exc:
-            return None, "%s: %s" % (label, exc)
-        except Exception as exc:  # pylint: disable=broad-exception-caught
-            if self.translate(exc) is None:
-                raise
-            return None, "%s: %s" % (label, describe_sdk_error(exc))
-        finally:
-            if conn is not None:
-                close(conn)
+        return open_cloud(label, functools.partial(scope_then_close, opener(self.params, cloud)), self.describe, prefix="")
 
 
 def main():

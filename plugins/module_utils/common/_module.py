@@ -29,6 +29,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import functools
 import re
 
 from ansible.module_utils.basic import AnsibleModule
@@ -162,6 +163,20 @@ class Conflict(ModuleError):
     read, or one of its name was made meanwhile.  The caller re-reads and plans again, or reports it."""
 
 
+def attempt(call, describe, worded=(ModuleError,)):
+    """``(call(), None)``, or ``(None, why it failed)``: the message of a ``worded`` exception, or ``describe(exc)``
+    of another (a backend's); when that is None, the exception propagates (a bug)."""
+    try:
+        return call(), None
+    except worded as exc:
+        return None, str(exc)
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        reason = describe(exc)
+        if reason is None:
+            raise
+        return None, reason
+
+
 def carry_out(actions, do, what, describe=lambda exc: None, wrote=False, dry_run=False):
     """The one place that writes a plan: ``do(action)`` for each action in order.
 
@@ -176,15 +191,8 @@ def carry_out(actions, do, what, describe=lambda exc: None, wrote=False, dry_run
     """
     done = []
     for action in actions:
-        try:
-            do(action)
-        except ModuleError as exc:
-            reason = str(exc)
-        except Exception as exc:  # pylint: disable=broad-exception-caught
-            reason = describe(exc)
-            if reason is None:
-                raise
-        else:
+        reason = attempt(functools.partial(do, action), describe)[1]
+        if reason is None:
             done.append(action)
             continue
         if dry_run:

@@ -15,21 +15,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-
 from ansible_collections.azimuth.ops.plugins.module_utils.common._module import ModuleError
-from ansible_collections.azimuth.ops.plugins.module_utils.openstack._clouds import close, cloud_label, pool_map
-
-
-def _without_defaults(spec):
-    """An argument spec whose options take no defaults: an entry's own options are only those it gives."""
-    plain = {}
-    for name, option in spec.items():
-        option = dict((key, value) for key, value in option.items() if key not in ("default", "required"))
-        if "options" in option:
-            option["options"] = _without_defaults(option["options"])
-        plain[name] = option
-    return plain
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack._clouds import close, cloud_label, entry_overrides, open_cloud, pool_map
 
 
 def entry_params(base, entry, spec, where):
@@ -42,14 +29,8 @@ def entry_params(base, entry, spec, where):
         raise ModuleError("%s must be a dict with cloud (a cloud name or a dict of connection settings) and the "
                           "credential's options" % where)
     given = dict((key, value) for key, value in entry.items() if key != "cloud")
-    unknown = sorted(set(given) - set(spec))
-    if unknown:
-        raise ModuleError("%s: unknown option %s; an entry may give cloud and %s" % (where, ", ".join(unknown), ", ".join(sorted(spec))))
-    checked = ArgumentSpecValidator(_without_defaults(spec)).validate(given)
-    if checked.error_messages:
-        raise ModuleError("%s: %s" % (where, "; ".join(checked.error_messages)))
+    own = entry_overrides(spec, given, where, "an entry may give cloud and")
     params = dict(base)
-    own = dict((key, value) for key, value in checked.validated_parameters.items() if value is not None)
     secret = dict(base.get("secret") or {})
     secret.update((key, value) for key, value in (own.pop("secret", None) or {}).items() if value is not None)
     params.update(own, secret=secret)
@@ -86,15 +67,9 @@ class BatchCredentials:
     def _open(self, entry):
         """(label, connection, params with the Secret's namespace, problem): the entry opened, or why it cannot be used."""
         label, connect, params = entry
-        try:
-            conn = connect()
-        except ModuleError as exc:
-            return label, None, params, "Could not connect to OpenStack with %s: %s" % (label, exc)
-        except Exception as exc:  # pylint: disable=broad-exception-caught
-            reason = self.describe(exc)
-            if reason is None:
-                raise
-            return label, None, params, "Could not connect to OpenStack with %s: %s" % (label, reason)
+        conn, problem = open_cloud(label, connect, self.describe)
+        if problem is not None:
+            return label, None, params, problem
         project_id = conn.session.auth.get_access(conn.session).project_id
         namespace = params["secret"].get("namespace") or self.namespaces.get(project_id)
         if not project_id:

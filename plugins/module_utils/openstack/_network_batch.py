@@ -33,8 +33,6 @@ import functools
 import threading
 import time
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-
 from ansible_collections.azimuth.ops.plugins.module_utils.openstack._network import (
     BACKEND_ERRORS,
     OPTIONS_SPEC,
@@ -47,7 +45,7 @@ from ansible_collections.azimuth.ops.plugins.module_utils.openstack._network imp
     network_marker,
     render_template,
 )
-from ansible_collections.azimuth.ops.plugins.module_utils.openstack._clouds import WORKERS, close, cloud_label, pool_map
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack._clouds import WORKERS, close, cloud_label, entry_overrides, open_cloud, pool_map
 from ansible_collections.azimuth.ops.plugins.module_utils.openstack._openstack import describe_sdk_error
 
 SHARED = "access_as_shared"
@@ -306,11 +304,6 @@ def resolve_projects(requested, known, whose):
 # The entries of ``projects`` and ``clouds``: each with the task's options, or its own over them
 
 
-def _entry_spec():
-    """OPTIONS_SPEC without its defaults: an entry's own options are only those it gives."""
-    return dict((name, dict((key, value) for key, value in spec.items() if key != "default")) for name, spec in OPTIONS_SPEC.items())
-
-
 def entry_options(base, given, where):
     """The ``Options`` of one entry: ``base`` (the task's option values) with the entry's own ``given`` over them.
 
@@ -320,15 +313,8 @@ def entry_options(base, given, where):
         given = {}
     if not isinstance(given, dict):
         raise NetworkError("%s.options must be a dict of azimuth.ops.tenancy_network options, not a %s" % (where, type(given).__name__))
-    unknown = sorted(set(given) - set(OPTIONS_SPEC))
-    if unknown:
-        raise NetworkError("%s.options: unknown option %s; the options are %s"
-                           % (where, ", ".join(unknown), ", ".join(sorted(OPTIONS_SPEC))))
-    checked = ArgumentSpecValidator(_entry_spec()).validate(dict(given))
-    if checked.error_messages:
-        raise NetworkError("%s.options: %s" % (where, "; ".join(checked.error_messages)))
     values = dict(base)
-    values.update((name, value) for name, value in checked.validated_parameters.items() if value is not None)
+    values.update(entry_overrides(OPTIONS_SPEC, given, "%s.options" % where, error=NetworkError))
     try:
         return Options(**values)
     except NetworkError as exc:
@@ -380,6 +366,11 @@ def options_key(options):
 
 # ---------------------------------------------------------------------------------------------
 # The run
+
+
+def _backend_reason(exc):
+    """The words for an openstacksdk or keystoneauth exception; None for any other."""
+    return describe_sdk_error(exc) if isinstance(exc, BACKEND_ERRORS) else None
 
 
 class _Job:
@@ -455,20 +446,19 @@ class BatchNetworks:
         def open_one(entry):
             label, connect, options = entry
             try:
-                conn = connect()
-            except BACKEND_ERRORS as exc:
-                return label, None, NetworkError("Could not connect to OpenStack with %s: %s" % (label, describe_sdk_error(exc))), options
+                # A NetworkError is already worded; any other ModuleError propagates.
+                conn, problem = open_cloud(label, connect, _backend_reason, worded=())
             except NetworkError as exc:
-                return label, None, exc, options
-            return label, conn, None, options
+                conn, problem = None, str(exc)
+            return label, conn, problem, options
 
         jobs, failures = [], {}
-        for label, conn, error, options in self._pool(open_one, self.clouds):
+        for label, conn, problem, options in self._pool(open_one, self.clouds):
             key = label.split(" (")[0]  # clouds[<index>]
             if conn is not None:
                 self._opened.append(conn)
-            if error is not None:
-                failures[key] = str(error)
+            if problem is not None:
+                failures[key] = problem
                 continue
             access = conn.session.auth.get_access(conn.session)
             if not access.project_id:

@@ -225,20 +225,40 @@ class KeycloakCalls:
         return response
 
     @staticmethod
-    def _json(response):
-        return response.json() if response is not None and response.content else None
+    def _json(method, path, response):
+        """The answer's JSON (None without a body); one that is cut short or garbled is said plainly."""
+        if response is None or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise KeycloakApiError(method, path, response.status_code,
+                                   "the answer is not complete JSON (%d bytes; %s)" % (len(response.content), exc))
+
+    def _read(self, method, path, params, missing_ok=False):
+        """A request that changes nothing; an answer cut short is asked for once more before it fails."""
+        try:
+            return self._json(method, path, self._send(method, path, params=params, missing_ok=missing_ok))
+        except KeycloakApiError as exc:
+            if exc.status >= 400:
+                raise
+        return self._json(method, path, self._send(method, path, params=params, missing_ok=missing_ok))
 
     def get(self, path, missing_ok=False, **params):
-        return self._json(self._send("GET", path, params=params, missing_ok=missing_ok))
+        return self._read("GET", path, params, missing_ok)
+
+    def export(self, realm, **params):
+        """The realm's partial export: a POST that only reads."""
+        return self._read("POST", realm_path(realm, "partial-export"), params)
 
     def post(self, path, body, **params):
         """POST; returns (the response JSON or None, the ID at the end of a ``Location`` header or None)."""
         response = self._send("POST", path, body, params=params)
         location = response.headers.get("Location") or ""
-        return self._json(response), (location.rstrip("/").rsplit("/", 1)[-1] or None) if location else None
+        return self._json("POST", path, response), (location.rstrip("/").rsplit("/", 1)[-1] or None) if location else None
 
     def put(self, path, body):
-        return self._json(self._send("PUT", path, body))
+        return self._json("PUT", path, self._send("PUT", path, body))
 
     def delete(self, path):
         """DELETE; False when it was already gone."""

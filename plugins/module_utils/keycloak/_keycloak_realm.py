@@ -76,7 +76,7 @@ def foreign_realm(name, tenancy_id=None):
 
 def read_export(calls, realm):
     """The realm's partial export (settings, client scopes, groups with their roles, identity providers, flows)."""
-    return calls.post(realm_path(realm, "partial-export"), None, exportGroupsAndRoles="true")[0]
+    return calls.export(realm, exportGroupsAndRoles="true")
 
 
 def find(items, key, value):

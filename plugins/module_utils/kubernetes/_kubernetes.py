@@ -187,7 +187,10 @@ def request_json(method, *args, **kwargs):
     """
     response = method(*args, _preload_content=False, **kwargs)
     data = response.data
-    return json.loads(data) if data else None
+    try:
+        return json.loads(data) if data else None
+    except ValueError as exc:
+        raise KubernetesError("the API server's answer is not complete JSON (%d bytes; %s)" % (len(data), exc))
 
 
 def is_not_found(exc):

@@ -81,3 +81,15 @@ def test_a_dry_run_delete_on_a_uid_says_so_in_its_body_too():
     real = core(False)
     real.delete_namespace("n", uid="u-1")
     assert real.core.sent[0][2]["body"] == {"preconditions": {"uid": "u-1"}}
+
+
+def test_an_answer_cut_short_is_said_plainly():
+    class Cut:
+        data = json.dumps({"items": [{"metadata": {"name": "x"}}]}).encode()[:17]
+
+    def method(*args, **kwargs):
+        return Cut()
+    with pytest.raises(k8s.KubernetesError) as failure:
+        k8s.request_json(method)
+    assert k8s.translate_error(failure.value).startswith(
+        "Kubernetes request failed: the API server's answer is not complete JSON (17 bytes; ")

@@ -46,7 +46,7 @@ from ansible_collections.azimuth.ops.plugins.module_utils.openstack._network imp
     render_template,
 )
 from ansible_collections.azimuth.ops.plugins.module_utils.openstack._clouds import WORKERS, close, cloud_label, entry_overrides, open_cloud, pool_map
-from ansible_collections.azimuth.ops.plugins.module_utils.openstack._openstack import describe_sdk_error
+from ansible_collections.azimuth.ops.plugins.module_utils.openstack._openstack import describe_error, describe_sdk_error
 
 SHARED = "access_as_shared"
 READONLY = "access_as_readonly"
@@ -368,11 +368,6 @@ def options_key(options):
 # The run
 
 
-def _backend_reason(exc):
-    """The words for an openstacksdk or keystoneauth exception; None for any other."""
-    return describe_sdk_error(exc) if isinstance(exc, BACKEND_ERRORS) else None
-
-
 class _Job:
     """One tenancy's run: its project, how to get its connection, its options."""
 
@@ -447,7 +442,7 @@ class BatchNetworks:
             label, connect, options = entry
             try:
                 # A NetworkError is already worded; any other ModuleError propagates.
-                conn, problem = open_cloud(label, connect, _backend_reason, worded=())
+                conn, problem = open_cloud(label, connect, describe_error, worded=())
             except NetworkError as exc:
                 conn, problem = None, str(exc)
             return label, conn, problem, options

@@ -113,11 +113,17 @@ def describe_sdk_error(exc):
     return "%s: %s" % (type(exc).__name__, exc)
 
 
+def describe_error(exc):
+    """One line for an openstacksdk or keystoneauth exception, or None for any other."""
+    if isinstance(exc, (sdk_exceptions.SDKException, ksa_exceptions.ClientException)):
+        return describe_sdk_error(exc)
+    return None
+
+
 def translate_error(exc):
     """The module message for an openstacksdk or keystoneauth exception, or None for any other."""
-    if isinstance(exc, (sdk_exceptions.SDKException, ksa_exceptions.ClientException)):
-        return "OpenStack request failed: %s" % describe_sdk_error(exc)
-    return None
+    description = describe_error(exc)
+    return None if description is None else "OpenStack request failed: %s" % description
 
 
 class OpenStackModule(BaseModule):
@@ -145,7 +151,8 @@ class OpenStackModule(BaseModule):
         return translate_error(exc)
 
     def translate_connect(self, exc):
-        return "Could not connect to OpenStack: %s" % describe_sdk_error(exc) if translate_error(exc) else None
+        description = describe_error(exc)
+        return None if description is None else "Could not connect to OpenStack: %s" % description
 
     def describe(self, exc):
-        return describe_sdk_error(exc) if translate_error(exc) else None
+        return describe_error(exc)

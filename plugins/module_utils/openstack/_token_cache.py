@@ -26,6 +26,7 @@ from ansible_collections.azimuth.ops.plugins.module_utils.common._module import 
 
 KEY_FILE = ".key"
 KEY_BYTES = 32
+_OPENED = {}  # directory -> its TokenCache: the batch forms connect to many clouds in one process
 
 
 def _private_file(directory, data):
@@ -46,6 +47,8 @@ def _read_private(path):
         handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError:
         return None
+    except OSError as exc:  # a symbolic link (ELOOP), or a file this user may not read
+        raise ModuleError("token_cache file %s cannot be read: %s" % (path, exc.strerror))
     with os.fdopen(handle, "rb") as stream:
         return stream.read()
 
@@ -66,8 +69,10 @@ class TokenCache:
 
     @classmethod
     def at(cls, directory):
-        """The cache at ``directory``, or None when none is given (an empty value is none)."""
-        return cls(directory) if directory else None
+        """The cache at ``directory`` (checked once per process), or None when none is given (an empty value is none)."""
+        if directory and directory not in _OPENED:
+            _OPENED[directory] = cls(directory)
+        return _OPENED.get(directory) if directory else None
 
     def _key(self):
         """The directory's HMAC key, made by the first caller (two processes racing agree on one)."""

@@ -169,3 +169,15 @@ def test_a_damaged_key_is_refused(directory):
 
 def test_none_given_is_no_cache():
     assert TokenCache.at(None) is None and TokenCache.at("") is None
+
+
+def test_a_token_file_that_is_a_symbolic_link_is_refused(tmp_path, directory):
+    target = tmp_path / "elsewhere"
+    target.write_text('{"auth_token": "planted", "body": {}}')
+    os.symlink(target, TokenCache(directory).path(Conn()))
+    with pytest.raises(ModuleError, match="token_cache file .* cannot be read: Too many levels of symbolic links"):
+        opened(directory)
+
+
+def test_a_directory_is_checked_once_per_process(directory):
+    assert TokenCache.at(directory) is TokenCache.at(directory)

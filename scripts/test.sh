@@ -42,7 +42,7 @@ gate_lint() { ansible-lint --nocolor; }
 gate_sanity() { bash scripts/sanity.sh; }
 gate_sandbox() { python -m sandbox up; }
 gate_smoke() { python -m pytest tests/sandbox -q -n "$workers"; }
-gate_integration() { python -m pytest tests/integration -q -n "$workers"; }
+gate_integration() { python -m pytest tests/integration -q -n "$workers" --durations 30; }
 gate_molecule() { (eval "$(python -m sandbox env)" && NO_COLOR=1 ANSIBLE_NOCOLOR=1 molecule test --all); }
 gate_docs() { bash scripts/docs.sh; }
 gate_galaxy() { bash scripts/galaxy_import.sh; }

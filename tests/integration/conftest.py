@@ -16,6 +16,8 @@ from sandbox import proxies
 REPO = Path(__file__).resolve().parents[2]
 COLLECTIONS_PATH = REPO / ".build" / "collections"
 ANSIBLE_PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
+# The tests' own action (save_results), which hands data back without running a module.
+TEST_PLUGINS = {"ANSIBLE_ACTION_PLUGINS": str(Path(__file__).parent / "action_plugins")}
 
 
 class PlaybookRun:
@@ -37,8 +39,7 @@ class PlaybookRun:
 def run_playbook(tmp_path):
     """Write ``plays`` (a list of plays) to a playbook and run it; the playbook can save results.
 
-    Each run gets the variable ``results_file``; a task such as
-    ``ansible.builtin.copy: {content: "{{ x | to_json }}", dest: "{{ results_file }}"}`` hands data
+    Each run gets the variable ``results_file``; a task such as ``save_results("x")`` hands data
     back to the test as ``run.results``.
     """
     counter = iter(range(1000))
@@ -54,6 +55,7 @@ def run_playbook(tmp_path):
             ANSIBLE_NOCOLOR="1",
             ANSIBLE_LOCALHOST_WARNING="false",
             ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+            **TEST_PLUGINS,
         )
         completed = subprocess.run(
             [str(ANSIBLE_PLAYBOOK), str(playbook), "-e", "results_file=%s" % results_file, *args],
@@ -73,7 +75,7 @@ def localhost_play(tasks, **extra):
 
 def save_results(expression):
     """A task that hands ``expression`` (a Jinja expression) back to the test."""
-    return {"name": "Save results", "ansible.builtin.copy": {"content": "{{ %s | to_json }}" % expression, "dest": "{{ results_file }}", "mode": "0600"}}
+    return {"name": "Save results", "save_results": {"content": "{{ %s | to_json }}" % expression, "dest": "{{ results_file }}"}}
 
 
 # --- A recording proxy per test in front of the shared servers ---------------------------------

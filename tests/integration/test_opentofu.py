@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from .conftest import ANSIBLE_PLAYBOOK, COLLECTIONS_PATH, localhost_play, save_results
+from .conftest import ANSIBLE_PLAYBOOK, COLLECTIONS_PATH, TEST_PLUGINS, localhost_play, save_results
 
 CONFIG = """
 variable "name" {
@@ -229,7 +229,7 @@ def test_locked_state_fails_after_lock_timeout(run_playbook, sandbox_env, projec
 def start_playbook(tmp_path, name, plays, env):
     playbook = tmp_path / ("%s.yml" % name)
     playbook.write_text(json.dumps(plays))
-    environment = dict(os.environ, **env, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_PATH), ANSIBLE_NOCOLOR="1")
+    environment = dict(os.environ, **env, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_PATH), ANSIBLE_NOCOLOR="1", **TEST_PLUGINS)
     return subprocess.Popen([str(ANSIBLE_PLAYBOOK), str(playbook), "-e", "results_file=%s" % (tmp_path / ("%s.json" % name))],
                             cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)

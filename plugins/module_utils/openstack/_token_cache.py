@@ -70,9 +70,11 @@ class TokenCache:
     @classmethod
     def at(cls, directory):
         """The cache at ``directory`` (checked once per process), or None when none is given (an empty value is none)."""
-        if directory and directory not in _OPENED:
+        if not directory:
+            return None
+        if directory not in _OPENED:
             _OPENED[directory] = cls(directory)
-        return _OPENED.get(directory) if directory else None
+        return _OPENED[directory]
 
     def _key(self):
         """The directory's HMAC key, made by the first caller (two processes racing agree on one)."""

@@ -435,8 +435,10 @@ class TenancyNetworks:
         concurrent run just created), an object that ``candidates`` returns is used instead.
         Returns the winners, in order; in check mode, the objects a real run would create (no IDs).
         Each object is in ``created`` from the moment it exists until it is deleted, so that a run
-        failing part way names everything it made.
+        failing part way names everything it made.  Nothing to create waits for nothing.
         """
+        if not creates:
+            return []
         if self.check_mode:
             for create in creates:
                 self._write("create %s %s" % (create.kind, create.name), None)

@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import threading
 import traceback
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
@@ -72,6 +73,20 @@ def connection_kwargs(params):
     return kwargs
 
 
+# clouds.yaml and the OS_* variables, read once per process (the first connect()): a batch of N clouds
+# would otherwise parse a clouds.yaml of N clouds N times.
+_CONFIG = []
+_CONFIG_LOCK = threading.Lock()
+
+
+def cloud_region(kwargs):
+    """What ``openstack.connect(**kwargs)`` connects with (a CloudRegion), from the process's one reading of the configuration."""
+    with _CONFIG_LOCK:
+        if not _CONFIG:
+            _CONFIG.append(openstack.config.OpenStackConfig())
+        return _CONFIG[0].get_one(**kwargs)
+
+
 def connect(params):
     """An openstacksdk connection, authenticated now so that bad credentials fail here.
 
@@ -79,7 +94,7 @@ def connect(params):
     (no new authentication), and a new one is stored for the next.
     """
     cache = TokenCache.at(params.get("token_cache"))
-    conn = openstack.connect(**connection_kwargs(params))
+    conn = openstack.connection.Connection(config=cloud_region(connection_kwargs(params)))
     if cache:
         cache.attach(conn)
     conn.authorize()

@@ -337,8 +337,10 @@ def test_creates_network_subnet_and_router_then_changes_nothing(cloud):
 
     neutron.writes.clear()
     neutron.reads = 0
-    again = run(cloud)[1]
+    waits = []
+    again = run(cloud, sleep=waits.append)[1]
     assert neutron.writes == []
+    assert waits == [], "a run that creates nothing does not wait for concurrent creates"
     assert not again["changed"] and again["created"] == []
     # tagged networks, router:external, subnets, routers, ports
     assert neutron.reads == 5

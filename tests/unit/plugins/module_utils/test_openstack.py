@@ -38,9 +38,12 @@ def test_an_unscoped_token_is_a_clear_error():
 
 
 def test_clouds_yaml_is_read_once_for_many_clouds(tmp_path, monkeypatch):
-    clouds = dict(("t%d" % index, dict(auth=dict(auth_url="http://keystone.test/v3", username="u%d" % index, password="p%d" % index,
-                                                project_name="t%d" % index, user_domain_name="Default", project_domain_name="Default"),
-                                       region_name="RegionOne")) for index in range(3))
+    def cloud(index):
+        auth = dict(auth_url="http://keystone.test/v3", username="u%d" % index, password="p%d" % index, project_name="t%d" % index,
+                    user_domain_name="Default", project_domain_name="Default")
+        return dict(auth=auth, region_name="RegionOne")
+
+    clouds = dict(("t%d" % index, cloud(index)) for index in range(3))
     (tmp_path / "clouds.yaml").write_text(json.dumps(dict(clouds=clouds)))
     monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(tmp_path / "clouds.yaml"))
     monkeypatch.setattr(_openstack, "_CONFIG", [])
